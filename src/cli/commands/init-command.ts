@@ -1,0 +1,83 @@
+/**
+ * `slipway init DIR`: scaffold a project from a template (the JKL reference project), generate a
+ * small data set so the first build takes seconds, and make the folder a git repository.
+ */
+import { execFile } from 'node:child_process';
+import { cp, mkdir, readdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { type Command, Option } from 'commander';
+import { InvalidArgumentError } from '../../core/errors.js';
+import { type GlobalOptions } from '../project-context.js';
+import { createOutput, status } from '../render/terminal.js';
+import { generateData } from './generate-command.js';
+
+const run = promisify(execFile);
+
+export const TEMPLATES: Readonly<Record<string, string>> = {
+  'jkl-fraud': fileURLToPath(new URL('../../../examples/jkl-fraud/', import.meta.url)),
+};
+
+interface InitOptions extends GlobalOptions {
+  readonly template: string;
+  readonly scale: string;
+  readonly git: boolean;
+}
+
+export function registerInit(program: Command): void {
+  program
+    .command('init')
+    .description('scaffold a project')
+    .argument('<dir>', 'folder to create (it must be empty or missing)')
+    .addOption(new Option('--template <name>', 'project template').choices(Object.keys(TEMPLATES)).default('jkl-fraud'))
+    .addOption(new Option('--scale <n>', 'size of the generated data (1 = about a million transactions)').default('0.01'))
+    .option('--no-git', 'do not create a git repository')
+    .action(async function initAction(this: Command, dir: string) {
+      const options = this.optsWithGlobals<InitOptions>();
+      const output = createOutput({ json: Boolean(options.json) });
+      const target = path.resolve(dir);
+      const scale = Number(options.scale);
+      if (!(scale > 0)) throw new InvalidArgumentError(`--scale must be a positive number, not '${options.scale}'`);
+      await mkdir(target, { recursive: true });
+      const present = (await readdir(target)).filter((f) => f !== '.git');
+      if (present.length > 0) {
+        throw new InvalidArgumentError(`${target} is not empty`, { hint: 'choose a new folder' });
+      }
+      const template = TEMPLATES[options.template] as string;
+      await cp(template, target, {
+        recursive: true,
+        filter: (src) => {
+          const rel = path.relative(template, src).split(path.sep);
+          return !rel.includes('node_modules') && rel[0] !== 'data' && rel[0] !== '.slipway';
+        },
+      });
+      await writeFile(path.join(target, '.gitignore'), '.slipway/\ndata/\nnode_modules/\n');
+      output.note(status.dim(`generating sample data (scale ${scale})…`));
+      const generated = await generateData(target, { scale, slice: 0, seed: 42 });
+      let git = false;
+      if (options.git) {
+        try {
+          await run('git', ['init', '-q', '-b', 'main'], { cwd: target });
+          await run('git', ['add', '-A'], { cwd: target });
+          await run(
+            'git',
+            ['-c', 'user.name=Slipway', '-c', 'user.email=slipway@localhost', 'commit', '-q', '-m', 'Initial project from slipway init'],
+            { cwd: target },
+          );
+          git = true;
+        } catch (error) {
+          output.note(status.warn(`git repository not created: ${(error as Error).message.split('\n')[0]}`));
+        }
+      }
+      output.data({ project: target, template: options.template, scale, git, data: generated });
+      output.line(`${status.ok('✓')} created ${status.bold(target)} from the ${options.template} template`);
+      output.line(`  ${generated.transactions.toLocaleString('en-US')} transactions generated in data/`);
+      output.line();
+      output.line('Next:');
+      output.line(`  cd ${path.relative(process.cwd(), target) || '.'}`);
+      output.line('  slipway validate');
+      output.line('  slipway build --env dev');
+      output.line('  slipway query --env dev "select severity, count(*) from fraud_alerts group by all"');
+    });
+}

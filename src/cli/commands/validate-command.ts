@@ -1,0 +1,30 @@
+/** `slipway validate`: load the project and report every problem, or a one-line summary. */
+import type { Command } from 'commander';
+import { openProject, type GlobalOptions } from '../project-context.js';
+import { createOutput, status } from '../render/terminal.js';
+
+export function registerValidate(program: Command): void {
+  program
+    .command('validate')
+    .description('load and check the project; report every error')
+    .action(async function validateAction(this: Command) {
+      const options = this.optsWithGlobals<GlobalOptions>();
+      const output = createOutput({ json: Boolean(options.json) });
+      const project = await openProject(options);
+      const checks = [...project.models.values(), ...project.sources.values()].reduce((n, node) => n + node.checks.length, 0);
+      const summary = {
+        valid: true,
+        project: project.config.name,
+        models: project.models.size,
+        sources: project.sources.size,
+        checks,
+        unitTests: project.tests.length,
+        environments: Object.keys(project.config.environments),
+      };
+      output.data(summary);
+      output.line(
+        `${status.ok('✓')} ${status.bold(summary.project)} is valid: ${summary.models} models, ${summary.sources} sources, ` +
+          `${summary.checks} checks, ${summary.unitTests} unit tests; environments ${summary.environments.join(', ')}`,
+      );
+    });
+}

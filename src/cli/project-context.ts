@@ -1,0 +1,70 @@
+/**
+ * What most commands need: the project loaded from `--project` (or the current folder), and the
+ * warehouse its configuration names. The CLI is the only place concrete adapters are chosen.
+ */
+import { access, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { InvalidArgumentError, SlipwayError } from '../core/errors.js';
+import { closestMatch } from '../core/did-you-mean.js';
+import { loadProject } from '../project/load-project.js';
+import type { Project } from '../project/project.js';
+import { createDuckDbSqlParser } from '../warehouse/duckdb/duckdb-sql-parser.js';
+import { createDuckDbWarehouse } from '../warehouse/duckdb/duckdb-warehouse.js';
+import type { Warehouse } from '../warehouse/warehouse.js';
+
+export interface GlobalOptions {
+  readonly project?: string;
+  readonly json?: boolean;
+}
+
+export function projectDir(options: GlobalOptions): string {
+  return path.resolve(options.project ?? process.cwd());
+}
+
+export async function openProject(options: GlobalOptions): Promise<Project> {
+  const parser = await createDuckDbSqlParser();
+  try {
+    return await loadProject(projectDir(options), { parser });
+  } finally {
+    await parser.close();
+  }
+}
+
+/** Fails with a suggestion when `environment` is not declared in slipway.yaml. */
+export function requireEnvironment(project: Project, environment: string): void {
+  if (environment in project.config.environments) return;
+  const known = Object.keys(project.config.environments);
+  const suggestion = closestMatch(environment, known);
+  throw new InvalidArgumentError(`unknown environment '${environment}'`, {
+    hint: suggestion ? `did you mean '${suggestion}'? (environments: ${known.join(', ')})` : `environments: ${known.join(', ')}`,
+  });
+}
+
+export async function openWarehouse(
+  project: Project,
+  { environment, readOnly = false }: { readonly environment?: string; readonly readOnly?: boolean } = {},
+): Promise<Warehouse> {
+  const name = (environment && project.config.environments[environment]?.warehouse) ?? project.config.warehouse.default;
+  const connection = project.config.warehouse.connections[name];
+  if (!connection) throw new InvalidArgumentError(`unknown warehouse connection '${name}'`);
+  if (connection.type !== 'duckdb') {
+    throw new SlipwayError('invalid_argument', `the ${connection.type} warehouse is not available in this version`, {
+      hint: 'use a duckdb connection',
+    });
+  }
+  const file = connection.path === ':memory:' ? ':memory:' : path.resolve(project.root, connection.path);
+  if (file !== ':memory:') {
+    if (readOnly) {
+      try {
+        await access(file);
+      } catch {
+        throw new InvalidArgumentError(`the warehouse ${path.relative(process.cwd(), file) || file} does not exist yet`, {
+          hint: 'build an environment first: slipway build --env dev',
+        });
+      }
+    } else {
+      await mkdir(path.dirname(file), { recursive: true });
+    }
+  }
+  return createDuckDbWarehouse({ path: file, threads: connection.threads, readOnly });
+}

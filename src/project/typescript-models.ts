@@ -1,0 +1,108 @@
+/**
+ * Loads `*.model.ts` files. They are imported through tsx (TypeScript without a build step), with
+ * the bare specifier `slipway` resolved to this package so projects need no node_modules of their
+ * own. The default export must be a `defineModel()` value.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { register } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { tsImport } from 'tsx/esm/api';
+import type { Diagnostic } from '../core/errors.js';
+import { parseChecks } from './parse-checks.js';
+import type { CheckDeclaration, ColumnDeclaration, ModelNode } from './project.js';
+import { typescriptModelSchema } from './schemas.js';
+import { parseYamlSource, zodDiagnostics } from './yaml-source.js';
+
+let hookRegistered = false;
+
+/** Resolves `import … from 'slipway'` in project files to this package's entry point. */
+function registerSlipwayResolution(): void {
+  if (hookRegistered) return;
+  hookRegistered = true;
+  const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  const entry = new URL(`../index${extension}`, import.meta.url).href;
+  const hook = `export async function resolve(specifier, context, next) {
+    if (specifier === 'slipway') return { url: ${JSON.stringify(entry)}, shortCircuit: true };
+    return next(specifier, context);
+  }`;
+  register(`data:text/javascript,${encodeURIComponent(hook)}`);
+}
+
+export async function loadTypeScriptModel(
+  root: string,
+  file: string,
+): Promise<{ readonly model: ModelNode | undefined; readonly diagnostics: Diagnostic[] }> {
+  registerSlipwayResolution();
+  const at = { file, line: 1, column: 1 };
+  const absolute = path.join(root, file);
+  const text = await readFile(absolute, 'utf8');
+  let exported: unknown;
+  try {
+    const module = (await tsImport(pathToFileURL(absolute).href, import.meta.url)) as { default?: unknown };
+    exported = module.default;
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    return { model: undefined, diagnostics: [{ position: at, message: `the TypeScript model could not be loaded: ${message}` }] };
+  }
+  // Validate the exported object as if it were YAML at the top of the file, so problems still
+  // carry a position (the file's first line: TypeScript values have no source positions here).
+  const pseudo = parseYamlSource(file, '');
+  const parsed = typescriptModelSchema.safeParse(exported);
+  if (!parsed.success) {
+    const diagnostics = zodDiagnostics(pseudo, parsed.error, [], typescriptModelSchema).map((d) => ({
+      ...d,
+      message: `defineModel(): ${d.message}`,
+    }));
+    return { model: undefined, diagnostics };
+  }
+  const def = parsed.data;
+  const diagnostics: Diagnostic[] = [];
+  const columns: ColumnDeclaration[] = [];
+  const checks: CheckDeclaration[] = [];
+  for (const [name, value] of Object.entries(def.columns ?? {})) {
+    columns.push({
+      name,
+      type: typeof value === 'string' ? undefined : value.type,
+      description: typeof value === 'string' ? value : value.description,
+    });
+    if (typeof value !== 'string' && value.checks) {
+      const result = parseChecks(value.checks, { source: pseudo, path: [], target: def.name, column: name });
+      checks.push(...result.checks);
+      diagnostics.push(...result.diagnostics);
+    }
+  }
+  if (def.checks) {
+    const result = parseChecks(def.checks, { source: pseudo, path: [], target: def.name, column: undefined });
+    checks.push(...result.checks);
+    diagnostics.push(...result.diagnostics);
+  }
+  const build = def.build as ModelNode['build'];
+  return {
+    model: {
+      type: 'model',
+      language: 'typescript',
+      name: def.name,
+      file,
+      position: at,
+      description: def.description,
+      owner: def.owner,
+      tags: def.tags ?? [],
+      columns,
+      checks,
+      kind: def.kind,
+      text,
+      bodyOffset: 0,
+      references: [],
+      dependsOn: def.inputs,
+      normalized: `typescript:${createHash('sha256').update(text).digest('hex')}`,
+      timeColumn: def.time_column,
+      uniqueKey: def.unique_key === undefined ? [] : [def.unique_key].flat(),
+      lookbackMs: undefined,
+      changeCategory: undefined,
+      build,
+    },
+    diagnostics,
+  };
+}

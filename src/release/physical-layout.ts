@@ -1,0 +1,22 @@
+/**
+ * Where things live in the warehouse. Physical tables (one per model version) sit in
+ * `slipway_physical`; file sources are views in `slipway_sources`; an environment is a schema of
+ * views named after the models, each selecting from one physical table.
+ */
+import type { ModelNode, SourceNode } from '../project/project.js';
+import type { RelationRef } from '../warehouse/warehouse.js';
+
+export const PHYSICAL_SCHEMA = 'slipway_physical';
+export const SOURCES_SCHEMA = 'slipway_sources';
+
+export function physicalRelation(model: Pick<ModelNode, 'name'>, fingerprint: string): RelationRef {
+  return { schema: PHYSICAL_SCHEMA, name: `${model.name}__${fingerprint}` };
+}
+
+export function sourceRelation(source: SourceNode): RelationRef {
+  return source.table ?? { schema: SOURCES_SCHEMA, name: source.name };
+}
+
+export function environmentRelation(environment: string, name: string): RelationRef {
+  return { schema: environment, name };
+}

@@ -1,0 +1,239 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatDiagnostic, ProjectError } from '../../src/core/errors.js';
+import type { SqlParser } from '../../src/core/sql-parser.js';
+import { loadProject } from '../../src/project/load-project.js';
+import { createDuckDbSqlParser } from '../../src/warehouse/duckdb/duckdb-sql-parser.js';
+import { MINIMAL_CONFIG, tempProject } from '../helpers/temp-project.js';
+
+let parser: SqlParser;
+beforeAll(async () => {
+  parser = await createDuckDbSqlParser();
+});
+afterAll(async () => {
+  await parser.close();
+});
+
+async function problems(files: Record<string, string>): Promise<string[]> {
+  const project = await tempProject(files);
+  try {
+    await loadProject(project.root, { parser });
+  } catch (error) {
+    if (error instanceof ProjectError) return error.diagnostics.map((d) => formatDiagnostic(d));
+    throw error;
+  } finally {
+    await project.remove();
+  }
+  return [];
+}
+
+const SOURCES = `sources:
+  - name: txns
+    files: data/txns/*.parquet
+    columns:
+      - name: customer_id
+        type: BIGINT
+        checks: [not_null, { range: { min: 1 } }]
+  - name: customers
+    table: raw.customers
+`;
+
+describe('loadProject', () => {
+  it('loads a valid project with inferred dependencies, header settings and checks', async () => {
+    const project = await tempProject({
+      'slipway.yaml': MINIMAL_CONFIG,
+      'sources/raw.yml': SOURCES,
+      'models/stg_txns.sql': 'select * from txns',
+      'models/marts/spend.sql': `/* @slipway
+kind: table
+tags: [marts]
+description: Spend per customer.
+columns:
+  customer_id: { description: The customer, checks: [not_null, unique] }
+checks:
+  - row_count: { min: 1 }
+*/
+-- a comment that mentions from not_a_table
+with recent as (select * from stg_txns where amount > 0)
+select r.customer_id, sum(amount) as spend
+from recent r join customers c on c.customer_id = r.customer_id
+group by 1
+`,
+    });
+    try {
+      const loaded = await loadProject(project.root, { parser });
+      const spend = loaded.models.get('spend');
+      expect(spend?.kind).toBe('table');
+      expect(spend?.dependsOn).toEqual(['stg_txns', 'customers']);
+      expect(spend?.checks.map((c) => c.id)).toEqual(['spend.customer_id.not_null', 'spend.customer_id.unique', 'spend.*.row_count']);
+      expect(loaded.order.indexOf('stg_txns')).toBeLessThan(loaded.order.indexOf('spend'));
+      expect(loaded.sources.get('txns')?.checks.map((c) => c.kind)).toEqual(['not_null', 'range']);
+      expect(loaded.sources.get('customers')?.table).toEqual({ schema: 'raw', name: 'customers' });
+    } finally {
+      await project.remove();
+    }
+  });
+
+  it('reports a missing slipway.yaml with a hint', async () => {
+    expect(await problems({})).toEqual([expect.stringMatching(/^slipway\.yaml:1:1: error: no slipway\.yaml in .*\n {2}hint: run `slipway init/)]);
+  });
+
+  it('reports malformed YAML at its position', async () => {
+    const found = await problems({ 'slipway.yaml': 'name: x\nwarehouse: [unclosed\n' });
+    expect(found[0]).toMatch(/^slipway\.yaml:\d+:\d+: error: YAML: /);
+  });
+
+  it('suggests the key meant for an unknown key, at the key', async () => {
+    const found = await problems({ 'slipway.yaml': `${MINIMAL_CONFIG}defualts: { concurrency: 2 }\n` });
+    expect(found).toEqual(["slipway.yaml:10:1: error: unknown key 'defualts'\n  hint: did you mean 'defaults'?"]);
+  });
+
+  it('reports wrong types with the path', async () => {
+    const found = await problems({
+      'slipway.yaml': MINIMAL_CONFIG.replace('environments:', 'defaults: { concurrency: many }\nenvironments:'),
+    });
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/^slipway\.yaml:6:27: error: defaults\.concurrency: .*number/);
+  });
+
+  it('maps a SQL syntax error to the line and column in the file, below the header', async () => {
+    const found = await problems({
+      'slipway.yaml': MINIMAL_CONFIG,
+      'models/bad.sql': '/* @slipway\nkind: view\n*/\nselect a,\n  b\nfrom where x\n',
+    });
+    expect(found).toEqual(['models/bad.sql:6:6: error: SQL: syntax error at or near "where"']);
+  });
+
+  it('finds references despite CTEs, subqueries, quoted and mixed-case names', async () => {
+    const project = await tempProject({
+      'slipway.yaml': MINIMAL_CONFIG,
+      'sources/raw.yml': SOURCES,
+      'models/a.sql': 'select 1 as id',
+      'models/b.sql': 'select 2 as id',
+      'models/c.sql': 'select 3 as id',
+      'models/tricky.sql': `with a as (select * from "B"), txns as (select id from a)
+select * from txns                                  -- the CTE, not the source
+where id in (select id from C)                      -- subquery, unquoted mixed case
+  and exists (select 1 from (select * from txns) t) -- CTE inside a nested subquery
+union all select id from range(3) r(id)             -- a table function is no reference
+`,
+      'models/recursive.sql': `with recursive walk(n) as (select 1 union all select n + 1 from walk where n < 3)
+select n from walk cross join a`,
+    });
+    try {
+      const loaded = await loadProject(project.root, { parser });
+      expect(loaded.models.get('tricky')?.dependsOn).toEqual(['b', 'c']);
+      expect(loaded.models.get('recursive')?.dependsOn).toEqual(['a']);
+    } finally {
+      await project.remove();
+    }
+  });
+
+  it('reports unknown references, schema-qualified names and self references with positions', async () => {
+    const found = await problems({
+      'slipway.yaml': MINIMAL_CONFIG,
+      'sources/raw.yml': SOURCES,
+      'models/a.sql': 'select * from txn\njoin main.txns using (id)\njoin a using (id)',
+    });
+    expect(found).toEqual([
+      "models/a.sql:1:15: error: 'txn' is not a model, source or CTE\n  hint: did you mean 'txns'?",
+      "models/a.sql:2:6: error: 'main.txns' is schema-qualified: models read models and sources by bare name\n  hint: write 'txns'",
+      'models/a.sql:3:6: error: a reads from itself\n  hint: a model cannot depend on itself',
+    ]);
+  });
+
+  it('prints the path of a dependency cycle', async () => {
+    const found = await problems({
+      'slipway.yaml': MINIMAL_CONFIG,
+      'models/a.sql': 'select * from c',
+      'models/b.sql': 'select * from a',
+      'models/c.sql': 'select * from b',
+    });
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/dependency cycle: (a -> b -> c -> a|a -> c -> b -> a)/);
+  });
+
+  it('refuses duplicate names across models and sources, case-insensitively', async () => {
+    const found = await problems({
+      'slipway.yaml': MINIMAL_CONFIG,
+      'sources/raw.yml': SOURCES,
+      'models/Txns.sql': 'select 1',
+    });
+    expect(found).toEqual([
+      expect.stringMatching(/^models\/Txns\.sql:1:1: error: the name 'Txns' is already used by the source in sources\/raw\.yml/),
+    ]);
+  });
+
+  it('refuses names that would need quoting and paths that leave the project', async () => {
+    const found = await problems({
+      'slipway.yaml': MINIMAL_CONFIG,
+      'sources/raw.yml': 'sources:\n  - name: "bad name"\n    files: x.csv\n  - name: outside\n    files: ../../etc/*.csv\n',
+      'models/my-model.sql': 'select 1',
+    });
+    expect(found).toEqual([
+      "models/my-model.sql:1:1: error: the model name 'my-model' (from the file name) needs quoting in SQL\n  hint: rename the file using letters, digits and _, or set `name:` in the header",
+      expect.stringMatching(/^sources\/raw\.yml:2:13: error: sources\[0\]\.name: use letters/),
+    ]);
+    const escaping = await problems({
+      'slipway.yaml': MINIMAL_CONFIG,
+      'sources/raw.yml': 'sources:\n  - name: outside\n    files: ../../etc/*.csv\n',
+    });
+    expect(escaping).toEqual([
+      "sources/raw.yml:3:12: error: the path '../../etc/*.csv' leaves the project folder\n  hint: source files live inside the project; link or copy them in",
+    ]);
+  });
+
+  it('reports unknown checks, bad check parameters, misplaced checks and uncompilable regexes', async () => {
+    const found = await problems({
+      'slipway.yaml': MINIMAL_CONFIG,
+      'sources/raw.yml': `sources:
+  - name: txns
+    files: data/*.parquet
+    columns:
+      - name: country
+        checks:
+          - not_nul
+          - pattern: { regex: '^[A-Z{2' }
+          - range: { minimum: 1 }
+    checks:
+      - not_null
+`,
+    });
+    expect(found).toEqual([
+      "sources/raw.yml:7:13: error: unknown check 'not_nul'\n  hint: did you mean 'not_null'?",
+      expect.stringMatching(/^sources\/raw\.yml:8:31: error: the regex does not compile/),
+      "sources/raw.yml:9:22: error: unknown key 'minimum' in sources[0].columns[0].checks[2].range\n  hint: did you mean 'min'?",
+      "sources/raw.yml:11:9: error: 'not_null' checks a column: declare it under the column\n  hint: put it in the column's checks list",
+    ]);
+  });
+
+  it('validates unit tests against the model they test', async () => {
+    const found = await problems({
+      'slipway.yaml': MINIMAL_CONFIG,
+      'models/a.sql': 'select 1 as id',
+      'models/b.sql': 'select * from a',
+      'tests/b.yml': `tests:
+  - name: t1
+    model: bb
+    inputs: {}
+    expect: { rows: [] }
+  - name: t2
+    model: b
+    inputs:
+      c: { rows: [] }
+    expect: { csv: missing.csv }
+`,
+    });
+    expect(found).toEqual([
+      "tests/b.yml:3:12: error: unit test 't1' is for unknown model 'bb'\n  hint: did you mean 'b'?",
+      "tests/b.yml:8:5: error: unit test 't2' has no input rows for 'a'",
+      "tests/b.yml:9:7: error: 'c' is not read by b\n  hint: b reads: a",
+      'tests/b.yml:6:11: error: fixture file tests/missing.csv does not exist',
+    ].sort(byPosition));
+  });
+});
+
+function byPosition(a: string, b: string): number {
+  const pa = a.split(':').slice(1, 3).map(Number);
+  const pb = b.split(':').slice(1, 3).map(Number);
+  return (pa[0] ?? 0) - (pb[0] ?? 0) || (pa[1] ?? 0) - (pb[1] ?? 0);
+}
