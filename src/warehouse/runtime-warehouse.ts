@@ -227,6 +227,8 @@ export class RuntimeWarehouse implements Warehouse {
       iterator = await this.#track(async () => this.#adapter.stream(sql, options)[Symbol.asyncIterator]());
       while (true) {
         const current = iterator;
+        // Rows the adapter already buffered must not be handed out once the caller cancelled.
+        throwIfAborted(signal, sql);
         const step = await this.#track(() => current.next());
         if (step.done === true) return;
         yield step.value;

@@ -52,6 +52,53 @@ describe('duckdb specifics', () => {
     }
   });
 
+  it('hands connections out first come, first served', async () => {
+    const warehouse = createDuckDbWarehouse({ path: ':memory:', poolSize: 1 });
+    try {
+      const finished: number[] = [];
+      await Promise.all(
+        [0, 1, 2, 3, 4].map((i) =>
+          warehouse.query('select $1::integer as i', { params: [i] }).then(() => finished.push(i)),
+        ),
+      );
+      expect(finished).toEqual([0, 1, 2, 3, 4]);
+    } finally {
+      await warehouse.close();
+    }
+  });
+
+  it('close does not wait for a stream its consumer left paused', async () => {
+    const warehouse = createDuckDbWarehouse({ path: ':memory:', poolSize: 1 });
+    const iterator = warehouse
+      .stream('select range as i from range(100000)', { batchSize: 10 })
+      [Symbol.asyncIterator]();
+    expect((await iterator.next()).value).toHaveLength(10);
+    await warehouse.close();
+    await expect(iterator.next()).rejects.toThrow('warehouse is closed');
+  });
+
+  it('cancels a stream between batches', async () => {
+    const warehouse = createDuckDbWarehouse({ path: ':memory:' });
+    try {
+      const controller = new AbortController();
+      let batches = 0;
+      const consume = async (): Promise<void> => {
+        for await (const _ of warehouse.stream('select range from range(1000000)', {
+          batchSize: 1000,
+          signal: controller.signal,
+        })) {
+          batches += 1;
+          if (batches === 3) controller.abort();
+        }
+      };
+      await expect(consume()).rejects.toThrow(/cancelled/);
+      expect(batches).toBe(3);
+      expect((await warehouse.query('select 1 as one')).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await warehouse.close();
+    }
+  });
+
   describe('files', () => {
     const file = join(tmp, 'shared.duckdb');
 
