@@ -5,6 +5,10 @@
  * engine errors into `WarehouseError`s carrying the SQL (never the parameters) and a `cause`,
  * reports cancellation uniformly and keeps the caller's stack in the error. Adapters therefore
  * only speak to their engine; none of them repeats these guards.
+ *
+ * "In flight" means a statement or transaction that is running. A stream counts while it fetches
+ * a batch; one its consumer has left paused between batches does not hold `close()` up: its next
+ * pull rejects with the closed error and the adapter's `destroy` frees its connection.
  */
 
 import { SlipwayError, WarehouseError } from '../core/errors.js';
@@ -249,7 +253,8 @@ export class RuntimeWarehouse implements Warehouse {
     ): Promise<T> => {
       const callSite = new Error('call site');
       try {
-        this.#ensureOpen();
+        // No closed check here: a transaction already running is work in flight, which close()
+        // lets finish.
         throwIfAborted(signal, sql);
         return await work();
       } catch (error) {

@@ -150,6 +150,25 @@ describe('RuntimeWarehouse', () => {
     expect(warehouse.close()).toBe(closing);
   });
 
+  it('lets a running transaction finish its statements while close waits', async () => {
+    const adapter = new FakeAdapter();
+    const warehouse = new RuntimeWarehouse(adapter);
+    const inBody = deferred();
+    const proceed = deferred();
+    const running = warehouse.transaction(async (tx) => {
+      inBody.resolve();
+      await proceed.promise;
+      await tx.execute('insert after close was called');
+      return 'done';
+    });
+    await inBody.promise;
+    const closing = warehouse.close();
+    proceed.resolve();
+    expect(await running).toBe('done');
+    await closing;
+    expect(adapter.destroys).toBe(1);
+  });
+
   it('wraps engine errors with the SQL and cause, and passes Slipway errors through', async () => {
     const adapter = new FakeAdapter();
     const engineError = new TypeError('boom');

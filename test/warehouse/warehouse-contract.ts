@@ -5,7 +5,7 @@
  */
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { WarehouseError } from '../../src/core/errors.js';
+import { SlipwayError, WarehouseError } from '../../src/core/errors.js';
 import type { Row, SqlValue, Warehouse } from '../../src/warehouse/warehouse.js';
 
 /** SQL that differs between engines, keyed by dialect. */
@@ -137,7 +137,8 @@ export function warehouseContract(name: string, make: () => Promise<Warehouse>):
       });
 
       it('refuses identifiers with NUL', () => {
-        expect(() => warehouse.quoteIdentifier('a\0b')).toThrow(WarehouseError);
+        expect(() => warehouse.quoteIdentifier('a\0b')).toThrow(SlipwayError);
+        expect(() => warehouse.quoteIdentifier('a\0b')).toThrow(/NUL/);
       });
 
       it('works with spaces, quotes and mixed case', async () => {

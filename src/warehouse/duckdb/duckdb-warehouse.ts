@@ -7,7 +7,7 @@
  */
 
 import type { DuckDBConnection, DuckDBResult } from '@duckdb/node-api';
-import { WarehouseError } from '../../core/errors.js';
+import { InvalidArgumentError, WarehouseError } from '../../core/errors.js';
 import { RuntimeWarehouse, type WarehouseAdapter } from '../runtime-warehouse.js';
 import type {
   ColumnInfo,
@@ -31,7 +31,11 @@ export interface DuckDbWarehouseOptions {
   readonly path: string;
   /** DuckDB worker threads per statement; DuckDB's default (all cores) when omitted. */
   readonly threads?: number;
-  /** Connections, hence statements running at once. Default 4. */
+  /**
+   * Connections, hence statements running at once. Default 4. Each running statement occupies a
+   * libuv threadpool thread (`UV_THREADPOOL_SIZE`, 4 by default) while it executes, so a larger
+   * pool needs a larger threadpool to run more statements at once.
+   */
   readonly poolSize?: number;
   /** Open the file read-only; several processes may then share it. */
   readonly readOnly?: boolean;
@@ -182,9 +186,7 @@ export class DuckDbWarehouse implements WarehouseAdapter {
 
   quoteIdentifier(name: string): string {
     if (name.includes('\0')) {
-      throw new WarehouseError('an identifier cannot contain a NUL character', {
-        hint: `refused identifier ${JSON.stringify(name)}`,
-      });
+      throw new InvalidArgumentError(`an identifier cannot contain a NUL character: ${JSON.stringify(name)}`);
     }
     return `"${name.replaceAll('"', '""')}"`;
   }
