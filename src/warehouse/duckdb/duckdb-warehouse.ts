@@ -6,7 +6,7 @@
  * puts around this adapter.
  */
 
-import type { DuckDBConnection, DuckDBResult } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { InvalidArgumentError, WarehouseError } from '../../core/errors.js';
 import { RuntimeWarehouse, type WarehouseAdapter } from '../runtime-warehouse.js';
 import type {
@@ -16,7 +16,6 @@ import type {
   RelationInfo,
   RelationRef,
   Row,
-  SqlValue,
   ViewDefinition,
   Warehouse,
   WarehouseCapabilities,
@@ -24,7 +23,14 @@ import type {
 } from '../warehouse.js';
 import { DuckDbConnectionPool } from './duckdb-connection-pool.js';
 import { DuckDbIntrospector } from './duckdb-introspector.js';
-import { toDuckDbValue, toSqlValue } from './duckdb-values.js';
+import {
+  executeOn,
+  interruptible,
+  queryOn,
+  rowConverter,
+  type Statement,
+  startStatement,
+} from './duckdb-statement.js';
 
 export interface DuckDbWarehouseOptions {
   /** A database file, or `:memory:` for a private in-memory database. */
@@ -44,8 +50,6 @@ export interface DuckDbWarehouseOptions {
 /** Rows per batch `stream()` yields unless the caller asks otherwise. */
 const DEFAULT_BATCH_SIZE = 10_000;
 const DEFAULT_POOL_SIZE = 4;
-/** How often an aborted statement is interrupted again, in case the first one came too early. */
-const INTERRUPT_REPEAT_MS = 25;
 
 /**
  * Opens a DuckDB warehouse wrapped in the runtime lifecycle. Nothing is opened until the first
@@ -256,117 +260,6 @@ export class DuckDbWarehouse implements WarehouseAdapter {
       throw new WarehouseError('the DuckDB warehouse is not open (use createDuckDbWarehouse)');
     }
     return this.#pool;
-  }
-}
-
-/** A started statement and what to free once its result has been read. */
-interface Statement {
-  readonly result: DuckDBResult;
-  dispose(): void;
-}
-
-/**
- * Starts `sql` on `connection`. Without parameters it runs as a script (several statements
- * allowed); with parameters it is prepared and bound, never spliced into the text.
- */
-async function startStatement(
-  connection: DuckDBConnection,
-  sql: string,
-  params: readonly SqlValue[] | undefined,
-  streaming: boolean,
-): Promise<Statement> {
-  if (params === undefined || params.length === 0) {
-    const result = streaming ? await connection.stream(sql) : await connection.run(sql);
-    return { result, dispose: () => {} };
-  }
-  const prepared = await connection.prepare(sql);
-  try {
-    prepared.bind(params.map(toDuckDbValue));
-    const result = streaming ? await prepared.stream() : await prepared.run();
-    return { result, dispose: () => prepared.destroySync() };
-  } catch (error) {
-    prepared.destroySync();
-    throw error;
-  }
-}
-
-async function executeOn(connection: DuckDBConnection, sql: string, options?: ExecuteOptions): Promise<void> {
-  const statement = await interruptible(connection, options?.signal, () =>
-    startStatement(connection, sql, options?.params, false),
-  );
-  statement.dispose();
-}
-
-async function queryOn(
-  connection: DuckDBConnection,
-  sql: string,
-  options?: ExecuteOptions,
-): Promise<QueryResult> {
-  const signal = options?.signal;
-  const statement = await interruptible(connection, signal, () =>
-    startStatement(connection, sql, options?.params, false),
-  );
-  try {
-    const { result } = statement;
-    const toRow = rowConverter(result);
-    const rows: Row[] = [];
-    while (true) {
-      const chunk = await interruptible(connection, signal, () => result.fetchChunk());
-      if (chunk === null || chunk.rowCount === 0) break;
-      for (const values of chunk.getRows()) rows.push(toRow(values));
-    }
-    const types = result.columnTypes();
-    const columns = result.deduplicatedColumnNames().map((name, index) => ({
-      name,
-      type: String(types[index]),
-      // A result column's nullability is not known; describe() reports it for relations.
-      nullable: true,
-    }));
-    return { columns, rows };
-  } finally {
-    statement.dispose();
-  }
-}
-
-/** A function turning one chunk row into a `Row` keyed by (deduplicated) column names. */
-function rowConverter(result: DuckDBResult): (values: readonly unknown[]) => Row {
-  const names = result.deduplicatedColumnNames();
-  const types = result.columnTypes();
-  return (values) =>
-    // Object.fromEntries defines own properties, so a column named `__proto__` stays a column.
-    Object.fromEntries(
-      names.map((name, index) => [
-        name,
-        toSqlValue(values[index] as Parameters<typeof toSqlValue>[0], types[index]!),
-      ]),
-    );
-}
-
-/**
- * Runs one engine call so that aborting `signal` interrupts it. The interrupt is repeated until
- * the call settles, because an abort that lands just before DuckDB starts the statement would
- * otherwise be lost.
- */
-async function interruptible<T>(
-  connection: DuckDBConnection,
-  signal: AbortSignal | undefined,
-  work: () => Promise<T>,
-): Promise<T> {
-  if (signal === undefined) return work();
-  signal.throwIfAborted();
-  let timer: NodeJS.Timeout | undefined;
-  const onAbort = (): void => {
-    connection.interrupt();
-    timer = setInterval(() => connection.interrupt(), INTERRUPT_REPEAT_MS);
-  };
-  signal.addEventListener('abort', onAbort, { once: true });
-  try {
-    const value = await work();
-    signal.throwIfAborted();
-    return value;
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-    if (timer !== undefined) clearInterval(timer);
   }
 }
 
