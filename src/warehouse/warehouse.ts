@@ -74,7 +74,10 @@ export interface Warehouse {
   /** Run one statement and read all of its rows (for small results). */
   query(sql: string, options?: ExecuteOptions): Promise<QueryResult>;
   /** Run one statement and read its rows in batches, never holding the whole result. */
-  stream(sql: string, options?: ExecuteOptions & { readonly batchSize?: number }): AsyncIterable<readonly Row[]>;
+  stream(
+    sql: string,
+    options?: ExecuteOptions & { readonly batchSize?: number },
+  ): AsyncIterable<readonly Row[]>;
   /** Run `body` in one transaction on one connection; commit on success, roll back on throw. */
   transaction<T>(body: (tx: WarehouseTransaction) => Promise<T>): Promise<T>;
 
