@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import pc from 'picocolors';
-import { ProjectError, SlipwayError, formatDiagnostic } from '../core/errors.js';
+import { formatDiagnostic, ProjectError, SlipwayError } from '../core/errors.js';
 import { registerBuild } from './commands/build-command.js';
 import { registerGenerate } from './commands/generate-command.js';
 import { registerInit } from './commands/init-command.js';
@@ -34,7 +34,9 @@ export function createProgram(): Command {
 
 export function exitCodeFor(error: unknown): number {
   if (error instanceof CommanderError) {
-    return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0
+    return error.code === 'commander.helpDisplayed' ||
+      error.code === 'commander.version' ||
+      error.exitCode === 0
       ? EXIT.ok
       : EXIT.invalid;
   }
@@ -77,13 +79,16 @@ export function reportError(error: unknown, json: boolean): void {
   }
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`${pc.red('internal error:')} ${message}\n`);
-  if (process.env['SLIPWAY_DEBUG'] && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  if (process.env['SLIPWAY_DEBUG'] && error instanceof Error && error.stack)
+    process.stderr.write(`${error.stack}\n`);
   else process.stderr.write(pc.dim('  set SLIPWAY_DEBUG=1 for details, and please report this\n'));
 }
 
 function colorDiagnostic(text: string): string {
-  return text.replace(/^([^\s]+:\d+:\d+:) (error|warning):/, (_m, where: string, label: string) =>
-    `${pc.bold(where)} ${label === 'error' ? pc.red(label) : pc.yellow(label)}:`,
+  return text.replace(
+    /^([^\s]+:\d+:\d+:) (error|warning):/,
+    (_m, where: string, label: string) =>
+      `${pc.bold(where)} ${label === 'error' ? pc.red(label) : pc.yellow(label)}:`,
   );
 }
 

@@ -4,8 +4,8 @@
  */
 import { access, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { InvalidArgumentError, SlipwayError } from '../core/errors.js';
 import { closestMatch } from '../core/did-you-mean.js';
+import { InvalidArgumentError, SlipwayError } from '../core/errors.js';
 import { loadProject } from '../project/load-project.js';
 import type { Project } from '../project/project.js';
 import { createDuckDbSqlParser } from '../warehouse/duckdb/duckdb-sql-parser.js';
@@ -36,7 +36,9 @@ export function requireEnvironment(project: Project, environment: string): void 
   const known = Object.keys(project.config.environments);
   const suggestion = closestMatch(environment, known);
   throw new InvalidArgumentError(`unknown environment '${environment}'`, {
-    hint: suggestion ? `did you mean '${suggestion}'? (environments: ${known.join(', ')})` : `environments: ${known.join(', ')}`,
+    hint: suggestion
+      ? `did you mean '${suggestion}'? (environments: ${known.join(', ')})`
+      : `environments: ${known.join(', ')}`,
   });
 }
 
@@ -44,13 +46,18 @@ export async function openWarehouse(
   project: Project,
   { environment, readOnly = false }: { readonly environment?: string; readonly readOnly?: boolean } = {},
 ): Promise<Warehouse> {
-  const name = (environment && project.config.environments[environment]?.warehouse) ?? project.config.warehouse.default;
+  const name =
+    (environment && project.config.environments[environment]?.warehouse) ?? project.config.warehouse.default;
   const connection = project.config.warehouse.connections[name];
   if (!connection) throw new InvalidArgumentError(`unknown warehouse connection '${name}'`);
   if (connection.type !== 'duckdb') {
-    throw new SlipwayError('invalid_argument', `the ${connection.type} warehouse is not available in this version`, {
-      hint: 'use a duckdb connection',
-    });
+    throw new SlipwayError(
+      'invalid_argument',
+      `the ${connection.type} warehouse is not available in this version`,
+      {
+        hint: 'use a duckdb connection',
+      },
+    );
   }
   const file = connection.path === ':memory:' ? ':memory:' : path.resolve(project.root, connection.path);
   if (file !== ':memory:') {
@@ -58,9 +65,12 @@ export async function openWarehouse(
       try {
         await access(file);
       } catch {
-        throw new InvalidArgumentError(`the warehouse ${path.relative(process.cwd(), file) || file} does not exist yet`, {
-          hint: 'build an environment first: slipway build --env dev',
-        });
+        throw new InvalidArgumentError(
+          `the warehouse ${path.relative(process.cwd(), file) || file} does not exist yet`,
+          {
+            hint: 'build an environment first: slipway build --env dev',
+          },
+        );
       }
     } else {
       await mkdir(path.dirname(file), { recursive: true });

@@ -27,7 +27,9 @@ export function closestMatch(word: string, candidates: Iterable<string>): string
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const candidate of candidates) {
-    const d = editDistance(word, candidate);
+    // A word that starts with a candidate (`minimum` for `min`) is as good as a near miss.
+    const prefix = candidate.length >= 3 && word.toLowerCase().startsWith(candidate.toLowerCase());
+    const d = prefix ? 1 : editDistance(word, candidate);
     if (d < bestDistance) {
       best = candidate;
       bestDistance = d;

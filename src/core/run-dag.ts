@@ -20,7 +20,14 @@ export interface DagOptions<R> {
   readonly onSkip?: (name: string, because: string) => void;
 }
 
-export async function runDag<R>({ order, dependsOn, concurrency, run, signal, onSkip }: DagOptions<R>): Promise<Map<string, TaskOutcome<R>>> {
+export async function runDag<R>({
+  order,
+  dependsOn,
+  concurrency,
+  run,
+  signal,
+  onSkip,
+}: DagOptions<R>): Promise<Map<string, TaskOutcome<R>>> {
   const members = new Set(order);
   const outcomes = new Map<string, TaskOutcome<R>>();
   const pending = [...order];

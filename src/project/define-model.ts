@@ -14,7 +14,9 @@ export interface TypeScriptModelDefinition {
   readonly owner?: string;
   readonly time_column?: string;
   readonly unique_key?: string | readonly string[];
-  readonly columns?: Readonly<Record<string, string | { description?: string; type?: string; checks?: readonly unknown[] }>>;
+  readonly columns?: Readonly<
+    Record<string, string | { description?: string; type?: string; checks?: readonly unknown[] }>
+  >;
   readonly checks?: readonly unknown[];
   /** Returns the SELECT that produces the model. Data never flows through Node. */
   build(context: TypeScriptModelContext): Promise<string> | string;

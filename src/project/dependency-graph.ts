@@ -14,7 +14,10 @@ export function topologicalOrder(edges: Edges): string[] {
   const remaining = new Map([...edges].map(([n, deps]) => [n, new Set(deps.filter((d) => edges.has(d)))]));
   const order: string[] = [];
   while (remaining.size > 0) {
-    const ready = [...remaining].filter(([, deps]) => deps.size === 0).map(([n]) => n).sort();
+    const ready = [...remaining]
+      .filter(([, deps]) => deps.size === 0)
+      .map(([n]) => n)
+      .sort();
     if (ready.length === 0) break;
     for (const n of ready) {
       order.push(n);
@@ -66,7 +69,11 @@ export function childrenOf(project: Project): Map<string, string[]> {
  * removes. No selector selects every model.
  * @example selectModels(project, ['fraud_alerts+', 'tag:reports'])
  */
-export function selectModels(project: Project, selectors: readonly string[], exclude: readonly string[] = []): string[] {
+export function selectModels(
+  project: Project,
+  selectors: readonly string[],
+  exclude: readonly string[] = [],
+): string[] {
   const models = [...project.models.keys()];
   const chosen = selectors.length === 0 ? new Set(models) : union(project, selectors);
   for (const name of union(project, exclude)) chosen.delete(name);
@@ -85,7 +92,8 @@ function union(project: Project, selectors: readonly string[]): Set<string> {
     }
     if (raw.startsWith('path:')) {
       const prefix = raw.slice(5).replace(/\/$/, '');
-      for (const m of project.models.values()) if (m.file === prefix || m.file.startsWith(`${prefix}/`)) out.add(m.name);
+      for (const m of project.models.values())
+        if (m.file === prefix || m.file.startsWith(`${prefix}/`)) out.add(m.name);
       continue;
     }
     const up = raw.startsWith('+');
@@ -94,7 +102,9 @@ function union(project: Project, selectors: readonly string[]): Set<string> {
     if (!project.models.has(name) && !project.sources.has(name)) {
       const suggestion = closestMatch(name, [...project.models.keys(), ...project.sources.keys()]);
       throw new InvalidArgumentError(`the selector '${raw}' matches no model or source`, {
-        hint: suggestion ? `did you mean '${suggestion}'?` : 'forms: model, model+, +model, tag:x, path:models/marts',
+        hint: suggestion
+          ? `did you mean '${suggestion}'?`
+          : 'forms: model, model+, +model, tag:x, path:models/marts',
       });
     }
     out.add(name);

@@ -10,12 +10,19 @@ import { parseDuration } from '../core/duration.js';
 import { type Diagnostic, ProjectError, type SourcePosition } from '../core/errors.js';
 import { type SqlParser, utf8OffsetMapper } from '../core/sql-parser.js';
 import { findCycle, topologicalOrder } from './dependency-graph.js';
+import { modelFromHeader, splitModelHeader } from './model-header.js';
 import { parseChecks } from './parse-checks.js';
-import type { CheckDeclaration, ColumnDeclaration, ModelNode, Project, SourceNode, UnitTest } from './project.js';
-import { projectConfigSchema, type ProjectConfig, sourcesFileSchema, testsFileSchema } from './schemas.js';
+import type {
+  CheckDeclaration,
+  ColumnDeclaration,
+  ModelNode,
+  Project,
+  SourceNode,
+  UnitTest,
+} from './project.js';
+import { type ProjectConfig, projectConfigSchema, sourcesFileSchema, testsFileSchema } from './schemas.js';
 import { analyzeSelect } from './sql-references.js';
 import { loadTypeScriptModel } from './typescript-models.js';
-import { modelFromHeader, splitModelHeader } from './model-header.js';
 import { parseYamlSource, validateWithSchema } from './yaml-source.js';
 
 export const PROJECT_FILE = 'slipway.yaml';
@@ -53,12 +60,18 @@ export async function loadProject(root: string, { parser }: LoadOptions): Promis
 
   const resolvedModels = resolveReferences(models, nodes, diagnostics);
   const sourceMap = new Map(sources.filter((s) => nodes.get(s.name) === s).map((s) => [s.name, s]));
-  const modelMap = new Map(resolvedModels.filter((m) => nodes.get(m.name)?.file === m.file).map((m) => [m.name, m]));
+  const modelMap = new Map(
+    resolvedModels.filter((m) => nodes.get(m.name)?.file === m.file).map((m) => [m.name, m]),
+  );
   checkRelationships([...sourceMap.values(), ...modelMap.values()], nodes, diagnostics);
 
   const edges = new Map<string, readonly string[]>();
   for (const s of sourceMap.values()) edges.set(s.name, []);
-  for (const m of modelMap.values()) edges.set(m.name, m.dependsOn.filter((d) => nodes.has(d)));
+  for (const m of modelMap.values())
+    edges.set(
+      m.name,
+      m.dependsOn.filter((d) => nodes.has(d)),
+    );
   const cycle = findCycle(edges);
   if (cycle) {
     const first = modelMap.get(cycle[0] ?? '');
@@ -206,7 +219,12 @@ async function loadSources(root: string, folder: string, diagnostics: Diagnostic
         checks.push(...parsed.checks);
         diagnostics.push(...parsed.diagnostics);
       });
-      const parsed = parseChecks(s.checks, { source, path: ['sources', index, 'checks'], target: s.name, column: undefined });
+      const parsed = parseChecks(s.checks, {
+        source,
+        path: ['sources', index, 'checks'],
+        target: s.name,
+        column: undefined,
+      });
       checks.push(...parsed.checks);
       diagnostics.push(...parsed.diagnostics);
       const [tableSchema, tableName] = s.table?.split('.') ?? [];
@@ -235,7 +253,12 @@ async function loadSources(root: string, folder: string, diagnostics: Diagnostic
   return sources;
 }
 
-async function loadModels(root: string, folder: string, parser: SqlParser, diagnostics: Diagnostic[]): Promise<ModelNode[]> {
+async function loadModels(
+  root: string,
+  folder: string,
+  parser: SqlParser,
+  diagnostics: Diagnostic[],
+): Promise<ModelNode[]> {
   const files = await listFiles(root, folder, (f) => f.endsWith('.sql') || f.endsWith('.model.ts'));
   const sqlFiles: { file: string; text: string; header: ReturnType<typeof splitModelHeader> }[] = [];
   const models: ModelNode[] = [];
@@ -322,7 +345,11 @@ function resolveReferences(
         continue;
       }
       if (target.name === model.name) {
-        diagnostics.push({ position, message: `${model.name} reads from itself`, hint: 'a model cannot depend on itself' });
+        diagnostics.push({
+          position,
+          message: `${model.name} reads from itself`,
+          hint: 'a model cannot depend on itself',
+        });
         continue;
       }
       if (!dependsOn.includes(target.name)) dependsOn.push(target.name);
@@ -371,7 +398,8 @@ async function loadTests(
     if (!data) continue;
     for (const [index, t] of data.tests.entries()) {
       const at = (...p: PropertyKey[]): SourcePosition => source.positionOf(['tests', index, ...p]);
-      if (names.has(t.name)) diagnostics.push({ position: at('name'), message: `a unit test named '${t.name}' already exists` });
+      if (names.has(t.name))
+        diagnostics.push({ position: at('name'), message: `a unit test named '${t.name}' already exists` });
       names.add(t.name);
       const model = models.get(t.model);
       if (!model) {
@@ -383,31 +411,43 @@ async function loadTests(
         continue;
       }
       if (model.language !== 'sql') {
-        diagnostics.push({ position: at('model'), message: `unit tests are for SQL models; test ${t.model}'s TypeScript directly` });
+        diagnostics.push({
+          position: at('model'),
+          message: `unit tests are for SQL models; test ${t.model}'s TypeScript directly`,
+        });
         continue;
       }
       const fixture = (raw: { rows?: Record<string, unknown>[]; csv?: string }, where: PropertyKey[]) => {
         if (raw.csv === undefined) return { rows: raw.rows, csv: undefined };
         const csvPath = path.join(path.dirname(path.join(root, file)), raw.csv);
         if (path.isAbsolute(raw.csv) || escapes(root, path.relative(root, csvPath))) {
-          diagnostics.push({ position: at(...where, 'csv'), message: `the path '${raw.csv}' leaves the project folder` });
+          diagnostics.push({
+            position: at(...where, 'csv'),
+            message: `the path '${raw.csv}' leaves the project folder`,
+          });
         }
         return { rows: undefined, csv: csvPath };
       };
-      const inputs: Record<string, { rows: Record<string, unknown>[] | undefined; csv: string | undefined }> = {};
+      const inputs: Record<string, { rows: Record<string, unknown>[] | undefined; csv: string | undefined }> =
+        {};
       for (const [name, raw] of Object.entries(t.inputs)) {
         if (!model.dependsOn.includes(name)) {
           diagnostics.push({
             position: source.keyPositionOf(['tests', index, 'inputs', name]),
             message: `'${name}' is not read by ${t.model}`,
-            hint: model.dependsOn.length ? `${t.model} reads: ${model.dependsOn.join(', ')}` : `${t.model} reads nothing`,
+            hint: model.dependsOn.length
+              ? `${t.model} reads: ${model.dependsOn.join(', ')}`
+              : `${t.model} reads nothing`,
           });
         }
         inputs[name] = fixture(raw, ['inputs', name]);
       }
       for (const dep of model.dependsOn) {
         if (!(dep in t.inputs) && nodes.has(dep)) {
-          diagnostics.push({ position: at('inputs'), message: `unit test '${t.name}' has no input rows for '${dep}'` });
+          diagnostics.push({
+            position: source.keyPositionOf(['tests', index, 'inputs']),
+            message: `unit test '${t.name}' has no input rows for '${dep}'`,
+          });
         }
       }
       tests.push({
@@ -425,7 +465,10 @@ async function loadTests(
   for (const t of tests) {
     for (const f of [...Object.values(t.inputs), t.expect]) {
       if (f.csv !== undefined && !(await exists(f.csv))) {
-        diagnostics.push({ position: t.position, message: `fixture file ${path.relative(root, f.csv)} does not exist` });
+        diagnostics.push({
+          position: t.position,
+          message: `fixture file ${path.relative(root, f.csv)} does not exist`,
+        });
       }
     }
   }

@@ -29,7 +29,9 @@ export function splitModelHeader(file: string, text: string): SplitHeader {
     return {
       source: undefined,
       bodyOffset: 0,
-      diagnostics: [{ position: { file, line, column: 1 }, message: 'the @slipway header comment is not closed with */' }],
+      diagnostics: [
+        { position: { file, line, column: 1 }, message: 'the @slipway header comment is not closed with */' },
+      ],
     };
   }
   const line = text.slice(0, start).split('\n').length;
@@ -82,13 +84,23 @@ export function modelFromHeader(
     const description = typeof value === 'string' ? value : value.description;
     columns.push({ name: column, type: typeof value === 'string' ? undefined : value.type, description });
     if (typeof value !== 'string' && value.checks) {
-      const parsed = parseChecks(value.checks, { source: yaml, path: ['columns', column, 'checks'], target: name, column });
+      const parsed = parseChecks(value.checks, {
+        source: yaml,
+        path: ['columns', column, 'checks'],
+        target: name,
+        column,
+      });
       checks.push(...parsed.checks);
       diagnostics.push(...parsed.diagnostics);
     }
   }
   if (settings.checks) {
-    const parsed = parseChecks(settings.checks, { source: yaml, path: ['checks'], target: name, column: undefined });
+    const parsed = parseChecks(settings.checks, {
+      source: yaml,
+      path: ['checks'],
+      target: name,
+      column: undefined,
+    });
     checks.push(...parsed.checks);
     diagnostics.push(...parsed.diagnostics);
   }

@@ -7,7 +7,13 @@
 import { closestMatch } from '../core/did-you-mean.js';
 import type { Diagnostic } from '../core/errors.js';
 import type { CheckDeclaration } from './project.js';
-import { CHECK_KINDS, CHECK_PARAMS, type CheckKind, COLUMN_ONLY_CHECKS, RELATION_ONLY_CHECKS } from './schemas.js';
+import {
+  CHECK_KINDS,
+  CHECK_PARAMS,
+  type CheckKind,
+  COLUMN_ONLY_CHECKS,
+  RELATION_ONLY_CHECKS,
+} from './schemas.js';
 import { validateWithSchema, type YamlSource } from './yaml-source.js';
 
 export interface CheckContext {
@@ -33,7 +39,12 @@ export function parseChecks(
     if (typeof entry === 'string') {
       kindName = entry;
       params = {};
-    } else if (typeof entry === 'object' && entry !== null && !Array.isArray(entry) && Object.keys(entry).length === 1) {
+    } else if (
+      typeof entry === 'object' &&
+      entry !== null &&
+      !Array.isArray(entry) &&
+      Object.keys(entry).length === 1
+    ) {
       const [key, value] = Object.entries(entry)[0] as [string, unknown];
       kindName = key;
       params = value ?? {};
@@ -57,7 +68,12 @@ export function parseChecks(
     // `unique: [a, b]` is shorthand for a composite key.
     if (kind === 'unique' && Array.isArray(params)) params = { columns: params };
     const paramsPath = typeof entry === 'string' ? path : [...path, kind];
-    const { data, diagnostics: problems } = validateWithSchema(context.source, CHECK_PARAMS[kind], params, paramsPath);
+    const { data, diagnostics: problems } = validateWithSchema(
+      context.source,
+      CHECK_PARAMS[kind],
+      params,
+      paramsPath,
+    );
     diagnostics.push(...problems);
     if (!data) return;
     const values = data as Record<string, unknown>;
@@ -65,23 +81,34 @@ export function parseChecks(
       diagnostics.push({
         position,
         message: `'${kind}' checks a column: declare it under the column`,
-        hint: 'put it in the column\'s checks list',
+        hint: "put it in the column's checks list",
       });
       return;
     }
     if (context.column !== undefined && RELATION_ONLY_CHECKS.includes(kind)) {
-      diagnostics.push({ position, message: `'${kind}' checks a whole table: declare it in the model's or source's checks` });
+      diagnostics.push({
+        position,
+        message: `'${kind}' checks a whole table: declare it in the model's or source's checks`,
+      });
       return;
     }
     if (kind === 'unique' && context.column === undefined && values['columns'] === undefined) {
-      diagnostics.push({ position, message: 'a table-level unique check names its columns: `unique: [a, b]`' });
+      diagnostics.push({
+        position,
+        message: 'a table-level unique check names its columns: `unique: [a, b]`',
+      });
       return;
     }
     if (kind === 'pattern') {
       const problem = regexProblem(String(values['regex']));
-      if (problem) diagnostics.push({ position: context.source.positionOf([...paramsPath, 'regex']), message: problem });
+      if (problem)
+        diagnostics.push({ position: context.source.positionOf([...paramsPath, 'regex']), message: problem });
     }
-    if ((kind === 'range' || kind === 'length') && values['min'] === undefined && values['max'] === undefined) {
+    if (
+      (kind === 'range' || kind === 'length') &&
+      values['min'] === undefined &&
+      values['max'] === undefined
+    ) {
       diagnostics.push({ position, message: `'${kind}' needs min, max or both` });
       return;
     }
@@ -111,7 +138,8 @@ function regexProblem(regex: string): string | undefined {
   } catch (error) {
     return `the regex does not compile: ${(error as Error).message.replace(/^Invalid regular expression: /, '')}`;
   }
-  if (/\(\?<?[=!]/.test(regex)) return 'look-ahead and look-behind are not supported by warehouse regex engines (RE2)';
+  if (/\(\?<?[=!]/.test(regex))
+    return 'look-ahead and look-behind are not supported by warehouse regex engines (RE2)';
   if (/\\[1-9]/.test(regex)) return 'back-references are not supported by warehouse regex engines (RE2)';
   return undefined;
 }

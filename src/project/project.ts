@@ -114,6 +114,8 @@ export function findNode(project: Project, name: string): ProjectNode | undefine
   return (
     project.models.get(name) ??
     project.sources.get(name) ??
-    [...project.models.values(), ...project.sources.values()].find((n) => n.name.toLowerCase() === name.toLowerCase())
+    [...project.models.values(), ...project.sources.values()].find(
+      (n) => n.name.toLowerCase() === name.toLowerCase(),
+    )
   );
 }

@@ -47,16 +47,29 @@ export const CHECK_PARAMS = {
     .object({ ...checkCommon, values: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1) })
     .strict(),
   range: z
-    .object({ ...checkCommon, min: bound.optional(), max: bound.optional(), inclusive: z.boolean().optional() })
+    .object({
+      ...checkCommon,
+      min: bound.optional(),
+      max: bound.optional(),
+      inclusive: z.boolean().optional(),
+    })
     .strict(),
   pattern: z.object({ ...checkCommon, regex: z.string().min(1) }).strict(),
   length: z
-    .object({ ...checkCommon, min: z.number().int().nonnegative().optional(), max: z.number().int().optional() })
+    .object({
+      ...checkCommon,
+      min: z.number().int().nonnegative().optional(),
+      max: z.number().int().optional(),
+    })
     .strict(),
   relationships: z.object({ ...checkCommon, to: identifier, field: identifier }).strict(),
   not_null_proportion: z.object({ ...checkCommon, at_least: z.number().min(0).max(1) }).strict(),
   row_count: z
-    .object({ ...checkCommon, min: z.number().int().nonnegative().optional(), max: z.number().int().optional() })
+    .object({
+      ...checkCommon,
+      min: z.number().int().nonnegative().optional(),
+      max: z.number().int().optional(),
+    })
     .strict(),
   freshness: z
     .object({
@@ -98,7 +111,9 @@ export const checkSchema = z.union([
   z.enum(CHECK_KINDS as [CheckKind, ...CheckKind[]]),
   ...CHECK_KINDS.map((kind) =>
     z
-      .object({ [kind]: kind === 'unique' ? z.union([CHECK_PARAMS.unique, z.array(identifier)]) : CHECK_PARAMS[kind] })
+      .object({
+        [kind]: kind === 'unique' ? z.union([CHECK_PARAMS.unique, z.array(identifier)]) : CHECK_PARAMS[kind],
+      })
       .strict(),
   ),
 ]);
@@ -201,7 +216,10 @@ export const sourceSchema = z
     format: z.enum(['parquet', 'csv']).optional(),
     loaded_at: identifier.optional(),
     event_time: identifier.optional(),
-    freshness: z.object({ warn_after: duration.optional(), error_after: duration.optional() }).strict().optional(),
+    freshness: z
+      .object({ warn_after: duration.optional(), error_after: duration.optional() })
+      .strict()
+      .optional(),
     tags: z.array(z.string()).optional(),
     columns: z.array(sourceColumnSchema).optional(),
     checks: z.array(z.unknown()).optional(),
@@ -213,7 +231,9 @@ export type SourceConfig = z.infer<typeof sourceSchema>;
 
 const modelColumnSchema = z.union([
   z.string(),
-  z.object({ description: z.string().optional(), type: z.string().optional(), checks: columnChecks }).strict(),
+  z
+    .object({ description: z.string().optional(), type: z.string().optional(), checks: columnChecks })
+    .strict(),
 ]);
 
 export const modelHeaderSchema = z
@@ -274,6 +294,9 @@ export const typescriptModelSchema = z
     unique_key: z.union([identifier, z.array(identifier).min(1)]).optional(),
     columns: z.record(identifier, modelColumnSchema).optional(),
     checks: z.array(z.unknown()).optional(),
-    build: z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', 'build must be a function'),
+    build: z.custom<(...args: never[]) => unknown>(
+      (v) => typeof v === 'function',
+      'build must be a function',
+    ),
   })
   .strict();

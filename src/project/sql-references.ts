@@ -35,7 +35,10 @@ export function analyzeSelect(tree: unknown, byteToChar: (byteOffset: number) =>
     return {
       references: [],
       normalized: '',
-      problem: statements.length === 0 ? 'the model has no SELECT statement' : 'a model is exactly one SELECT statement',
+      problem:
+        statements.length === 0
+          ? 'the model has no SELECT statement'
+          : 'a model is exactly one SELECT statement',
     };
   }
   const statement = statements[0];
@@ -49,7 +52,12 @@ export function analyzeSelect(tree: unknown, byteToChar: (byteOffset: number) =>
   return { references, normalized: stableStringify(stripPositions(node)), problem: undefined };
 }
 
-function walk(value: Json, ctes: ReadonlySet<string>, out: TableReference[], byteToChar: (b: number) => number): void {
+function walk(
+  value: Json,
+  ctes: ReadonlySet<string>,
+  out: TableReference[],
+  byteToChar: (b: number) => number,
+): void {
   if (Array.isArray(value)) {
     for (const item of value) walk(item, ctes, out, byteToChar);
     return;
@@ -65,13 +73,23 @@ function walk(value: Json, ctes: ReadonlySet<string>, out: TableReference[], byt
     scope = names;
   }
   if (value['type'] === 'BASE_TABLE' && typeof value['table_name'] === 'string') {
-    const schema = typeof value['schema_name'] === 'string' && value['schema_name'] !== '' ? value['schema_name'] : undefined;
-    const catalog = typeof value['catalog_name'] === 'string' && value['catalog_name'] !== '' ? value['catalog_name'] : undefined;
+    const schema =
+      typeof value['schema_name'] === 'string' && value['schema_name'] !== ''
+        ? value['schema_name']
+        : undefined;
+    const catalog =
+      typeof value['catalog_name'] === 'string' && value['catalog_name'] !== ''
+        ? value['catalog_name']
+        : undefined;
     const name = value['table_name'];
     const shadowedByCte = schema === undefined && catalog === undefined && scope.has(name.toLowerCase());
     if (!shadowedByCte) {
       const location = typeof value['query_location'] === 'number' ? value['query_location'] : 0;
-      out.push({ schema: catalog ? `${catalog}.${schema ?? ''}` : schema, name, offset: byteToChar(location) });
+      out.push({
+        schema: catalog ? `${catalog}.${schema ?? ''}` : schema,
+        name,
+        offset: byteToChar(location),
+      });
     }
   }
   for (const [key, child] of Object.entries(value)) {

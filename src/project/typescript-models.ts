@@ -44,12 +44,15 @@ export async function loadTypeScriptModel(
     exported = module.default;
   } catch (error) {
     const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    return { model: undefined, diagnostics: [{ position: at, message: `the TypeScript model could not be loaded: ${message}` }] };
+    return {
+      model: undefined,
+      diagnostics: [{ position: at, message: `the TypeScript model could not be loaded: ${message}` }],
+    };
   }
   // Validate the exported object as if it were YAML at the top of the file, so problems still
   // carry a position (the file's first line: TypeScript values have no source positions here).
   const pseudo = parseYamlSource(file, '');
-  const parsed = typescriptModelSchema.safeParse(exported);
+  const parsed = typescriptModelSchema.safeParse(exported, { reportInput: true });
   if (!parsed.success) {
     const diagnostics = zodDiagnostics(pseudo, parsed.error, [], typescriptModelSchema).map((d) => ({
       ...d,

@@ -4,9 +4,9 @@
  * problem can be reported at `file:line:col`.
  */
 import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
-import type { Diagnostic, SourcePosition } from '../core/errors.js';
-import { closestMatch } from '../core/did-you-mean.js';
 import { type core, type ZodError, type ZodType, z } from 'zod';
+import { closestMatch } from '../core/did-you-mean.js';
+import type { Diagnostic, SourcePosition } from '../core/errors.js';
 
 export interface YamlSource {
   readonly file: string;
@@ -26,7 +26,11 @@ export interface YamlOffset {
 }
 
 /** Parses YAML, collecting syntax errors as diagnostics instead of throwing. */
-export function parseYamlSource(file: string, text: string, offset: YamlOffset = { line: 1, column: 1 }): YamlSource {
+export function parseYamlSource(
+  file: string,
+  text: string,
+  offset: YamlOffset = { line: 1, column: 1 },
+): YamlSource {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const toPosition = (at: number): SourcePosition => {
@@ -46,7 +50,9 @@ export function parseYamlSource(file: string, text: string, offset: YamlOffset =
     let key: Node | undefined;
     for (const step of path) {
       if (isMap(node)) {
-        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(step));
+        const pair = node.items.find(
+          (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(step),
+        );
         if (!pair) break;
         key = pair.key as Node;
         node = pair.value ?? pair.key;
@@ -88,7 +94,7 @@ export function validateWithSchema<T>(
   value: unknown,
   basePath: readonly PropertyKey[] = [],
 ): { readonly data: T | undefined; readonly diagnostics: Diagnostic[] } {
-  const result = schema.safeParse(value);
+  const result = schema.safeParse(value, { reportInput: true });
   if (result.success) return { data: result.data, diagnostics: [] };
   return { data: undefined, diagnostics: zodDiagnostics(source, result.error, basePath, schema) };
 }
@@ -113,7 +119,7 @@ function issueDiagnostics(
   for (const issue of issues) {
     const relative = [...prefix, ...issue.path];
     const path = [...basePath, ...relative];
-    const where = describePath(relative);
+    const where = describePath(relative.length > 0 ? relative : path);
     if (issue.code === 'invalid_union' && issue.errors.length > 0) {
       // Report the branch that came closest (fewest problems) rather than "invalid input".
       const best = [...issue.errors].sort((a, b) => a.length - b.length)[0] ?? [];
@@ -129,7 +135,11 @@ function issueDiagnostics(
         diagnostics.push({
           position: source.keyPositionOf([...path, key]),
           message: `unknown key '${key}'${where ? ` in ${where}` : ''}`,
-          hint: suggestion ? `did you mean '${suggestion}'?` : allowed.length ? `allowed: ${allowed.join(', ')}` : undefined,
+          hint: suggestion
+            ? `did you mean '${suggestion}'?`
+            : allowed.length
+              ? `allowed: ${allowed.join(', ')}`
+              : undefined,
         });
       }
       continue;
@@ -146,7 +156,9 @@ function issueDiagnostics(
 }
 
 function describePath(path: readonly PropertyKey[]): string {
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('');
+  return path
+    .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`))
+    .join('');
 }
 
 /** The keys an object schema allows at `path`, for "did you mean" hints. */

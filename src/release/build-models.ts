@@ -4,15 +4,22 @@
  * a failure skips only what is downstream, and the environment is switched only when every
  * selected model built, in one transaction, so it is never left half built.
  */
+
+import { InvalidArgumentError } from '../core/errors.js';
 import { runDag } from '../core/run-dag.js';
 import { quoteStringLiteral } from '../core/sql-literal.js';
-import { InvalidArgumentError } from '../core/errors.js';
 import { compileSqlModel } from '../project/compile-model.js';
 import type { ModelNode, Project, SourceNode } from '../project/project.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Telemetry } from '../telemetry/tracer.js';
 import type { RelationRef, Warehouse } from '../warehouse/warehouse.js';
-import { environmentRelation, PHYSICAL_SCHEMA, physicalRelation, SOURCES_SCHEMA, sourceRelation } from './physical-layout.js';
+import {
+  environmentRelation,
+  PHYSICAL_SCHEMA,
+  physicalRelation,
+  SOURCES_SCHEMA,
+  sourceRelation,
+} from './physical-layout.js';
 
 export interface ModelBuildResult {
   readonly name: string;
@@ -56,7 +63,11 @@ export async function buildModels(request: BuildRequest): Promise<BuildSummary> 
   const startedAt = performance.now();
   return telemetry.span(
     'slipway.build',
-    { 'slipway.environment': environment, 'slipway.models': selected.length, 'slipway.project': project.config.name },
+    {
+      'slipway.environment': environment,
+      'slipway.models': selected.length,
+      'slipway.project': project.config.name,
+    },
     async (buildSpan) => {
       await prepareSchemas(warehouse, environment);
       await createSourceViews(warehouse, [...project.sources.values()]);
@@ -70,9 +81,12 @@ export async function buildModels(request: BuildRequest): Promise<BuildSummary> 
         const model = project.models.get(name) as ModelNode;
         for (const parent of model.dependsOn) {
           if (project.models.has(parent) && !chosen.has(parent) && !existing.has(physicalOf(parent).name)) {
-            throw new InvalidArgumentError(`${name} reads ${parent}, which is not built in this version yet`, {
-              hint: `select it too: --select +${name}`,
-            });
+            throw new InvalidArgumentError(
+              `${name} reads ${parent}, which is not built in this version yet`,
+              {
+                hint: `select it too: --select +${name}`,
+              },
+            );
           }
         }
       }
@@ -109,7 +123,11 @@ export async function buildModels(request: BuildRequest): Promise<BuildSummary> 
           return telemetry
             .span(
               `model ${name}`,
-              { 'slipway.model': name, 'slipway.kind': model.kind, 'slipway.relation': `${relation.schema}.${relation.name}` },
+              {
+                'slipway.model': name,
+                'slipway.kind': model.kind,
+                'slipway.relation': `${relation.schema}.${relation.name}`,
+              },
               async (span) => {
                 const sql = await compileModel(model, resolve, warehouse);
                 if (model.kind === 'view') await warehouse.createView(relation, sql);
@@ -191,7 +209,11 @@ export async function createSourceViews(warehouse: Warehouse, sources: readonly 
 }
 
 /** The SELECT that builds a model, with every reference resolved. */
-export async function compileModel(model: ModelNode, resolve: (name: string) => string, warehouse: Warehouse): Promise<string> {
+export async function compileModel(
+  model: ModelNode,
+  resolve: (name: string) => string,
+  warehouse: Warehouse,
+): Promise<string> {
   if (model.language === 'sql') return compileSqlModel(model, resolve);
   if (!model.build) throw new Error(`${model.name} has no build function`);
   const inputs = new Set(model.dependsOn);

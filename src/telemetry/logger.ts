@@ -17,7 +17,16 @@ export interface LoggerOptions {
   readonly destination?: NodeJS.WritableStream;
 }
 
-const REDACT = ['*.password', '*.token', '*.secret', '*.authorization', 'password', 'token', 'secret', 'authorization'];
+const REDACT = [
+  '*.password',
+  '*.token',
+  '*.secret',
+  '*.authorization',
+  'password',
+  'token',
+  'secret',
+  'authorization',
+];
 
 export function createLogger({
   level = process.env['SLIPWAY_LOG_LEVEL'] ?? 'info',
@@ -55,12 +64,21 @@ function prettyStream(destination: NodeJS.WritableStream): Writable {
     write: function writePrettyLine(chunk: Buffer, _encoding, done) {
       for (const line of chunk.toString('utf8').split('\n')) {
         if (!line) continue;
-        const { level, time, msg, service: _service, trace_id: _traceId, ...rest } = JSON.parse(line) as Record<string, unknown>;
+        const {
+          level,
+          time,
+          msg,
+          service: _service,
+          trace_id: _traceId,
+          ...rest
+        } = JSON.parse(line) as Record<string, unknown>;
         const extras = Object.entries(rest)
           .map(([k, v]) => `${pc.dim(k)}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
           .join(' ');
         const clock = typeof time === 'string' ? time.slice(11, 19) : '';
-        destination.write(`${pc.dim(clock)} ${LEVEL_LABELS[Number(level)] ?? String(level)} ${String(msg ?? '')} ${extras}\n`);
+        destination.write(
+          `${pc.dim(clock)} ${LEVEL_LABELS[Number(level)] ?? String(level)} ${String(msg ?? '')} ${extras}\n`,
+        );
       }
       done();
     },

@@ -12,11 +12,19 @@ let contextManagerInstalled = false;
 export interface Telemetry {
   readonly tracer: Tracer;
   /** Runs `body` in a new active span; records errors and ends the span either way. */
-  span<T>(name: string, attributes: Readonly<Record<string, string | number | boolean>>, body: (span: Span) => Promise<T>): Promise<T>;
+  span<T>(
+    name: string,
+    attributes: Readonly<Record<string, string | number | boolean>>,
+    body: (span: Span) => Promise<T>,
+  ): Promise<T>;
   shutdown(): Promise<void>;
 }
 
-export function createTelemetry({ processors = [] }: { readonly processors?: readonly SpanProcessor[] } = {}): Telemetry {
+export function createTelemetry({
+  processors = [],
+}: {
+  readonly processors?: readonly SpanProcessor[];
+} = {}): Telemetry {
   if (!contextManagerInstalled) {
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     contextManagerInstalled = true;
@@ -33,7 +41,10 @@ export function createTelemetry({ processors = [] }: { readonly processors?: rea
           return result;
         } catch (error) {
           span.recordException(error instanceof Error ? error : String(error));
-          span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+          span.setStatus({
+            code: SpanStatusCode.ERROR,
+            message: error instanceof Error ? error.message : String(error),
+          });
           throw error;
         } finally {
           span.end();

@@ -64,7 +64,11 @@ group by 1
       const spend = loaded.models.get('spend');
       expect(spend?.kind).toBe('table');
       expect(spend?.dependsOn).toEqual(['stg_txns', 'customers']);
-      expect(spend?.checks.map((c) => c.id)).toEqual(['spend.customer_id.not_null', 'spend.customer_id.unique', 'spend.*.row_count']);
+      expect(spend?.checks.map((c) => c.id)).toEqual([
+        'spend.customer_id.not_null',
+        'spend.customer_id.unique',
+        'spend.*.row_count',
+      ]);
       expect(loaded.order.indexOf('stg_txns')).toBeLessThan(loaded.order.indexOf('spend'));
       expect(loaded.sources.get('txns')?.checks.map((c) => c.kind)).toEqual(['not_null', 'range']);
       expect(loaded.sources.get('customers')?.table).toEqual({ schema: 'raw', name: 'customers' });
@@ -74,7 +78,9 @@ group by 1
   });
 
   it('reports a missing slipway.yaml with a hint', async () => {
-    expect(await problems({})).toEqual([expect.stringMatching(/^slipway\.yaml:1:1: error: no slipway\.yaml in .*\n {2}hint: run `slipway init/)]);
+    expect(await problems({})).toEqual([
+      expect.stringMatching(/^slipway\.yaml:1:1: error: no slipway\.yaml in .*\n {2}hint: run `slipway init/),
+    ]);
   });
 
   it('reports malformed YAML at its position', async () => {
@@ -84,15 +90,20 @@ group by 1
 
   it('suggests the key meant for an unknown key, at the key', async () => {
     const found = await problems({ 'slipway.yaml': `${MINIMAL_CONFIG}defualts: { concurrency: 2 }\n` });
-    expect(found).toEqual(["slipway.yaml:10:1: error: unknown key 'defualts'\n  hint: did you mean 'defaults'?"]);
+    expect(found).toEqual([
+      "slipway.yaml:10:1: error: unknown key 'defualts'\n  hint: did you mean 'defaults'?",
+    ]);
   });
 
   it('reports wrong types with the path', async () => {
     const found = await problems({
-      'slipway.yaml': MINIMAL_CONFIG.replace('environments:', 'defaults: { concurrency: many }\nenvironments:'),
+      'slipway.yaml': MINIMAL_CONFIG.replace(
+        'environments:',
+        'defaults: { concurrency: many }\nenvironments:',
+      ),
     });
     expect(found).toHaveLength(1);
-    expect(found[0]).toMatch(/^slipway\.yaml:6:27: error: defaults\.concurrency: .*number/);
+    expect(found[0]).toMatch(/^slipway\.yaml:6:26: error: defaults\.concurrency: .*number/);
   });
 
   it('maps a SQL syntax error to the line and column in the file, below the header', async () => {
@@ -159,19 +170,22 @@ select n from walk cross join a`,
       'models/Txns.sql': 'select 1',
     });
     expect(found).toEqual([
-      expect.stringMatching(/^models\/Txns\.sql:1:1: error: the name 'Txns' is already used by the source in sources\/raw\.yml/),
+      expect.stringMatching(
+        /^models\/Txns\.sql:1:1: error: the name 'Txns' is already used by the source in sources\/raw\.yml/,
+      ),
     ]);
   });
 
   it('refuses names that would need quoting and paths that leave the project', async () => {
     const found = await problems({
       'slipway.yaml': MINIMAL_CONFIG,
-      'sources/raw.yml': 'sources:\n  - name: "bad name"\n    files: x.csv\n  - name: outside\n    files: ../../etc/*.csv\n',
+      'sources/raw.yml':
+        'sources:\n  - name: "bad name"\n    files: x.csv\n  - name: outside\n    files: ../../etc/*.csv\n',
       'models/my-model.sql': 'select 1',
     });
     expect(found).toEqual([
       "models/my-model.sql:1:1: error: the model name 'my-model' (from the file name) needs quoting in SQL\n  hint: rename the file using letters, digits and _, or set `name:` in the header",
-      expect.stringMatching(/^sources\/raw\.yml:2:13: error: sources\[0\]\.name: use letters/),
+      expect.stringMatching(/^sources\/raw\.yml:2:11: error: sources\[0\]\.name: use letters/),
     ]);
     const escaping = await problems({
       'slipway.yaml': MINIMAL_CONFIG,
@@ -223,12 +237,14 @@ select n from walk cross join a`,
     expect: { csv: missing.csv }
 `,
     });
-    expect(found).toEqual([
-      "tests/b.yml:3:12: error: unit test 't1' is for unknown model 'bb'\n  hint: did you mean 'b'?",
-      "tests/b.yml:8:5: error: unit test 't2' has no input rows for 'a'",
-      "tests/b.yml:9:7: error: 'c' is not read by b\n  hint: b reads: a",
-      'tests/b.yml:6:11: error: fixture file tests/missing.csv does not exist',
-    ].sort(byPosition));
+    expect(found).toEqual(
+      [
+        "tests/b.yml:3:12: error: unit test 't1' is for unknown model 'bb'\n  hint: did you mean 'b'?",
+        "tests/b.yml:8:5: error: unit test 't2' has no input rows for 'a'",
+        "tests/b.yml:9:7: error: 'c' is not read by b\n  hint: b reads: a",
+        'tests/b.yml:6:11: error: fixture file tests/missing.csv does not exist',
+      ].sort(byPosition),
+    );
   });
 });
 

@@ -41,7 +41,9 @@ export function registerBuild(program: Command): void {
       const onSignal = (): void => abort.abort();
       process.once('SIGINT', onSignal);
       try {
-        output.line(status.dim(`Building ${selected.length} models into ${options.env} (concurrency ${concurrency})`));
+        output.line(
+          status.dim(`Building ${selected.length} models into ${options.env} (concurrency ${concurrency})`),
+        );
         const summary = await buildModels({
           project,
           warehouse,
@@ -78,7 +80,11 @@ export function registerBuild(program: Command): void {
             summary.results.map((r) => [
               r.name,
               r.kind,
-              r.status === 'built' ? status.ok(r.status) : r.status === 'failed' ? status.fail(r.status) : status.warn(r.status),
+              r.status === 'built'
+                ? status.ok(r.status)
+                : r.status === 'failed'
+                  ? status.fail(r.status)
+                  : status.warn(r.status),
               formatCount(r.rows),
               formatDuration(r.durationMs),
             ]),

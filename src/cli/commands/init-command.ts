@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type Command, Option } from 'commander';
 import { InvalidArgumentError } from '../../core/errors.js';
-import { type GlobalOptions } from '../project-context.js';
+import type { GlobalOptions } from '../project-context.js';
 import { createOutput, status } from '../render/terminal.js';
 import { generateData } from './generate-command.js';
 
@@ -30,15 +30,24 @@ export function registerInit(program: Command): void {
     .command('init')
     .description('scaffold a project')
     .argument('<dir>', 'folder to create (it must be empty or missing)')
-    .addOption(new Option('--template <name>', 'project template').choices(Object.keys(TEMPLATES)).default('jkl-fraud'))
-    .addOption(new Option('--scale <n>', 'size of the generated data (1 = about a million transactions)').default('0.01'))
+    .addOption(
+      new Option('--template <name>', 'project template')
+        .choices(Object.keys(TEMPLATES))
+        .default('jkl-fraud'),
+    )
+    .addOption(
+      new Option('--scale <n>', 'size of the generated data (1 = about a million transactions)').default(
+        '0.01',
+      ),
+    )
     .option('--no-git', 'do not create a git repository')
     .action(async function initAction(this: Command, dir: string) {
       const options = this.optsWithGlobals<InitOptions>();
       const output = createOutput({ json: Boolean(options.json) });
       const target = path.resolve(dir);
       const scale = Number(options.scale);
-      if (!(scale > 0)) throw new InvalidArgumentError(`--scale must be a positive number, not '${options.scale}'`);
+      if (!(scale > 0))
+        throw new InvalidArgumentError(`--scale must be a positive number, not '${options.scale}'`);
       await mkdir(target, { recursive: true });
       const present = (await readdir(target)).filter((f) => f !== '.git');
       if (present.length > 0) {
@@ -62,7 +71,16 @@ export function registerInit(program: Command): void {
           await run('git', ['add', '-A'], { cwd: target });
           await run(
             'git',
-            ['-c', 'user.name=Slipway', '-c', 'user.email=slipway@localhost', 'commit', '-q', '-m', 'Initial project from slipway init'],
+            [
+              '-c',
+              'user.name=Slipway',
+              '-c',
+              'user.email=slipway@localhost',
+              'commit',
+              '-q',
+              '-m',
+              'Initial project from slipway init',
+            ],
             { cwd: target },
           );
           git = true;

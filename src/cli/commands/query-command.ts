@@ -31,7 +31,8 @@ export function registerQuery(program: Command): void {
       const options = this.optsWithGlobals<QueryOptions>();
       const output = createOutput({ json: Boolean(options.json) });
       const limit = Number(options.limit);
-      if (!Number.isInteger(limit) || limit < 0) throw new InvalidArgumentError(`--limit must be a whole number, not '${options.limit}'`);
+      if (!Number.isInteger(limit) || limit < 0)
+        throw new InvalidArgumentError(`--limit must be a whole number, not '${options.limit}'`);
       const project = await openProject(options);
       requireEnvironment(project, options.env);
       const warehouse = await openWarehouse(project, { environment: options.env, readOnly: true });
@@ -40,14 +41,18 @@ export function registerQuery(program: Command): void {
         const [parsed] = await parser.parseMany([sql]);
         if (!parsed?.ok) {
           const column = parsed?.offset === undefined ? '' : ` at column ${parsed.offset + 1}`;
-          throw new InvalidArgumentError(`the query does not parse${column}: ${parsed?.message ?? 'unknown error'}`);
+          throw new InvalidArgumentError(
+            `the query does not parse${column}: ${parsed?.message ?? 'unknown error'}`,
+          );
         }
         const analysis = analyzeSelect(parsed.tree, utf8OffsetMapper(sql));
-        if (analysis.problem) throw new InvalidArgumentError(`slipway query runs one SELECT: ${analysis.problem}`);
+        if (analysis.problem)
+          throw new InvalidArgumentError(`slipway query runs one SELECT: ${analysis.problem}`);
         const compiled = rewriteReferences(sql, 0, analysis.references, (ref) => {
           if (ref.schema !== undefined) return undefined;
           const node = findNode(project, ref.name);
-          if (node?.type === 'model') return warehouse.quoteRelation(environmentRelation(options.env, node.name));
+          if (node?.type === 'model')
+            return warehouse.quoteRelation(environmentRelation(options.env, node.name));
           if (node?.type === 'source') return warehouse.quoteRelation(sourceRelation(node));
           return undefined;
         });
@@ -57,7 +62,9 @@ export function registerQuery(program: Command): void {
             hint: `slipway build --env ${options.env}`,
           });
         }
-        const result = await warehouse.query(`select * from (\n${compiled}) as slipway_query limit ${limit + 1}`);
+        const result = await warehouse.query(
+          `select * from (\n${compiled}) as slipway_query limit ${limit + 1}`,
+        );
         const rows = result.rows.slice(0, limit);
         output.data({ columns: result.columns, rows, truncated: result.rows.length > limit });
         output.line(
@@ -67,7 +74,11 @@ export function registerQuery(program: Command): void {
           ),
         );
         output.line(
-          status.dim(result.rows.length > limit ? `first ${limit} rows shown (use --limit)` : `${rows.length} row${rows.length === 1 ? '' : 's'}`),
+          status.dim(
+            result.rows.length > limit
+              ? `first ${limit} rows shown (use --limit)`
+              : `${rows.length} row${rows.length === 1 ? '' : 's'}`,
+          ),
         );
       } finally {
         await parser.close();

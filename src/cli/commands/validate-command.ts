@@ -1,6 +1,6 @@
 /** `slipway validate`: load the project and report every problem, or a one-line summary. */
 import type { Command } from 'commander';
-import { openProject, type GlobalOptions } from '../project-context.js';
+import { type GlobalOptions, openProject } from '../project-context.js';
 import { createOutput, status } from '../render/terminal.js';
 
 export function registerValidate(program: Command): void {
@@ -11,7 +11,10 @@ export function registerValidate(program: Command): void {
       const options = this.optsWithGlobals<GlobalOptions>();
       const output = createOutput({ json: Boolean(options.json) });
       const project = await openProject(options);
-      const checks = [...project.models.values(), ...project.sources.values()].reduce((n, node) => n + node.checks.length, 0);
+      const checks = [...project.models.values(), ...project.sources.values()].reduce(
+        (n, node) => n + node.checks.length,
+        0,
+      );
       const summary = {
         valid: true,
         project: project.config.name,

@@ -26,7 +26,8 @@ export function createBuildProgress(output: Output, total: number): BuildReporte
   const draw = (): void => {
     const now = performance.now();
     const lines = [...running].map(
-      ([name, since]) => `${pc.cyan(FRAMES[frame % FRAMES.length] ?? '')} ${name.padEnd(32)} ${pc.dim(formatDuration(now - since))}`,
+      ([name, since]) =>
+        `${pc.cyan(FRAMES[frame % FRAMES.length] ?? '')} ${name.padEnd(32)} ${pc.dim(formatDuration(now - since))}`,
     );
     logUpdate([`${pc.bold(`Building ${done}/${total}`)}`, ...lines].join('\n'));
   };

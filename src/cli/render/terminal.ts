@@ -38,11 +38,16 @@ export function createOutput({ json }: { readonly json: boolean }): Output {
 
 /** bigint is not JSON; large integers are written as numbers when exact, else as strings. */
 export function jsonReplacer(_key: string, value: unknown): unknown {
-  if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+  if (typeof value === 'bigint')
+    return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
   return value;
 }
 
-export function renderTable(head: readonly string[], rows: readonly (readonly string[])[], align?: readonly ('left' | 'right')[]): string {
+export function renderTable(
+  head: readonly string[],
+  rows: readonly (readonly string[])[],
+  align?: readonly ('left' | 'right')[],
+): string {
   const table = new Table({
     head: head.map((h) => pc.bold(h)),
     style: { head: [], border: ['gray'], compact: true },

@@ -31,7 +31,8 @@ export async function createDuckDbSqlParser(): Promise<SqlParser> {
           results.push({
             ok: false,
             message: error.error_message ?? 'the SQL could not be parsed',
-            offset: position === undefined || Number.isNaN(position) ? undefined : utf8OffsetMapper(text)(position),
+            offset:
+              position === undefined || Number.isNaN(position) ? undefined : utf8OffsetMapper(text)(position),
           });
         } else {
           results.push({ ok: true, tree });

@@ -1,0 +1,101 @@
+/**
+ * `slipway generate`: the reference project's synthetic data. `--slice N` appends the next time
+ * slice (new transactions, late events, changed customers) so runs and incremental models have
+ * real work. All generation is SQL on an in-memory DuckDB writing Parquet.
+ */
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { type Command, Option } from 'commander';
+import { formatDuration } from '../../core/duration.js';
+import { InvalidArgumentError } from '../../core/errors.js';
+import { type GeneratedSummary, generateJklData } from '../../template/jkl-fraud-data.js';
+import { type GlobalOptions, projectDir } from '../project-context.js';
+import { createOutput, renderTable, status } from '../render/terminal.js';
+
+interface GenerateOptions extends GlobalOptions {
+  readonly scale: string;
+  readonly slice: string;
+  readonly seed: string;
+}
+
+export interface GeneratedData {
+  readonly transactions: number;
+  readonly summary: GeneratedSummary;
+  readonly durationMs: number;
+}
+
+/** Generates one slice of data into `<root>/data`. */
+export async function generateData(
+  root: string,
+  {
+    scale,
+    slice,
+    seed,
+    onProgress,
+  }: { scale: number; slice: number; seed: number; onProgress?: (m: string) => void },
+): Promise<GeneratedData> {
+  const began = performance.now();
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  try {
+    const summary = await generateJklData({
+      exec: async (sql) => {
+        await connection.run(sql);
+      },
+      queryCount: async (sql) => Number((await connection.runAndReadAll(sql)).getRows()[0]?.[0] ?? 0),
+      dataDir: path.join(root, 'data'),
+      scale,
+      seed,
+      slice,
+      onProgress,
+    });
+    return {
+      transactions: summary.counts.card_transactions ?? 0,
+      summary,
+      durationMs: performance.now() - began,
+    };
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+export function registerGenerate(program: Command): void {
+  program
+    .command('generate')
+    .description("generate the reference project's synthetic data (or append its next time slice)")
+    .addOption(new Option('--scale <n>', '1 = about a million transactions').default('0.01'))
+    .addOption(new Option('--slice <n>', '0 = the initial 30 days; N = the following day N').default('0'))
+    .addOption(new Option('--seed <n>', 'random seed').default('42'))
+    .action(async function generateAction(this: Command) {
+      const options = this.optsWithGlobals<GenerateOptions>();
+      const output = createOutput({ json: Boolean(options.json) });
+      const scale = Number(options.scale);
+      const slice = Number(options.slice);
+      const seed = Number(options.seed);
+      if (!(scale > 0))
+        throw new InvalidArgumentError(`--scale must be a positive number, not '${options.scale}'`);
+      if (!Number.isInteger(slice) || slice < 0)
+        throw new InvalidArgumentError(`--slice must be 0 or more, not '${options.slice}'`);
+      if (!Number.isInteger(seed))
+        throw new InvalidArgumentError(`--seed must be a whole number, not '${options.seed}'`);
+      const root = projectDir(options);
+      const result = await generateData(root, {
+        scale,
+        slice,
+        seed,
+        onProgress: output.json ? undefined : (m) => output.note(status.dim(m)),
+      });
+      output.data({ ...result.summary, durationMs: Math.round(result.durationMs) });
+      output.line(
+        renderTable(
+          ['table', 'rows'],
+          Object.entries(result.summary.counts).map(([t, n]) => [t, (n ?? 0).toLocaleString('en-US')]),
+          ['left', 'right'],
+        ),
+      );
+      output.line(
+        `${status.ok('✓')} slice ${slice} written to data/ in ${formatDuration(result.durationMs)}`,
+      );
+    });
+}
