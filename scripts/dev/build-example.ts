@@ -3,12 +3,19 @@
  * the TypeScript model) in dependency order in one DuckDB schema and prints row counts. Not the
  * real Slipway build: dependencies are found with a bare-name regex, headers stripped with one.
  */
+import { register } from 'node:module';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { generateJklData } from '../../src/template/jkl-fraud-data.js';
 
+// Until the package exports defineModel, resolve 'slipway' to an identity function.
+register(
+  `data:text/javascript,${encodeURIComponent(
+    "export async function resolve(s, c, n) { return s === 'slipway' ? { url: 'data:text/javascript,export const defineModel = (m) => m;', shortCircuit: true } : n(s, c); }",
+  )}`,
+);
 const project = 'examples/jkl-fraud';
 const scale = Number(process.argv[2] ?? 0.01);
 const slices = Number(process.argv[3] ?? 1);
