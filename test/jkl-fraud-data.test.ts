@@ -68,11 +68,18 @@ describe('generateJklData', () => {
       'devices',
       'merchants',
     ]);
-    expect(summary1.files.map((f) => f.table).sort()).toEqual(['card_transactions', 'chargebacks', 'customers']);
+    expect(summary1.files.map((f) => f.table).sort()).toEqual([
+      'card_transactions',
+      'chargebacks',
+      'customers',
+    ]);
     for (const f of [...summary0.files, ...summary1.files]) {
       expect(f.file).toMatch(/part-000[01]\.parquet$/);
     }
-    expect(await readdir(join(seed42, 'card_transactions'))).toEqual(['part-0000.parquet', 'part-0001.parquet']);
+    expect(await readdir(join(seed42, 'card_transactions'))).toEqual([
+      'part-0000.parquet',
+      'part-0001.parquet',
+    ]);
   });
 
   it('produces the same rows for the same seed and different rows for another seed', async () => {
@@ -81,7 +88,9 @@ describe('generateJklData', () => {
     await generate(again, 42, 0);
     await generate(other, 7, 0);
     for (const table of ['card_transactions', 'customers', 'merchants', 'devices', 'chargebacks']) {
-      const a = await one(`select count(*) n from read_parquet(${sqlStringLiteral(join(seed42, table, 'part-0000.parquet'))})`);
+      const a = await one(
+        `select count(*) n from read_parquet(${sqlStringLiteral(join(seed42, table, 'part-0000.parquet'))})`,
+      );
       const b = await one(`select count(*) n from read_parquet(${files(again, table)})`);
       expect(b['n']).toBe(a['n']);
     }

@@ -3,8 +3,9 @@
  * the TypeScript model) in dependency order in one DuckDB schema and prints row counts. Not the
  * real Slipway build: dependencies are found with a bare-name regex, headers stripped with one.
  */
-import { register } from 'node:module';
+
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { register } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -27,7 +28,9 @@ try {
   for (let slice = 0; slice < slices; slice++) {
     await generateJklData({ exec: async (q) => void (await conn.run(q)), dataDir: dir, scale, slice });
   }
-  console.log(`generated scale ${scale} x${slices} slices in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+  console.log(
+    `generated scale ${scale} x${slices} slices in ${((performance.now() - t0) / 1000).toFixed(2)} s`,
+  );
   await conn.run('create schema env; set search_path = env');
   const sources = ['card_transactions', 'customers', 'merchants', 'devices', 'chargebacks'];
   for (const s of sources) {
@@ -62,14 +65,22 @@ try {
     const t = performance.now();
     await conn.run(`create ${kind === 'view' ? 'view' : 'table'} env.${n} as ${sql}`);
     const rows = (await conn.runAndReadAll(`select count(*) from env.${n}`)).getRows()[0]![0];
-    console.log(`${n.padEnd(28)} ${kind.padEnd(12)} ${String(rows).padStart(9)}  ${(performance.now() - t).toFixed(0)}ms  <- ${deps(sql).join(', ')}`);
+    console.log(
+      `${n.padEnd(28)} ${kind.padEnd(12)} ${String(rows).padStart(9)}  ${(performance.now() - t).toFixed(0)}ms  <- ${deps(sql).join(', ')}`,
+    );
   }
-  const tsModel = await import(`../../${project}/models/marts/customer_risk_scores.model.ts`).catch((e: unknown) => {
-    console.log('ts model not loaded:', String(e));
-    return undefined;
-  });
+  const tsModel = await import(`../../${project}/models/marts/customer_risk_scores.model.ts`).catch(
+    (e: unknown) => {
+      console.log('ts model not loaded:', String(e));
+      return undefined;
+    },
+  );
   if (tsModel) {
-    const def = tsModel.default as { name: string; inputs: string[]; build: (ctx: unknown) => Promise<string> | string };
+    const def = tsModel.default as {
+      name: string;
+      inputs: string[];
+      build: (ctx: unknown) => Promise<string> | string;
+    };
     const select = await def.build({
       ref: (x: string) => {
         if (!def.inputs.includes(x)) throw new Error(`not an input: ${x}`);
@@ -78,7 +89,9 @@ try {
       sql: async (q: string) => (await conn.runAndReadAll(q)).getRowObjectsJson(),
     });
     await conn.run(`create table env.${def.name} as ${select}`);
-    const r = await conn.runAndReadAll(`select count(*) n, count(*) filter (where risk_band <> 'low') flagged from env.${def.name}`);
+    const r = await conn.runAndReadAll(
+      `select count(*) n, count(*) filter (where risk_band <> 'low') flagged from env.${def.name}`,
+    );
     console.log(`${def.name.padEnd(28)} table(ts)    ${JSON.stringify(r.getRowObjectsJson()[0])}`);
   }
   for (const q of process.argv.slice(4)) console.table((await conn.runAndReadAll(q)).getRowObjectsJson());

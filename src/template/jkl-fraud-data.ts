@@ -275,14 +275,15 @@ function transactionsSql(d: Draws, sizes: Sizes, slice: number): string {
       floor(${M} * pow(${d.u('merchant', 'i', sl)}, 1.6))::BIGINT as merchant_idx,
       ${ws} + to_seconds(floor(${d.u('ts', 'i', sl)} * ${seconds})::BIGINT) as event_ts0
     from range(${part.normal}) t(i)`;
+  const burst = `i // ${BURST_SLOTS}`;
   const bursts = `
     select ${base + part.normal} + i as txn_id, i as k, true as is_burst,
-      floor(${K} * ${d.u('bcard', 'i // ' + BURST_SLOTS, sl)})::BIGINT as card_idx,
-      floor(${M} * ${d.u('bmerchant', 'i // ' + BURST_SLOTS, sl)})::BIGINT as merchant_idx,
-      ${ws} + to_seconds((floor(${d.u('bstart', 'i // ' + BURST_SLOTS, sl)} * ${seconds - 3600})
+      floor(${K} * ${d.u('bcard', burst, sl)})::BIGINT as card_idx,
+      floor(${M} * ${d.u('bmerchant', burst, sl)})::BIGINT as merchant_idx,
+      ${ws} + to_seconds((floor(${d.u('bstart', burst, sl)} * ${seconds - 3600})
         + (i % ${BURST_SLOTS}) * 100 + floor(${d.u('bjit', 'i', sl)} * 90))::BIGINT) as event_ts0
     from range(${part.bursts * BURST_SLOTS}) t(i)
-    where i % ${BURST_SLOTS} < 5 + floor(26 * ${d.u('blen', 'i // ' + BURST_SLOTS, sl)})`;
+    where i % ${BURST_SLOTS} < 5 + floor(26 * ${d.u('blen', burst, sl)})`;
 
   return `
 with draws as (
@@ -486,7 +487,10 @@ export async function generateJklData(options: GenerateJklDataOptions): Promise<
   const draws = new Draws(seed);
   const part = `part-${String(slice).padStart(4, '0')}.parquet`;
   const jobs: (readonly [JklTable, string])[] = [
-    ['card_transactions', `select * exclude (is_fraud, x_cb, x_cb2) from (${transactionsSql(draws, sizes, slice)}) order by txn_id`],
+    [
+      'card_transactions',
+      `select * exclude (is_fraud, x_cb, x_cb2) from (${transactionsSql(draws, sizes, slice)}) order by txn_id`,
+    ],
     ['chargebacks', `${chargebacksSql(draws, sizes, slice)} order by chargeback_id`],
     ['customers', customersSql(draws, sizes, slice)],
   ];

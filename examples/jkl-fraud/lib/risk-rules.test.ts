@@ -13,14 +13,19 @@ describe('risk rules', () => {
   let engine: TestEngine;
   beforeAll(async () => {
     engine = await openTestEngine();
-    await engine.run(`
+    await engine.run(
+      `
       create table customers as select * from (values
         (1, 0, 0.0,   'retail',  100),
         (2, 2, 0.05,  'student', 10),
         (3, 1, 0.01,  'retail',  2000),
         (4, 0, 0.0,   'retail',  5000),
         (5, null, null, "o'neil", null)
-      ) t(customer_id, fraud_chargeback_count, chargeback_rate, segment, tenure_days)`.replace(`"o'neil"`, `'o''neil'`));
+      ) t(customer_id, fraud_chargeback_count, chargeback_rate, segment, tenure_days)`.replace(
+        `"o'neil"`,
+        `'o''neil'`,
+      ),
+    );
   });
   afterAll(() => engine.close());
 

@@ -72,6 +72,8 @@ export function compileRiskScore(rules: readonly RiskRule[], options: RiskScoreO
 /** Compile the rules to the comma-separated names of the rules that fired ('' when none). */
 export function compileRiskReasons(rules: readonly RiskRule[]): string {
   validateRiskRules(rules);
-  const arms = rules.map((rule) => `case when ${compileRuleCondition(rule)} then ${quoteString(rule.name)} end`);
+  const arms = rules.map(
+    (rule) => `case when ${compileRuleCondition(rule)} then ${quoteString(rule.name)} end`,
+  );
   return `concat_ws(',', ${arms.join(', ')})`;
 }

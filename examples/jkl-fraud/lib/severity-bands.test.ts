@@ -42,10 +42,22 @@ describe('severity bands', () => {
 
   it('refuses empty, duplicate or non-finite bands and escapes labels', async () => {
     expect(() => normaliseBands([])).toThrow(TypeError);
-    expect(() => normaliseBands([{ label: 'a', min: 1 }, { label: 'a', min: 2 }])).toThrow(/duplicate/);
-    expect(() => normaliseBands([{ label: 'a', min: 1 }, { label: 'b', min: 1 }])).toThrow(/two bands/);
+    expect(() =>
+      normaliseBands([
+        { label: 'a', min: 1 },
+        { label: 'a', min: 2 },
+      ]),
+    ).toThrow(/duplicate/);
+    expect(() =>
+      normaliseBands([
+        { label: 'a', min: 1 },
+        { label: 'b', min: 1 },
+      ]),
+    ).toThrow(/two bands/);
     expect(() => normaliseBands([{ label: 'a', min: Number.NaN }])).toThrow(TypeError);
-    const [row] = await engine.rows(`select ${compileSeverityCase('90', [{ label: "ops' pager", min: 50 }])} as v`);
+    const [row] = await engine.rows(
+      `select ${compileSeverityCase('90', [{ label: "ops' pager", min: 50 }])} as v`,
+    );
     expect(row?.['v']).toBe("ops' pager");
   });
 });

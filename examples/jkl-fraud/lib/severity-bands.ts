@@ -17,7 +17,8 @@ export function normaliseBands(bands: readonly SeverityBand[]): readonly Severit
   const labels = new Set<string>();
   const mins = new Set<number>();
   for (const band of bands) {
-    if (!Number.isFinite(band.min)) throw new TypeError(`band ${JSON.stringify(band.label)}: min must be finite`);
+    if (!Number.isFinite(band.min))
+      throw new TypeError(`band ${JSON.stringify(band.label)}: min must be finite`);
     if (band.label.length === 0) throw new TypeError('a band label may not be empty');
     if (labels.has(band.label)) throw new TypeError(`duplicate band label ${JSON.stringify(band.label)}`);
     if (mins.has(band.min)) throw new TypeError(`two bands start at ${band.min}`);
@@ -42,7 +43,11 @@ export function severityFor(score: number, bands: readonly SeverityBand[]): stri
  * Compile the bands to a CASE over `scoreSql` (an already-safe SQL expression). Scores below
  * every band, and NULL scores, give `fallback` (SQL NULL when not given).
  */
-export function compileSeverityCase(scoreSql: string, bands: readonly SeverityBand[], fallback?: string): string {
+export function compileSeverityCase(
+  scoreSql: string,
+  bands: readonly SeverityBand[],
+  fallback?: string,
+): string {
   const arms = normaliseBands(bands).map(
     (band) => `when (${scoreSql}) >= ${sqlNumber(band.min)} then ${quoteString(band.label)}`,
   );

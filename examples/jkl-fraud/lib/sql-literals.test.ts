@@ -17,7 +17,7 @@ describe('sql literals', () => {
   });
 
   it('escapes string literals so DuckDB reads back the same text', async () => {
-    const tricky = "O'Brien's \"card\" -- not a comment; \\n";
+    const tricky = 'O\'Brien\'s "card" -- not a comment; \\n';
     expect(quoteString("it's")).toBe("'it''s'");
     const [row] = await engine.rows(`select ${quoteString(tricky)} as v`);
     expect(row?.['v']).toBe(tricky);
@@ -29,7 +29,9 @@ describe('sql literals', () => {
     expect(sqlLiteral(true)).toBe('true');
     expect(() => sqlNumber(Number.NaN)).toThrow(TypeError);
     expect(() => sqlNumber(Number.POSITIVE_INFINITY)).toThrow(TypeError);
-    const [row] = await engine.rows(`select (${sqlLiteral(-1.5)} + 1)::DOUBLE as v, ${sqlLiteral(false)} as b`);
+    const [row] = await engine.rows(
+      `select (${sqlLiteral(-1.5)} + 1)::DOUBLE as v, ${sqlLiteral(false)} as b`,
+    );
     expect(row).toEqual({ v: -0.5, b: false });
   });
 });

@@ -30,7 +30,8 @@ export default defineModel({
   name: 'customer_risk_scores',
   kind: 'table',
   inputs: ['int_customer_spend_profile', 'int_chargeback_rates', 'fraud_alerts'],
-  description: 'Rule-based customer risk score (0..100), band and the rules that fired, one row per customer.',
+  description:
+    'Rule-based customer risk score (0..100), band and the rules that fired, one row per customer.',
   tags: ['marts', 'fraud-ops'],
   owner: 'fraud-ops@jkl.example',
   async build({ ref, sql }) {
