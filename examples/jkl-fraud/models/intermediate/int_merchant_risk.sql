@@ -4,8 +4,8 @@ tags: [intermediate, fraud-ops]
 owner: fraud-ops@jkl.example
 description: >
   Merchant risk from dispute history. The fraud chargeback rate is smoothed towards a 0.5% prior
-  with a weight of 20 approved authorisations, so a small merchant with one dispute is not flagged.
-  A merchant is high risk when the smoothed rate reaches 2%.
+  with the weight of 50 approved authorisations, so one dispute among a merchant's first few dozen
+  authorisations is not enough to flag it. High risk from a smoothed rate of 2%, elevated from 1%.
 columns:
   merchant_id: { description: Merchant id., checks: [not_null, unique] }
   smoothed_fraud_rate: { description: Smoothed fraud chargebacks per approved authorisation., checks: [{ range: { min: 0, max: 1 } }] }
@@ -18,7 +18,7 @@ with smoothed as (
     approved_count,
     fraud_chargeback_count,
     chargeback_rate,
-    (fraud_chargeback_count + 0.005 * 20) / (approved_count + 20) as smoothed_fraud_rate
+    (fraud_chargeback_count + 0.005 * 50) / (approved_count + 50) as smoothed_fraud_rate
   from int_merchant_stats
 )
 select
