@@ -28,7 +28,8 @@ for (const layer of ['staging', 'intermediate', 'marts']) {
 }
 const same = (a: unknown, b: unknown): boolean => {
   if (a === null || a === undefined || b === null || b === undefined) return (a ?? null) === (b ?? null);
-  if (typeof a === 'number' || typeof a === 'boolean') return String(a) === String(b) || Number(a) === Number(b);
+  if (typeof a === 'number' || typeof a === 'boolean')
+    return String(a) === String(b) || Number(a) === Number(b);
   return String(a) === String(b);
 };
 const tmp = await mkdtemp(join(tmpdir(), 'jkl-tests-'));
