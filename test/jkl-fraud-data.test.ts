@@ -166,6 +166,25 @@ describe('generateJklData', () => {
     expect(String(changed['first_update']) >= '2026-01-31').toBe(true);
   });
 
+  it('anchors the history at historyStart', async () => {
+    const dir = await freshDir();
+    const result = await generateJklData({
+      exec: async (sql) => {
+        await conn.run(sql);
+      },
+      dataDir: dir,
+      scale: SCALE,
+      historyStart: '2026-10-01',
+    });
+    expect(result.window).toEqual({ start: '2026-10-01T00:00:00.000Z', end: '2026-10-31T00:00:00.000Z' });
+    expect(result.counts.card_transactions).toBeNull();
+    const r = await one(
+      `select min(event_ts)::VARCHAR lo, max(event_ts)::VARCHAR hi from read_parquet(${files(dir, 'card_transactions')})`,
+    );
+    expect(String(r['lo']) >= '2026-10-01').toBe(true);
+    expect(String(r['hi']) < '2026-10-31').toBe(true);
+  });
+
   it('gives plausible approval and chargeback rates', async () => {
     const r = await one(
       `select avg((status = 'approved')::INT) approval,
@@ -232,5 +251,8 @@ describe('generateJklData', () => {
     await expect(generateJklData({ exec, dataDir: 'x', scale: 0 })).rejects.toThrow(RangeError);
     await expect(generateJklData({ exec, dataDir: 'x', scale: 0.01, slice: -1 })).rejects.toThrow(RangeError);
     await expect(generateJklData({ exec, dataDir: 'x', scale: 0.01, seed: 1.5 })).rejects.toThrow(RangeError);
+    await expect(
+      generateJklData({ exec, dataDir: 'x', scale: 0.01, historyStart: "2026-01-01'; drop" }),
+    ).rejects.toThrow(RangeError);
   });
 });

@@ -40,6 +40,11 @@ export interface GenerateJklDataOptions {
   readonly seed?: number;
   /** 0 = initial history; N > 0 = the next day after slice N-1. */
   readonly slice?: number;
+  /**
+   * First day of the 30-day history (`YYYY-MM-DD`, UTC; default 2026-01-01). `init` can pass a
+   * date 30 days back so freshness checks pass; the rows are a function of it like of the seed.
+   */
+  readonly historyStart?: string;
   readonly onProgress?: (message: string) => void;
 }
 
@@ -67,6 +72,8 @@ export interface GeneratedSummary {
 
 /** The sizes derived from the scale; ids and ranges are pure functions of these and the slice. */
 interface Sizes {
+  /** `YYYY-MM-DD 00:00:00` of the first history day. */
+  readonly historyStart: string;
   readonly customers: number;
   readonly cards: number;
   readonly merchants: number;
@@ -76,7 +83,7 @@ interface Sizes {
   readonly daily: { readonly normal: number; readonly bursts: number };
 }
 
-const HISTORY_START = '2026-01-01 00:00:00';
+const DEFAULT_HISTORY_START = '2026-01-01';
 const HISTORY_DAYS = 30;
 /** Id slots per card-testing burst; a burst uses 5–30 of them. */
 const BURST_SLOTS = 32;
@@ -88,7 +95,7 @@ export function sqlStringLiteral(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
 }
 
-function sizesFor(scale: number): Sizes {
+function sizesFor(scale: number, historyStart: string): Sizes {
   const total = Math.max(200, Math.round(1_000_000 * scale));
   const customers = Math.max(50, Math.round(total / 20));
   const cards = Math.round(customers * 1.3);
@@ -97,6 +104,7 @@ function sizesFor(scale: number): Sizes {
   const daily = Math.max(20, Math.round(total / HISTORY_DAYS));
   const dailyBursts = Math.max(1, Math.round(daily * 0.0008));
   return {
+    historyStart: `${historyStart} 00:00:00`,
     customers,
     cards,
     merchants: Math.max(200, Math.round(3000 * scale)),
@@ -132,8 +140,8 @@ function entityExprs(d: Draws, sizes: Sizes) {
   };
 }
 
-function windowOf(slice: number): { readonly start: string; readonly days: number } {
-  const start = new Date(`${HISTORY_START}Z`);
+function windowOf(sizes: Sizes, slice: number): { readonly start: string; readonly days: number } {
+  const start = new Date(`${sizes.historyStart.replace(' ', 'T')}Z`);
   if (slice > 0) start.setUTCDate(start.getUTCDate() + HISTORY_DAYS + slice - 1);
   const iso = start.toISOString().replace('T', ' ').slice(0, 19);
   return { start: iso, days: slice === 0 ? HISTORY_DAYS : 1 };
@@ -144,7 +152,7 @@ function transactionsSql(d: Draws, sizes: Sizes, slice: number): string {
   const e = entityExprs(d, sizes);
   const part = slice === 0 ? sizes.history : sizes.daily;
   const base = firstTxnId(sizes, slice);
-  const { start, days } = windowOf(slice);
+  const { start, days } = windowOf(sizes, slice);
   const seconds = days * 86_400;
   const ws = `TIMESTAMP '${start}'`;
   const sl = String(slice);
@@ -289,9 +297,9 @@ function customersSql(d: Draws, sizes: Sizes, slice: number): string {
     ['business', 0.15],
     ['student', 0.1],
   ];
-  const { start } = windowOf(slice);
+  const { start } = windowOf(sizes, slice);
   const ws = `TIMESTAMP '${start}'`;
-  const signup = `(DATE '${HISTORY_START.slice(0, 10)}' - (30 + floor(2000 * ${d.u('signup', 'c')}))::INT)`;
+  const signup = `(DATE '${sizes.historyStart.slice(0, 10)}' - (30 + floor(2000 * ${d.u('signup', 'c')}))::INT)`;
   const columns = (version: string, updatedAt: string) => `
     c + 1 as customer_id,
     'Customer ' || lpad((c + 1)::VARCHAR, 7, '0') as name,
@@ -335,7 +343,7 @@ order by merchant_id`;
 }
 
 function devicesSql(d: Draws, sizes: Sizes): string {
-  const ws = `TIMESTAMP '${HISTORY_START}'`;
+  const ws = `TIMESTAMP '${sizes.historyStart}'`;
   const types: readonly (readonly [string, number])[] = [
     ['ios', 0.4],
     ['android', 0.4],
@@ -360,7 +368,16 @@ order by device_id`;
  * await generateJklData({ exec: async (q) => void (await conn.run(q)), dataDir: 'data', scale: 0.01 });
  */
 export async function generateJklData(options: GenerateJklDataOptions): Promise<GeneratedSummary> {
-  const { exec, queryCount, dataDir, scale, seed = 42, slice = 0, onProgress } = options;
+  const {
+    exec,
+    queryCount,
+    dataDir,
+    scale,
+    seed = 42,
+    slice = 0,
+    historyStart = DEFAULT_HISTORY_START,
+    onProgress,
+  } = options;
   if (!Number.isFinite(scale) || scale <= 0 || scale > 1000) {
     throw new RangeError(`scale must be a number in (0, 1000], got ${scale}`);
   }
@@ -369,8 +386,11 @@ export async function generateJklData(options: GenerateJklDataOptions): Promise<
     throw new RangeError(`slice must be an integer in [0, 9999], got ${slice}`);
   }
   sqlStringLiteral(dataDir);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(historyStart) || Number.isNaN(Date.parse(`${historyStart}T00:00:00Z`))) {
+    throw new RangeError(`historyStart must be a YYYY-MM-DD date, got ${JSON.stringify(historyStart)}`);
+  }
 
-  const sizes = sizesFor(scale);
+  const sizes = sizesFor(scale, historyStart);
   const draws = new Draws(seed);
   const part = `part-${String(slice).padStart(4, '0')}.parquet`;
   const jobs: (readonly [JklTable, string])[] = [
@@ -400,7 +420,7 @@ export async function generateJklData(options: GenerateJklDataOptions): Promise<
     counts[table] = rows;
   }
 
-  const win = windowOf(slice);
+  const win = windowOf(sizes, slice);
   const end = new Date(`${win.start.replace(' ', 'T')}Z`);
   end.setUTCDate(end.getUTCDate() + win.days);
   const first = firstTxnId(sizes, slice);
