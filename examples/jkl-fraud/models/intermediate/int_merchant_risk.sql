@@ -1,0 +1,37 @@
+/* @slipway
+kind: table
+tags: [intermediate, fraud-ops]
+owner: fraud-ops@jkl.example
+description: >
+  Merchant risk from dispute history. The fraud chargeback rate is smoothed towards a 0.5% prior
+  with the weight of 50 approved authorisations, so one dispute among a merchant's first few dozen
+  authorisations is not enough to flag it. High risk from a smoothed rate of 2%, elevated from 1%.
+columns:
+  merchant_id: { description: Merchant id., checks: [not_null, unique] }
+  smoothed_fraud_rate: { description: Smoothed fraud chargebacks per approved authorisation., checks: [{ range: { min: 0, max: 1 } }] }
+  merchant_risk_score: { description: 0..100 risk score., checks: [not_null, { range: { min: 0, max: 100 } }] }
+  is_high_risk: The merchant is on the high-risk list.
+*/
+with smoothed as (
+  select
+    merchant_id,
+    approved_count,
+    fraud_chargeback_count,
+    chargeback_rate,
+    (fraud_chargeback_count + 0.005 * 50) / (approved_count + 50) as smoothed_fraud_rate
+  from int_merchant_stats
+)
+select
+  merchant_id,
+  approved_count,
+  fraud_chargeback_count,
+  chargeback_rate,
+  round(smoothed_fraud_rate, 6) as smoothed_fraud_rate,
+  round(least(100, 100 * smoothed_fraud_rate / 0.04), 2) as merchant_risk_score,
+  smoothed_fraud_rate >= 0.02 as is_high_risk,
+  case
+    when smoothed_fraud_rate >= 0.02 then 'high'
+    when smoothed_fraud_rate >= 0.01 then 'elevated'
+    else 'normal'
+  end as risk_tier
+from smoothed

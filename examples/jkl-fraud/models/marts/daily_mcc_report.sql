@@ -1,0 +1,28 @@
+/* @slipway
+kind: table
+tags: [marts, reports, analysts]
+owner: analytics@jkl.example
+description: Daily volumes, amounts, approval rate and chargeback rate per merchant category group.
+columns:
+  report_date: Day of the authorisations (UTC).
+  mcc_group: Merchant category group.
+  approval_rate: { description: Approved / all authorisations., checks: [{ range: { min: 0, max: 1 } }] }
+  chargeback_rate: { description: Chargebacks / approved authorisations., checks: [{ range: { min: 0, max: 1 } }] }
+checks:
+  - unique: [report_date, mcc_group]
+*/
+select
+  event_date as report_date,
+  coalesce(mcc_group, 'unknown') as mcc_group,
+  count(*) as txn_count,
+  count(distinct merchant_id) as active_merchants,
+  count(*) filter (where is_approved) as approved_count,
+  sum(amount) as total_amount,
+  round(avg(amount), 2) as avg_amount,
+  round(count(*) filter (where is_approved) / count(*), 4) as approval_rate,
+  count(*) filter (where has_chargeback) as chargeback_count,
+  coalesce(sum(chargeback_amount), 0) as chargeback_amount,
+  round(coalesce(count(*) filter (where has_chargeback) / nullif(count(*) filter (where is_approved), 0), 0), 4)
+    as chargeback_rate
+from fct_transactions
+group by event_date, coalesce(mcc_group, 'unknown')
