@@ -4,13 +4,13 @@
  * and never a stack trace (set SLIPWAY_DEBUG=1 to see one for an internal error).
  */
 import { Command, CommanderError } from 'commander';
-import pc from 'picocolors';
 import { formatDiagnostic, ProjectError, SlipwayError } from '../core/errors.js';
 import { registerBuild } from './commands/build-command.js';
 import { registerGenerate } from './commands/generate-command.js';
 import { registerInit } from './commands/init-command.js';
 import { registerQuery } from './commands/query-command.js';
 import { registerValidate } from './commands/validate-command.js';
+import { pc } from './render/terminal.js';
 
 const EXIT = { ok: 0, failed: 1, invalid: 2, conflict: 3 } as const;
 

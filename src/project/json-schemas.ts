@@ -18,7 +18,7 @@ export function projectJsonSchemas(): Readonly<Record<string, JsonObject>> {
   delete check['$schema'];
   const make = (title: string, schema: z.ZodType): JsonObject => {
     const json = z.toJSONSchema(schema, { unrepresentable: 'any' }) as JsonObject;
-    return { ...withCheckRefs(json), title, $defs: { check } } as JsonObject;
+    return { ...(withCheckRefs(json) as JsonObject), title, $defs: { check } };
   };
   return {
     'slipway.schema.json': make('slipway.yaml', projectConfigSchema),

@@ -53,10 +53,9 @@ export function modelFromHeader(
   if (source && source.diagnostics.length === 0 && source.value != null) {
     const { data, diagnostics: problems } = validateWithSchema(source, modelHeaderSchema, source.value);
     diagnostics.push(...problems);
-    if (!data) return { model: undefined, diagnostics };
-    settings = data;
-  } else if (source && source.diagnostics.length > 0) {
-    return { model: undefined, diagnostics };
+    // A broken header still yields the model (under its declared or file name), so that models
+    // reading it are not reported as reading an unknown name as well.
+    settings = data ?? fallbackSettings(source.value);
   }
   const fileName = path.basename(file, '.sql');
   const name = settings.name ?? fileName;
@@ -129,4 +128,9 @@ export function modelFromHeader(
     },
     diagnostics,
   };
+}
+
+function fallbackSettings(value: unknown): ModelHeader {
+  const name = (value as { name?: unknown } | null)?.name;
+  return typeof name === 'string' && IDENTIFIER.test(name) ? { name } : {};
 }

@@ -46,7 +46,15 @@ export async function loadTypeScriptModel(
     const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
     return {
       model: undefined,
-      diagnostics: [{ position: at, message: `the TypeScript model could not be loaded: ${message}` }],
+      diagnostics: [
+        {
+          position: at,
+          message: `the TypeScript model could not be loaded: ${message}`,
+          hint: message?.includes("'slipway'")
+            ? 'TypeScript models are ES modules: add "type": "module" to the project\'s package.json'
+            : undefined,
+        },
+      ],
     };
   }
   // Validate the exported object as if it were YAML at the top of the file, so problems still

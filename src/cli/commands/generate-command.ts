@@ -3,6 +3,7 @@
  * slice (new transactions, late events, changed customers) so runs and incremental models have
  * real work. All generation is SQL on an in-memory DuckDB writing Parquet.
  */
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { type Command, Option } from 'commander';
@@ -16,6 +17,7 @@ interface GenerateOptions extends GlobalOptions {
   readonly scale: string;
   readonly slice: string;
   readonly seed: string;
+  readonly start?: string;
 }
 
 export interface GeneratedData {
@@ -24,17 +26,49 @@ export interface GeneratedData {
   readonly durationMs: number;
 }
 
-/** Generates one slice of data into `<root>/data`. */
+/** What slice 0 was generated with, kept so later slices continue the same history. */
+interface GeneratorSettings {
+  readonly scale: number;
+  readonly seed: number;
+  readonly historyStart: string;
+}
+
+const SETTINGS_FILE = '.generator.json';
+
+/**
+ * Generates one slice of data into `<root>/data`. Slice 0 starts a 30-day history ending today
+ * (so freshness checks pass on a new project) unless `historyStart` says otherwise; later slices
+ * reuse slice 0's scale, seed and start.
+ */
 export async function generateData(
   root: string,
-  {
-    scale,
-    slice,
-    seed,
-    onProgress,
-  }: { scale: number; slice: number; seed: number; onProgress?: (m: string) => void },
+  options: {
+    scale: number;
+    slice: number;
+    seed: number;
+    historyStart?: string;
+    onProgress?: (m: string) => void;
+  },
 ): Promise<GeneratedData> {
   const began = performance.now();
+  const dataDir = path.join(root, 'data');
+  const settingsPath = path.join(dataDir, SETTINGS_FILE);
+  let settings: GeneratorSettings;
+  if (options.slice === 0) {
+    settings = {
+      scale: options.scale,
+      seed: options.seed,
+      historyStart: options.historyStart ?? new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10),
+    };
+  } else {
+    const saved = await readFile(settingsPath, 'utf8').catch(() => undefined);
+    if (saved === undefined) {
+      throw new InvalidArgumentError(`slice ${options.slice} continues a history, but data/ has none`, {
+        hint: 'generate slice 0 first: slipway generate --slice 0',
+      });
+    }
+    settings = JSON.parse(saved) as GeneratorSettings;
+  }
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   try {
@@ -43,12 +77,14 @@ export async function generateData(
         await connection.run(sql);
       },
       queryCount: async (sql) => Number((await connection.runAndReadAll(sql)).getRows()[0]?.[0] ?? 0),
-      dataDir: path.join(root, 'data'),
-      scale,
-      seed,
-      slice,
-      onProgress,
+      dataDir,
+      scale: settings.scale,
+      seed: settings.seed,
+      historyStart: settings.historyStart,
+      slice: options.slice,
+      onProgress: options.onProgress,
     });
+    if (options.slice === 0) await writeFile(settingsPath, `${JSON.stringify(settings, null, 2)}\n`);
     return {
       transactions: summary.counts.card_transactions ?? 0,
       summary,
@@ -67,6 +103,7 @@ export function registerGenerate(program: Command): void {
     .addOption(new Option('--scale <n>', '1 = about a million transactions').default('0.01'))
     .addOption(new Option('--slice <n>', '0 = the initial 30 days; N = the following day N').default('0'))
     .addOption(new Option('--seed <n>', 'random seed').default('42'))
+    .option('--start <date>', 'first day of the history, YYYY-MM-DD (default: 30 days ago)')
     .action(async function generateAction(this: Command) {
       const options = this.optsWithGlobals<GenerateOptions>();
       const output = createOutput({ json: Boolean(options.json) });
@@ -84,6 +121,7 @@ export function registerGenerate(program: Command): void {
         scale,
         slice,
         seed,
+        historyStart: options.start,
         onProgress: output.json ? undefined : (m) => output.note(status.dim(m)),
       });
       output.data({ ...result.summary, durationMs: Math.round(result.durationMs) });

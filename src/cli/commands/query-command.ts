@@ -40,6 +40,11 @@ export function registerQuery(program: Command): void {
       try {
         const [parsed] = await parser.parseMany([sql]);
         if (!parsed?.ok) {
+          if (parsed?.message.startsWith('Only SELECT')) {
+            throw new InvalidArgumentError('slipway query runs read-only SELECT statements', {
+              hint: 'models change through the project and `slipway build`, never by hand',
+            });
+          }
           const column = parsed?.offset === undefined ? '' : ` at column ${parsed.offset + 1}`;
           throw new InvalidArgumentError(
             `the query does not parse${column}: ${parsed?.message ?? 'unknown error'}`,

@@ -3,11 +3,10 @@
  * count of those done; elsewhere, one plain line per finished model (log files stay readable).
  */
 import logUpdate from 'log-update';
-import pc from 'picocolors';
 import { formatDuration } from '../../core/duration.js';
 import type { ModelNode } from '../../project/project.js';
 import type { BuildReporter, ModelBuildResult } from '../../release/build-models.js';
-import { formatCount, type Output } from './terminal.js';
+import { formatCount, type Output, pc } from './terminal.js';
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 

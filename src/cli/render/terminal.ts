@@ -3,7 +3,10 @@
  * and one place that knows whether the output is for a person or a script.
  */
 import Table from 'cli-table3';
-import pc from 'picocolors';
+import picocolors from 'picocolors';
+
+/** Colors for stdout: on only for a terminal, and never with NO_COLOR (picocolors checks it). */
+export const pc = picocolors.createColors(picocolors.isColorSupported && Boolean(process.stdout.isTTY));
 
 export interface Output {
   readonly json: boolean;
@@ -19,7 +22,7 @@ export interface Output {
 
 export function createOutput({ json }: { readonly json: boolean }): Output {
   const interactive = Boolean(process.stdout.isTTY) && !json;
-  const color = pc.isColorSupported && interactive;
+  const color = picocolors.isColorSupported && interactive;
   return {
     json,
     interactive,
@@ -50,8 +53,8 @@ export function renderTable(
 ): string {
   const table = new Table({
     head: head.map((h) => pc.bold(h)),
-    style: { head: [], border: ['gray'], compact: true },
-    colAligns: align ? [...align] : undefined,
+    style: { head: [], border: pc.isColorSupported ? ['gray'] : [], compact: true },
+    ...(align ? { colAligns: [...align] } : {}),
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
   });
   for (const row of rows) table.push([...row]);

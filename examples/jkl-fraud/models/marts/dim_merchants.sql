@@ -5,7 +5,7 @@ owner: analytics@jkl.example
 description: Merchants with lifetime activity, dispute statistics and risk tier.
 columns:
   merchant_id: { description: Merchant id., checks: [not_null, unique] }
-  risk_tier: { description: normal, elevated or high., checks: [{ accepted_values: { values: [normal, elevated, high] } }] }
+  risk_tier: { description: 'normal, elevated or high.', checks: [{ accepted_values: { values: [normal, elevated, high] } }] }
 */
 select
   m.merchant_id,

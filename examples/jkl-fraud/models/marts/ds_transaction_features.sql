@@ -7,7 +7,7 @@ description: >
   is_fraud (1 when a fraud chargeback was reported). event_ts is kept for time-based splits.
 columns:
   txn_id: { description: Authorisation id., checks: [not_null, unique] }
-  is_fraud: { description: Label, 1 for confirmed fraud., checks: [not_null, { accepted_values: { values: [0, 1] } }] }
+  is_fraud: { description: 'Label, 1 for confirmed fraud.', checks: [not_null, { accepted_values: { values: [0, 1] } }] }
   log_amount: ln(1 + amount).
   amount_to_median: Amount relative to the customer's median approved amount (1 when unknown).
 */

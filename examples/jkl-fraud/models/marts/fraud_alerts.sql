@@ -13,7 +13,7 @@ columns:
   customer_id: { description: Card holder., checks: [not_null, { range: { min: 1 } }] }
   reasons: { description: Comma-separated names of the rules that fired., checks: [not_null] }
   score: { description: 0..100 rule score., checks: [not_null, { range: { min: 40, max: 100 } }] }
-  severity: { description: medium, high or critical., checks: [{ accepted_values: { values: [medium, high, critical] } }] }
+  severity: { description: 'medium, high or critical.', checks: [{ accepted_values: { values: [medium, high, critical] } }] }
   created_at: When the alert was raised (the authorisation's load time).
 checks:
   - row_count: { min: 1, severity: warn }
