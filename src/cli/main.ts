@@ -4,13 +4,13 @@
  * and never a stack trace (set SLIPWAY_DEBUG=1 to see one for an internal error).
  */
 import { Command, CommanderError } from 'commander';
-import { formatDiagnostic, ProjectError, SlipwayError } from '../core/errors.js';
+import { formatDiagnostic, ProjectError, SlipwayError, WorkFailedError } from '../core/errors.js';
 import { registerBuild } from './commands/build-command.js';
 import { registerGenerate } from './commands/generate-command.js';
 import { registerInit } from './commands/init-command.js';
 import { registerQuery } from './commands/query-command.js';
 import { registerValidate } from './commands/validate-command.js';
-import { pc } from './render/terminal.js';
+import { jsonDocumentWritten, pc } from './render/terminal.js';
 
 const EXIT = { ok: 0, failed: 1, invalid: 2, conflict: 3 } as const;
 
@@ -58,6 +58,11 @@ export function exitCodeFor(error: unknown): number {
 export function reportError(error: unknown, json: boolean): void {
   if (error instanceof CommanderError) return; // commander already printed it
   if (json) {
+    // The command's own document already says what failed; scripts get one JSON value.
+    if (jsonDocumentWritten() && error instanceof WorkFailedError) {
+      process.stderr.write(`error: ${error.message}\n`);
+      return;
+    }
     const body =
       error instanceof ProjectError
         ? { error: error.code, message: error.message, diagnostics: error.diagnostics }
