@@ -59,7 +59,7 @@ describe('a project with ten mistakes', () => {
       /^tests\/spend\.yml:3:12: error: unit test 'spend_sums' is for unknown model 'spends'/,
     ];
     expect(lines).toHaveLength(10);
-    lines.forEach((line, i) => expect(line).toMatch(expected[i] as RegExp));
+    for (const [i, line] of lines.entries()) expect(line).toMatch(expected[i] as RegExp);
     expect(result.stderr).toMatch(/did you mean 'concurrency'/);
     expect(result.stderr).toMatch(/did you mean 'not_null'/);
     expect(result.stderr).toMatch(/did you mean 'stg_txns'/);

@@ -41,7 +41,7 @@ describe('logger', () => {
       trace_id: traceId,
       token: '[redacted]',
     });
-    expect((inside?.['connection'] as Record<string, unknown>)['password']).toBe('[redacted]');
+    expect(inside?.['connection']).toEqual({ password: '[redacted]' });
     expect(JSON.stringify(out.lines())).not.toContain('hunter2');
     expect(outside?.['trace_id']).toBeUndefined();
     expect(traceId).toMatch(/^[0-9a-f]{32}$/);
