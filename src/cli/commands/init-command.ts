@@ -15,6 +15,26 @@ import { generateData } from './generate-command.js';
 
 const run = promisify(execFile);
 
+const SCHEMA_DIR = fileURLToPath(new URL('../../../schema/', import.meta.url));
+
+/**
+ * Copies the JSON Schemas into the project (`.schemas/`) and maps them to the project's YAML
+ * files for editors that read `.vscode/settings.json` (the YAML language server), so completion
+ * and validation work offline and match this version of Slipway.
+ */
+async function writeEditorSchemas(target: string): Promise<void> {
+  await cp(SCHEMA_DIR, path.join(target, '.schemas'), { recursive: true });
+  await mkdir(path.join(target, '.vscode'), { recursive: true });
+  const settings = {
+    'yaml.schemas': {
+      './.schemas/slipway.schema.json': ['slipway.yaml'],
+      './.schemas/sources.schema.json': ['sources/**/*.yml', 'sources/**/*.yaml'],
+      './.schemas/tests.schema.json': ['tests/**/*.yml', 'tests/**/*.yaml'],
+    },
+  };
+  await writeFile(path.join(target, '.vscode', 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
+}
+
 export const TEMPLATES: Readonly<Record<string, string>> = {
   'jkl-fraud': fileURLToPath(new URL('../../../examples/jkl-fraud/', import.meta.url)),
 };
@@ -62,6 +82,7 @@ export function registerInit(program: Command): void {
         },
       });
       await writeFile(path.join(target, '.gitignore'), '.slipway/\ndata/\nnode_modules/\n');
+      await writeEditorSchemas(target);
       output.note(status.dim(`generating sample data (scale ${scale})…`));
       const generated = await generateData(target, { scale, slice: 0, seed: 42 });
       let git = false;
