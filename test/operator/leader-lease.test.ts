@@ -1,0 +1,156 @@
+/**
+ * The leader lease on a real SQLite file, and the operator loop around it: one leader at a time,
+ * a standby takes over within the lease time when the leader dies (a real process, SIGKILLed),
+ * and a graceful stop finishes the step in progress and hands the lease over at once.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GitMirror } from '../../src/operator/git-mirror.js';
+import type { CommitsEvent } from '../../src/operator/git-watcher.js';
+import { Operator, type Reconciler } from '../../src/operator/operator.js';
+import { SqliteLeaderLease } from '../../src/operator/sqlite-leader-lease.js';
+import { createGitFixture, type GitFixture, waitFor } from '../helpers/git-fixtures.js';
+
+let dir: string;
+let fixture: GitFixture;
+const leases: SqliteLeaderLease[] = [];
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'slipway-lease-'));
+  fixture = await createGitFixture();
+  await fixture.commitAndPush('Initial project', { file: 'slipway.yaml' });
+});
+
+afterAll(async () => {
+  for (const lease of leases) await lease.close();
+  await fixture?.remove();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('SqliteLeaderLease', () => {
+  it('grants one holder at a time and lets a standby take over once the leader stops renewing', async () => {
+    const file = path.join(dir, 'basic.sqlite');
+    const a = new SqliteLeaderLease({ file });
+    const b = new SqliteLeaderLease({ file });
+    try {
+      const ttl = 400;
+      const first = await a.acquire('a', ttl);
+      expect(first).toMatchObject({ holder: 'a', term: 1 });
+      expect(await b.acquire('b', ttl)).toBeUndefined();
+      const renewed = await a.renew('a', ttl);
+      expect(renewed?.term).toBe(1);
+      const lastRenewal = Date.now();
+      // a stops renewing; b tries every 25 ms.
+      let taken = await b.acquire('b', ttl);
+      while (!taken) {
+        await new Promise((r) => setTimeout(r, 25));
+        taken = await b.acquire('b', ttl);
+      }
+      const waited = Date.now() - lastRenewal;
+      expect(waited).toBeGreaterThanOrEqual(ttl - 20);
+      expect(waited).toBeLessThan(ttl + 300);
+      expect(taken).toMatchObject({ holder: 'b', term: 2 });
+      expect(await a.renew('a', ttl)).toBeUndefined();
+      await b.release('b');
+      expect(await a.current()).toBeUndefined();
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});
+
+function fakeReconciler(stepMs: number): Reconciler & { events: CommitsEvent[]; finished: number } {
+  const state = {
+    events: [] as CommitsEvent[],
+    finished: 0,
+    lastHandledCommit: async () => undefined,
+    reconcile: async (event: CommitsEvent, { signal }: { signal: AbortSignal }) => {
+      state.events.push(event);
+      await new Promise((r) => setTimeout(r, stepMs));
+      if (!signal.aborted) state.finished += 1;
+    },
+  };
+  return state;
+}
+
+function operatorOn(file: string, holderId: string, reconciler: Reconciler): Operator {
+  const lease = new SqliteLeaderLease({ file });
+  leases.push(lease); // the operator does not own its lease; the test closes it
+  return new Operator({
+    lease,
+    source: new GitMirror({
+      url: fixture.origin,
+      branch: 'main',
+      directory: path.join(dir, `mirror-${holderId}`),
+    }),
+    reconciler,
+    holderId,
+    leaseTtlMs: 600,
+    standbyRetryMs: 50,
+    pollIntervalMs: 0,
+  });
+}
+
+describe('Operator leadership', () => {
+  it('a standby takes over within the lease time after the leader process is killed', async () => {
+    const file = path.join(dir, 'takeover.sqlite');
+    const script = path.join(import.meta.dirname, 'fixtures', 'hold-lease.ts');
+    const child: ChildProcess = spawn(
+      process.execPath,
+      ['--import', 'tsx', script, file, 'dying-leader', '600'],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    const reconciler = fakeReconciler(0);
+    const standby = operatorOn(file, 'standby', reconciler);
+    try {
+      let out = '';
+      child.stdout?.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+      });
+      await waitFor(() => out.includes('leader'), 20_000, 'the child process to lead');
+      standby.start();
+      await new Promise((r) => setTimeout(r, 300));
+      expect(standby.state).toBe('standby');
+
+      child.kill('SIGKILL');
+      const killedAt = Date.now();
+      await waitFor(() => standby.state === 'leader', 5000, 'the standby to take over');
+      expect(Date.now() - killedAt).toBeLessThan(600 + 400);
+      expect(standby.grant?.term).toBe(2);
+      // As leader it syncs the branch head at once.
+      await waitFor(() => reconciler.events.length === 1, 10_000, 'the first reconcile');
+      expect(reconciler.events[0]?.commits.map((c) => c.message)).toEqual(['Initial project']);
+    } finally {
+      child.kill('SIGKILL');
+      await standby.stop();
+    }
+  });
+
+  it('on stop, finishes the step in progress, then releases the lease so the standby leads at once', async () => {
+    const file = path.join(dir, 'graceful.sqlite');
+    const slow = fakeReconciler(400);
+    const leader = operatorOn(file, 'leader', slow);
+    const standby = operatorOn(file, 'next', fakeReconciler(0));
+    try {
+      leader.start();
+      await waitFor(() => leader.state === 'leader', 5000, 'the leader');
+      standby.start();
+      await waitFor(() => slow.events.length === 1, 10_000, 'the step to begin');
+      await leader.stop();
+      expect(slow.finished).toBe(1); // the step ran to its end, not abandoned
+      expect(leader.state).toBe('stopped');
+      const stoppedAt = Date.now();
+      await waitFor(() => standby.state === 'leader', 5000, 'the standby to take over');
+      expect(Date.now() - stoppedAt).toBeLessThan(300); // released, not left to expire
+    } finally {
+      await leader.stop();
+      await standby.stop();
+    }
+  });
+});
