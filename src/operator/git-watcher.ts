@@ -7,6 +7,7 @@
  */
 import type { Logger } from '../telemetry/logger.js';
 import type { CommitInfo } from './commit-info.js';
+import { redactUrl } from './git-cli.js';
 import type { GitMirror } from './git-mirror.js';
 
 export type SyncTrigger = 'webhook' | 'poll' | 'manual';
@@ -136,7 +137,7 @@ export class GitWatcher {
 
   get status(): WatcherStatus {
     return {
-      url: this.#source.url,
+      url: redactUrl(this.#source.url),
       branch: this.#source.branch,
       lastSynced: this.#lastSynced,
       lastFetchedAt: this.#lastFetchedAt,

@@ -95,30 +95,50 @@ function operatorOn(file: string, holderId: string, reconciler: Reconciler): Ope
   });
 }
 
+interface OperatorProcess {
+  readonly child: ChildProcess;
+  readonly exited: Promise<number | null>;
+  output(): string;
+}
+
+/** Starts test/operator/fixtures/run-operator.ts in its own process. */
+function spawnOperator(leaseFile: string, holderId: string): OperatorProcess {
+  const script = path.join(import.meta.dirname, 'fixtures', 'run-operator.ts');
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      script,
+      leaseFile,
+      fixture.origin,
+      path.join(dir, `mirror-${holderId}`),
+      holderId,
+      '600',
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let out = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, exited, output: () => out };
+}
+
 describe('Operator leadership', () => {
-  it('a standby takes over within the lease time after the leader process is killed', async () => {
+  it('a standby takes over within the lease time after the leader process is SIGKILLed', async () => {
     const file = path.join(dir, 'takeover.sqlite');
-    const script = path.join(import.meta.dirname, 'fixtures', 'hold-lease.ts');
-    const child: ChildProcess = spawn(
-      process.execPath,
-      ['--import', 'tsx', script, file, 'dying-leader', '600'],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
+    const leader = spawnOperator(file, 'dying-leader');
     const reconciler = fakeReconciler(0);
     const standby = operatorOn(file, 'standby', reconciler);
     try {
-      let out = '';
-      child.stdout?.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-      });
-      await waitFor(() => out.includes('leader'), 20_000, 'the child process to lead');
+      await waitFor(() => leader.output().includes('state leader 1'), 20_000, 'the child operator to lead');
       standby.start();
       await new Promise((r) => setTimeout(r, 300));
       expect(standby.state).toBe('standby');
 
-      child.kill('SIGKILL');
+      leader.child.kill('SIGKILL');
       const killedAt = Date.now();
       await waitFor(() => standby.state === 'leader', 5000, 'the standby to take over');
       expect(Date.now() - killedAt).toBeLessThan(600 + 400);
@@ -127,7 +147,30 @@ describe('Operator leadership', () => {
       await waitFor(() => reconciler.events.length === 1, 10_000, 'the first reconcile');
       expect(reconciler.events[0]?.commits.map((c) => c.message)).toEqual(['Initial project']);
     } finally {
-      child.kill('SIGKILL');
+      leader.child.kill('SIGKILL');
+      await standby.stop();
+    }
+  });
+
+  it('on SIGTERM the leader process releases the lease and exits 0; the standby leads at once', async () => {
+    const file = path.join(dir, 'sigterm.sqlite');
+    const leader = spawnOperator(file, 'terminated-leader');
+    const standby = operatorOn(file, 'heir', fakeReconciler(0));
+    try {
+      await waitFor(() => leader.output().includes('reconciled'), 20_000, 'the child operator to reconcile');
+      standby.start();
+      leader.child.kill('SIGTERM');
+      const signalledAt = Date.now();
+      expect(await Promise.race([leader.exited, new Promise((r) => setTimeout(() => r('hung'), 5000))])).toBe(
+        0,
+      );
+      expect(leader.output()).toContain('state stopped');
+      await waitFor(() => standby.state === 'leader', 5000, 'the standby to take over');
+      // Released, not left to expire: well under the 600 ms ttl after the exit.
+      expect(Date.now() - signalledAt).toBeLessThan(1500);
+      expect(standby.grant?.term).toBe(2);
+    } finally {
+      leader.child.kill('SIGKILL');
       await standby.stop();
     }
   });
