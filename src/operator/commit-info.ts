@@ -54,7 +54,7 @@ const PULL_REQUEST_PATTERNS: readonly RegExp[] = [
   // GitLab: "See merge request group/project!12"
   /^See merge request \S+!(\d+)\s*$/m,
   // GitHub squash merge: the subject line ends with "(#12)"
-  /^[^\n]*\(#(\d+)\)[ \t]*$/,
+  /^[^\n]*\(#(\d+)\)[ \t]*(?:\n|$)/,
 ];
 
 /**
