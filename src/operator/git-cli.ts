@@ -41,8 +41,9 @@ const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 const GIT_ENV: NodeJS.ProcessEnv = {
   ...process.env,
   GIT_TERMINAL_PROMPT: '0',
-  GIT_ASKPASS: 'echo',
-  SSH_ASKPASS: 'echo',
+  // A configured askpass helper (one that supplies a token) is kept; otherwise an empty answer.
+  GIT_ASKPASS: process.env['GIT_ASKPASS'] ?? 'echo',
+  SSH_ASKPASS: process.env['SSH_ASKPASS'] ?? 'echo',
   GIT_SSH_COMMAND: process.env['GIT_SSH_COMMAND'] ?? 'ssh -o BatchMode=yes',
   LC_ALL: 'C',
 };

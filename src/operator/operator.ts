@@ -125,11 +125,13 @@ export class Operator implements SyncRequester {
 
   async #shutdown(): Promise<void> {
     this.#setState('stopping');
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    await this.#tick;
+    // The lease keeps being renewed while the step in progress finishes, so no standby can
+    // take over (and start the same work) before this leader is really done.
     await this.#watcher?.stop();
     this.#watcher = undefined;
+    this.#cancelTimer();
+    await this.#tick;
+    this.#cancelTimer(); // the tick that was in flight may have scheduled another
     if (this.#grant) {
       try {
         await this.#options.lease.release(this.holderId);
@@ -142,8 +144,13 @@ export class Operator implements SyncRequester {
     this.#setState('stopped');
   }
 
+  #cancelTimer(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
   #schedule(delayMs: number): void {
-    if (this.#state === 'stopping' || this.#state === 'stopped') return;
+    if (this.#state === 'stopped' || (this.#state === 'stopping' && !this.#grant)) return;
     this.#timer = setTimeout(() => {
       this.#tick = this.#step().finally(() => {
         this.#tick = undefined;
@@ -162,18 +169,18 @@ export class Operator implements SyncRequester {
           this.#grant = grant;
           await this.#lead();
         }
-      } else if (this.#state === 'leader') {
+      } else if (this.#grant && (this.#state === 'leader' || this.#state === 'stopping')) {
         const grant = await lease.renew(this.holderId, this.#ttlMs);
         if (grant) this.#grant = grant;
         else await this.#stepDown('the lease was lost');
       }
     } catch (error) {
       logger?.warn({ err: error, state: this.#state }, 'leader lease call failed');
-      if (this.#state === 'leader' && (this.#grant?.expiresAt ?? 0) <= Date.now()) {
+      if (this.#grant && this.#grant.expiresAt <= Date.now()) {
         await this.#stepDown('the lease expired while the store was unreachable');
       }
     }
-    this.#schedule(this.#state === 'leader' ? this.#renewEveryMs : this.#retryMs);
+    this.#schedule(this.#grant ? this.#renewEveryMs : this.#retryMs);
   }
 
   async #lead(): Promise<void> {
@@ -206,7 +213,7 @@ export class Operator implements SyncRequester {
     this.#grant = undefined;
     const watcher = this.#watcher;
     this.#watcher = undefined;
-    this.#setState('standby');
+    if (this.#state === 'leader') this.#setState('standby');
     await watcher?.stop();
   }
 

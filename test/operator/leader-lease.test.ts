@@ -175,11 +175,15 @@ describe('Operator leadership', () => {
     }
   });
 
-  it('on stop, finishes the step in progress, then releases the lease so the standby leads at once', async () => {
+  it('on stop, keeps the lease while a step longer than the ttl finishes, then hands it over at once', async () => {
     const file = path.join(dir, 'graceful.sqlite');
-    const slow = fakeReconciler(400);
+    const slow = fakeReconciler(1500); // longer than the 600 ms ttl
     const leader = operatorOn(file, 'leader', slow);
     const standby = operatorOn(file, 'next', fakeReconciler(0));
+    let overlapped = false;
+    const watch = setInterval(() => {
+      if (standby.state === 'leader' && slow.finished === 0) overlapped = true;
+    }, 10);
     try {
       leader.start();
       await waitFor(() => leader.state === 'leader', 5000, 'the leader');
@@ -187,11 +191,13 @@ describe('Operator leadership', () => {
       await waitFor(() => slow.events.length === 1, 10_000, 'the step to begin');
       await leader.stop();
       expect(slow.finished).toBe(1); // the step ran to its end, not abandoned
+      expect(overlapped).toBe(false); // the lease was renewed meanwhile: never two leaders
       expect(leader.state).toBe('stopped');
       const stoppedAt = Date.now();
       await waitFor(() => standby.state === 'leader', 5000, 'the standby to take over');
       expect(Date.now() - stoppedAt).toBeLessThan(300); // released, not left to expire
     } finally {
+      clearInterval(watch);
       await leader.stop();
       await standby.stop();
     }
