@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GitMirror } from '../../src/operator/git-mirror.js';
 import { type CommitsEvent, GitWatcher } from '../../src/operator/git-watcher.js';
@@ -16,6 +17,7 @@ import { ApiTokens } from '../../src/server/api-tokens.js';
 import { createServerApp } from '../../src/server/create-server-app.js';
 import { startHttpServer } from '../../src/server/start-http-server.js';
 import { signBody } from '../../src/server/webhooks/webhook-signature.js';
+import { createLogger } from '../../src/telemetry/logger.js';
 import { createGitFixture, type GitFixture, waitFor } from '../helpers/git-fixtures.js';
 import { FakeOperatorBackend } from './fake-operator-backend.js';
 
@@ -27,6 +29,17 @@ let fixture: GitFixture;
 let scratch: string;
 let watcher: GitWatcher;
 const events: CommitsEvent[] = [];
+let logged = '';
+const logger = createLogger({
+  format: 'json',
+  level: 'debug',
+  destination: new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logged += chunk.toString();
+      done();
+    },
+  }),
+});
 
 function makeApp(
   secrets: { github?: string; bitbucket?: string } = { github: GITHUB_SECRET, bitbucket: BITBUCKET_SECRET },
@@ -38,6 +51,7 @@ function makeApp(
     tokens: ApiTokens.fromList([]),
     webhookSecrets: secrets,
     maxWebhookBytes: MAX_BYTES,
+    logger,
   });
 }
 
@@ -317,5 +331,12 @@ describe('webhooks', () => {
     const unconfigured = makeApp({});
     const response = await unconfigured.request('/hooks/bitbucket', { method: 'POST', body: '{}' });
     expect(response.status).toBe(404);
+  });
+
+  it('logs deliveries without secrets or signatures', () => {
+    expect(logged).toContain('webhook received');
+    expect(logged).toContain('webhook signature mismatch');
+    for (const secret of [GITHUB_SECRET, BITBUCKET_SECRET]) expect(logged).not.toContain(secret);
+    expect(logged).not.toMatch(/sha256=[0-9a-f]{64}/);
   });
 });
