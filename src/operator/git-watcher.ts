@@ -37,7 +37,13 @@ export interface CommitsEvent {
 export type CommitsHandler = (event: CommitsEvent) => Promise<void>;
 
 /** The part of `GitMirror` the watcher uses. */
-export type CommitSource = Pick<GitMirror, 'fetch' | 'head' | 'commitsBetween' | 'url' | 'branch'>;
+export type CommitSource = Pick<
+  GitMirror,
+  'fetch' | 'head' | 'hasCommit' | 'commitsBetween' | 'url' | 'branch'
+>;
+
+/** Refetches after 0.5, 1, 2 and 4 s when a webhook names a commit the remote does not show yet. */
+const EXPECTED_RETRY_DELAYS_MS = [500, 1000, 2000, 4000] as const;
 
 export interface GitWatcherOptions {
   readonly source: CommitSource;
@@ -93,7 +99,11 @@ export class GitWatcher {
   readonly #onError: ((error: unknown) => void) | undefined;
   readonly #random: () => number;
   #lastSynced: string | undefined;
-  #pending: { trigger: SyncTrigger; requestedAt: number; lastRequestAt: number } | undefined;
+  #pending:
+    | { trigger: SyncTrigger; requestedAt: number; lastRequestAt: number; expected: string | undefined }
+    | undefined;
+  readonly #expectedRetries = new Map<string, number>();
+  readonly #retryTimers = new Set<NodeJS.Timeout>();
   #wake: (() => void) | undefined;
   #waiters: Waiter[] = [];
   #draining: Promise<void> | undefined;
@@ -158,10 +168,12 @@ export class GitWatcher {
 
   /**
    * Asks for a sync soon. Cheap and safe to call in bursts: requests made while a sync runs
-   * coalesce into one more sync of the newest head.
+   * coalesce into one more sync of the newest head. `expectedSha` (a webhook's new head) makes
+   * the watcher refetch a few times if the remote does not show that commit yet, instead of
+   * leaving it to the next poll.
    */
-  notify(trigger: SyncTrigger = 'webhook'): void {
-    void this.#request(trigger).catch(() => {
+  notify(trigger: SyncTrigger = 'webhook', expectedSha?: string): void {
+    void this.#request(trigger, expectedSha).catch(() => {
       // Reported through onError by the drain loop; a notification has nobody to answer.
     });
   }
@@ -179,13 +191,15 @@ export class GitWatcher {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
+    for (const timer of this.#retryTimers) clearTimeout(timer);
+    this.#retryTimers.clear();
     this.#wake?.();
     await this.#draining;
     for (const waiter of this.#waiters.splice(0)) waiter.resolve(undefined);
     this.#pending = undefined;
   }
 
-  #request(trigger: SyncTrigger): Promise<CommitsEvent | undefined> {
+  #request(trigger: SyncTrigger, expected?: string): Promise<CommitsEvent | undefined> {
     if (this.#stopped) return Promise.resolve(undefined);
     const now = Date.now();
     const pending = this.#pending;
@@ -193,6 +207,7 @@ export class GitWatcher {
       trigger: pending && TRIGGER_RANK[pending.trigger] >= TRIGGER_RANK[trigger] ? pending.trigger : trigger,
       requestedAt: pending?.requestedAt ?? now,
       lastRequestAt: now,
+      expected: expected ?? pending?.expected,
     };
     if (trigger === 'manual') this.#wake?.();
     const answer = new Promise<CommitsEvent | undefined>((resolve, reject) => {
@@ -215,11 +230,11 @@ export class GitWatcher {
     while (this.#pending && !this.#stopped) {
       await this.#settle();
       if (!this.#pending || this.#stopped) break;
-      const { trigger, requestedAt } = this.#pending;
+      const { trigger, requestedAt, expected } = this.#pending;
       const waiters = this.#waiters.splice(0);
       this.#pending = undefined;
       try {
-        const event = await this.#syncOnce(trigger, requestedAt);
+        const event = await this.#syncOnce(trigger, requestedAt, expected);
         this.#lastError = undefined;
         for (const waiter of waiters) waiter.resolve(event);
       } catch (error) {
@@ -250,9 +265,14 @@ export class GitWatcher {
     }
   }
 
-  async #syncOnce(trigger: SyncTrigger, requestedAt: number): Promise<CommitsEvent | undefined> {
+  async #syncOnce(
+    trigger: SyncTrigger,
+    requestedAt: number,
+    expected: string | undefined,
+  ): Promise<CommitsEvent | undefined> {
     const sha = await this.#source.fetch();
     this.#lastFetchedAt = Date.now();
+    if (expected !== undefined) await this.#checkExpected(expected, sha, trigger);
     const previous = this.#lastSynced;
     if (sha === previous && trigger !== 'manual') return undefined;
     const range =
@@ -276,6 +296,31 @@ export class GitWatcher {
     await this.#handler(event);
     this.#lastSynced = sha;
     return event;
+  }
+
+  /** A webhook named `expected`; if the fetch did not bring it, fetch again shortly (bounded). */
+  async #checkExpected(expected: string, head: string, trigger: SyncTrigger): Promise<void> {
+    if (expected === head || (await this.#source.hasCommit(expected))) {
+      this.#expectedRetries.delete(expected);
+      return;
+    }
+    const attempt = this.#expectedRetries.get(expected) ?? 0;
+    const delay = EXPECTED_RETRY_DELAYS_MS[attempt];
+    if (delay === undefined) {
+      this.#expectedRetries.delete(expected);
+      this.#logger?.warn(
+        { expected, head },
+        'a webhook named a commit the remote never showed; polling will catch up',
+      );
+      return;
+    }
+    this.#expectedRetries.set(expected, attempt + 1);
+    const timer = setTimeout(() => {
+      this.#retryTimers.delete(timer);
+      this.notify(trigger, expected);
+    }, delay);
+    timer.unref();
+    this.#retryTimers.add(timer);
   }
 
   #schedulePoll(): void {

@@ -30,7 +30,8 @@ export interface Reconciler {
 
 /** What the webhook receivers and the API call to ask for a sync. */
 export interface SyncRequester {
-  notify(trigger?: SyncTrigger): void;
+  /** `expectedSha`: the new head a webhook announced, if it named one. */
+  notify(trigger?: SyncTrigger, expectedSha?: string): void;
 }
 
 export type OperatorState = 'idle' | 'standby' | 'leader' | 'stopping' | 'stopped';
@@ -96,8 +97,8 @@ export class Operator implements SyncRequester {
   }
 
   /** Forwards a webhook (or manual) request to the watcher; a standby ignores it. */
-  notify(trigger: SyncTrigger = 'webhook'): void {
-    if (this.#state === 'leader') this.#watcher?.notify(trigger);
+  notify(trigger: SyncTrigger = 'webhook', expectedSha?: string): void {
+    if (this.#state === 'leader') this.#watcher?.notify(trigger, expectedSha);
   }
 
   /**

@@ -24,6 +24,7 @@ function memorySource(): CommitSource & {
       return head;
     },
     head: async () => head,
+    hasCommit: async (sha: string) => sha === head,
     commitsBetween: async (_from: string | undefined, to: string) => ({
       commits: [{ sha: to } as CommitInfo],
       total: 1,

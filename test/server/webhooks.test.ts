@@ -18,7 +18,7 @@ import { createServerApp } from '../../src/server/create-server-app.js';
 import { startHttpServer } from '../../src/server/start-http-server.js';
 import { signBody } from '../../src/server/webhooks/webhook-signature.js';
 import { createLogger } from '../../src/telemetry/logger.js';
-import { createGitFixture, type GitFixture, waitFor } from '../helpers/git-fixtures.js';
+import { createGitFixture, type GitFixture, git, waitFor } from '../helpers/git-fixtures.js';
 import { FakeOperatorBackend } from './fake-operator-backend.js';
 
 const GITHUB_SECRET = 'gh-webhook-secret-for-tests';
@@ -215,6 +215,21 @@ describe('webhooks', () => {
       'Merge pull request #31 from jkl/velocity',
     ]);
     expect(events.at(-1)?.commits.at(-1)?.pullRequest).toBe(31);
+  });
+
+  it('a webhook that arrives before its commit is visible is refetched until it is', async () => {
+    const before = watcher.lastSynced!;
+    await git(fixture.work, 'commit', '--quiet', '--allow-empty', '-m', 'Raced the webhook');
+    const head = (await git(fixture.work, 'rev-parse', 'HEAD')).trim();
+    // The provider announces the push before its ref is visible to a fetch.
+    expect((await postGitHub(gitHubPush('refs/heads/main', before, head, 'Raced the webhook'))).status).toBe(
+      202,
+    );
+    await settle();
+    expect(watcher.lastSynced).toBe(before);
+    await git(fixture.work, 'push', '--quiet', 'origin', 'HEAD:refs/heads/main');
+    await waitFor(() => watcher.lastSynced === head, 10_000, 'the refetch to find the announced commit');
+    expect(events.at(-1)).toMatchObject({ sha: head, trigger: 'webhook' });
   });
 
   it('a replayed delivery is 409, whether the delivery id or the signed body is reused', async () => {

@@ -128,7 +128,7 @@ function webhookRoute(provider: Provider, options: WebhookRouteOptions): RouteDe
       const event = c.req.header(provider.eventHeader) ?? '';
       const result = outcome(provider, event, body, branch);
       logger?.info({ provider: provider.id, delivery, event, ...result }, 'webhook received');
-      if (result.status === 'accepted') sync.notify('webhook');
+      if (result.status === 'accepted') sync.notify('webhook', result.head);
       return c.json(result satisfies WebhookResult, result.status === 'pong' ? 200 : 202);
     },
   };
