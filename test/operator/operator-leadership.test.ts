@@ -1,7 +1,8 @@
 /**
- * The leader lease on a real SQLite file, and the operator loop around it: one leader at a time,
- * a standby takes over within the lease time when the leader dies (a real process, SIGKILLed),
- * and a graceful stop finishes the step in progress and hands the lease over at once.
+ * The operator loop around a leader lease on a real SQLite file: one leader at a time, a standby
+ * takes over within the lease time when the leader dies (a real process, SIGKILLed), and a
+ * graceful stop (SIGTERM) finishes the step in progress and hands the lease over at once.
+ * The lease itself is covered by leader-lease-contract.ts.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -28,39 +29,6 @@ afterAll(async () => {
   for (const lease of leases) await lease.close();
   await fixture?.remove();
   if (dir) await rm(dir, { recursive: true, force: true });
-});
-
-describe('SqliteLeaderLease', () => {
-  it('grants one holder at a time and lets a standby take over once the leader stops renewing', async () => {
-    const file = path.join(dir, 'basic.sqlite');
-    const a = new SqliteLeaderLease({ file });
-    const b = new SqliteLeaderLease({ file });
-    try {
-      const ttl = 400;
-      const first = await a.acquire('a', ttl);
-      expect(first).toMatchObject({ holder: 'a', term: 1 });
-      expect(await b.acquire('b', ttl)).toBeUndefined();
-      const renewed = await a.renew('a', ttl);
-      expect(renewed?.term).toBe(1);
-      const lastRenewal = Date.now();
-      // a stops renewing; b tries every 25 ms.
-      let taken = await b.acquire('b', ttl);
-      while (!taken) {
-        await new Promise((r) => setTimeout(r, 25));
-        taken = await b.acquire('b', ttl);
-      }
-      const waited = Date.now() - lastRenewal;
-      expect(waited).toBeGreaterThanOrEqual(ttl - 20);
-      expect(waited).toBeLessThan(ttl + 300);
-      expect(taken).toMatchObject({ holder: 'b', term: 2 });
-      expect(await a.renew('a', ttl)).toBeUndefined();
-      await b.release('b');
-      expect(await a.current()).toBeUndefined();
-    } finally {
-      await a.close();
-      await b.close();
-    }
-  });
 });
 
 function fakeReconciler(stepMs: number): Reconciler & { events: CommitsEvent[]; finished: number } {
