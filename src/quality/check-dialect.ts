@@ -1,0 +1,45 @@
+/**
+ * The few engine-specific pieces of check SQL. Everything else the compiler writes is standard SQL
+ * (`count(*) FILTER (WHERE …)`, `NOT IN`, anti-joins) that DuckDB and PostgreSQL both run.
+ */
+import type { Warehouse } from '../warehouse/warehouse.js';
+import { type SqlFragment, sql } from './sql-fragment.js';
+
+export interface CheckDialect {
+  /** True when `text` matches `regex` anywhere (anchor with ^ and $ to match the whole value). */
+  regexMatches(text: SqlFragment, regex: string): SqlFragment;
+  /** True for NaN (only asked for floating-point columns). */
+  isNaN(value: SqlFragment): SqlFragment;
+  /** Epoch milliseconds of a time value; naive timestamps are read as UTC. */
+  epochMs(value: SqlFragment, type: string): SqlFragment;
+  /** Character length of a text value. */
+  length(text: SqlFragment): SqlFragment;
+  /** A value as text. */
+  asText(value: SqlFragment): SqlFragment;
+}
+
+const duckdb: CheckDialect = {
+  regexMatches: (text, regex) => sql`regexp_matches(${text}, ${regex})`,
+  isNaN: (value) => sql`isnan(${value})`,
+  epochMs: (value, type) =>
+    /WITH TIME ZONE|TIMESTAMPTZ/.test(type) || /^TIMESTAMP/.test(type)
+      ? sql`epoch_ms(${value})`
+      : sql`epoch_ms(CAST(${value} AS TIMESTAMP))`,
+  length: (text) => sql`length(${text})`,
+  asText: (value) => sql`CAST(${value} AS VARCHAR)`,
+};
+
+const postgres: CheckDialect = {
+  regexMatches: (text, regex) => sql`(${text} ~ ${regex})`,
+  isNaN: (value) => sql`(${value} = 'NaN')`,
+  epochMs: (value, type) =>
+    /WITH TIME ZONE|TIMESTAMPTZ/.test(type)
+      ? sql`(extract(epoch from ${value}) * 1000)`
+      : sql`(extract(epoch from CAST(${value} AS TIMESTAMP) AT TIME ZONE 'UTC') * 1000)`,
+  length: (text) => sql`char_length(${text})`,
+  asText: (value) => sql`CAST(${value} AS TEXT)`,
+};
+
+export function checkDialectFor(warehouse: Pick<Warehouse, 'dialect'>): CheckDialect {
+  return warehouse.dialect === 'postgres' ? postgres : duckdb;
+}

@@ -1,0 +1,110 @@
+/**
+ * Compiled checks: small immutable trees (frozen objects with a `kind` tag), built by
+ * `compileChecks` and executed by `runChecks`. Row-level checks on one relation become probes of a
+ * single `scan` node (one aggregate query); uniqueness, relationships and custom queries are nodes
+ * of their own; a schema contract needs no query at all.
+ */
+import type { CheckDeclaration } from '../project/project.js';
+import type { ColumnInfo, RelationRef } from '../warehouse/warehouse.js';
+import type { SqlFragment } from './sql-fragment.js';
+
+/** A row condition (true = the row fails) counted inside the relation's one aggregate scan. */
+export interface RowConditionProbe {
+  readonly kind: 'row_condition';
+  readonly check: CheckDeclaration;
+  readonly failing: SqlFragment;
+  /** The check's `where`, folded into its aggregates; undefined = every row. */
+  readonly filter: SqlFragment | undefined;
+}
+
+/** Rows (under the filter) counted for `row_count`. */
+export interface RowCountProbe {
+  readonly kind: 'row_count';
+  readonly check: CheckDeclaration;
+  readonly filter: SqlFragment | undefined;
+}
+
+/** The newest value of a time column, as epoch milliseconds, for `freshness`. */
+export interface FreshnessProbe {
+  readonly kind: 'freshness';
+  readonly check: CheckDeclaration;
+  readonly epochMs: SqlFragment;
+  readonly column: string;
+  readonly filter: SqlFragment | undefined;
+  readonly warnAfterMs: number | undefined;
+  readonly errorAfterMs: number | undefined;
+}
+
+export type ScanProbe = RowConditionProbe | RowCountProbe | FreshnessProbe;
+
+/** One aggregate query over one relation that answers every probe at once. */
+export interface ScanNode {
+  readonly kind: 'scan';
+  readonly relation: RelationRef;
+  readonly probes: readonly ScanProbe[];
+}
+
+/** Keys that occur more than once (rows with a NULL in the key are not compared, as in SQL UNIQUE). */
+export interface UniqueNode {
+  readonly kind: 'unique';
+  readonly check: CheckDeclaration;
+  readonly relation: RelationRef;
+  readonly columns: readonly string[];
+  readonly filter: SqlFragment | undefined;
+}
+
+/** Child rows whose value has no match in the parent (an anti-join). */
+export interface RelationshipNode {
+  readonly kind: 'relationship';
+  readonly check: CheckDeclaration;
+  readonly relation: RelationRef;
+  readonly column: string;
+  readonly parent: RelationRef;
+  readonly field: string;
+  readonly filter: SqlFragment | undefined;
+}
+
+/** The user's query; every row it returns is a failure. */
+export interface CustomQueryNode {
+  readonly kind: 'custom_query';
+  readonly check: CheckDeclaration;
+  /** The query with model and source names bound to this run's relations. */
+  readonly query: SqlFragment;
+}
+
+/** A schema contract, judged from the relation's described columns. */
+export interface SchemaNode {
+  readonly kind: 'schema';
+  readonly check: CheckDeclaration;
+  readonly relation: RelationRef;
+  readonly actual: readonly ColumnInfo[];
+}
+
+/** A check that cannot run (its relation is missing); reported as status `error`. */
+export interface UnrunnableNode {
+  readonly kind: 'unrunnable';
+  readonly check: CheckDeclaration;
+  readonly reason: string;
+}
+
+export type CheckNode =
+  | ScanNode
+  | UniqueNode
+  | RelationshipNode
+  | CustomQueryNode
+  | SchemaNode
+  | UnrunnableNode;
+
+/** Freezes a node (shallowly; its parts are frozen when built). */
+export function node<T extends CheckNode | ScanProbe>(value: T): T {
+  return Object.freeze(value);
+}
+
+export function isScan(value: CheckNode): value is ScanNode {
+  return value.kind === 'scan';
+}
+
+/** Every declaration a node answers for. */
+export function checksOf(value: CheckNode): readonly CheckDeclaration[] {
+  return value.kind === 'scan' ? value.probes.map((p) => p.check) : [value.check];
+}
