@@ -1,6 +1,6 @@
 /**
  * The few engine-specific pieces of check SQL. Everything else the compiler writes is standard SQL
- * (`count(*) FILTER (WHERE …)`, `NOT IN`, anti-joins) that DuckDB and PostgreSQL both run.
+ * (`NOT IN`, `count(DISTINCT …) FILTER (WHERE …)`, anti-joins) that DuckDB and PostgreSQL both run.
  */
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { type SqlFragment, sql } from './sql-fragment.js';
@@ -16,6 +16,8 @@ export interface CheckDialect {
   length(text: SqlFragment): SqlFragment;
   /** A value as text. */
   asText(value: SqlFragment): SqlFragment;
+  /** Rows for which `condition` is true (NULL counts as false). */
+  countIf(condition: SqlFragment): SqlFragment;
 }
 
 const duckdb: CheckDialect = {
@@ -27,6 +29,8 @@ const duckdb: CheckDialect = {
       : sql`epoch_ms(CAST(${value} AS TIMESTAMP))`,
   length: (text) => sql`length(${text})`,
   asText: (value) => sql`CAST(${value} AS VARCHAR)`,
+  // count_if is a plain counter; FILTER (WHERE …) measured about a quarter slower on DuckDB 1.5.
+  countIf: (condition) => sql`count_if(${condition})`,
 };
 
 const postgres: CheckDialect = {
@@ -38,6 +42,7 @@ const postgres: CheckDialect = {
       : sql`(extract(epoch from CAST(${value} AS TIMESTAMP) AT TIME ZONE 'UTC') * 1000)`,
   length: (text) => sql`char_length(${text})`,
   asText: (value) => sql`CAST(${value} AS TEXT)`,
+  countIf: (condition) => sql`count(*) FILTER (WHERE ${condition})`,
 };
 
 export function checkDialectFor(warehouse: Pick<Warehouse, 'dialect'>): CheckDialect {

@@ -1,8 +1,9 @@
 /**
  * The check compiler: turns declarations into a few queries. Every row-level check on a relation
  * (not_null, accepted_values, range, pattern, length, expression, not_null_proportion, row_count,
- * freshness) becomes a probe of that relation's single aggregate scan, with its `where` folded
- * into its own aggregates; uniqueness, relationships and custom queries get a query each; a schema
+ * freshness, and unique as `count(DISTINCT …)`) becomes a probe of that relation's single
+ * aggregate scan, with its `where` folded into its own aggregates; relationships and custom
+ * queries get a query each; a schema
  * contract is judged from the described columns. Identifiers are quoted by the warehouse and user
  * values are bound parameters; only the user's own SQL (`where`, `expression`, `query`) is
  * written into the statement, wrapped in parentheses.
@@ -56,7 +57,7 @@ export async function compileChecks(request: CompileChecksRequest): Promise<Comp
   const diagnostics: Diagnostic[] = [];
   const nodes: CheckNode[] = [];
   const scans = new Map<string, { relation: RelationRef; probes: ScanProbe[] }>();
-  const names = request.names ?? [
+  const queryNames = request.names ?? [
     ...new Set(
       checks.flatMap((c) => [c.target, ...(c.kind === 'relationships' ? [String(c.params['to'])] : [])]),
     ),
@@ -103,15 +104,19 @@ export async function compileChecks(request: CompileChecksRequest): Promise<Comp
           check.column !== undefined ? [check.column] : ((p['columns'] as string[] | undefined) ?? []);
         const resolved = keyNames.map((k) => column(k));
         if (resolved.some((c) => c === undefined)) continue;
-        nodes.push(
-          node({
-            kind: 'unique',
-            check,
-            relation,
-            columns: Object.freeze(resolved.map((c) => (c as ColumnInfo).name)),
-            filter: where,
-          }),
-        );
+        const names = resolved.map((c) => (c as ColumnInfo).name);
+        const quoted = names.map((n) => q(n));
+        addProbe({
+          kind: 'distinct',
+          check,
+          columns: Object.freeze(names),
+          key: quoted.length === 1 ? (quoted[0] as SqlFragment) : sql`row(${join(quoted, ', ')})`,
+          keyNotNull: join(
+            quoted.map((k) => sql`${k} IS NOT NULL`),
+            ' AND ',
+          ),
+          filter: where,
+        });
         continue;
       }
       case 'relationships': {
@@ -152,7 +157,7 @@ export async function compileChecks(request: CompileChecksRequest): Promise<Comp
           node({
             kind: 'custom_query',
             check,
-            query: bindNames(String(p['sql']), names, relationOf, warehouse),
+            query: bindNames(String(p['sql']), queryNames, relationOf, warehouse),
           }),
         );
         continue;

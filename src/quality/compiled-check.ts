@@ -1,8 +1,8 @@
 /**
  * Compiled checks: small immutable trees (frozen objects with a `kind` tag), built by
  * `compileChecks` and executed by `runChecks`. Row-level checks on one relation become probes of a
- * single `scan` node (one aggregate query); uniqueness, relationships and custom queries are nodes
- * of their own; a schema contract needs no query at all.
+ * single `scan` node (one aggregate query), uniqueness included as `count(DISTINCT …)`;
+ * relationships and custom queries are nodes of their own; a schema contract needs no query at all.
  */
 import type { CheckDeclaration } from '../project/project.js';
 import type { ColumnInfo, RelationRef } from '../warehouse/warehouse.js';
@@ -35,22 +35,28 @@ export interface FreshnessProbe {
   readonly errorAfterMs: number | undefined;
 }
 
-export type ScanProbe = RowConditionProbe | RowCountProbe | FreshnessProbe;
+/**
+ * Uniqueness, counted in the same scan as `count(DISTINCT key)` against the rows compared (rows
+ * with a NULL in the key are not compared, as in SQL UNIQUE). The duplicated keys themselves are
+ * only grouped when the check failed, for the samples.
+ */
+export interface DistinctProbe {
+  readonly kind: 'distinct';
+  readonly check: CheckDeclaration;
+  readonly columns: readonly string[];
+  /** The key as one value: the column, or a row of the columns. */
+  readonly key: SqlFragment;
+  readonly keyNotNull: SqlFragment;
+  readonly filter: SqlFragment | undefined;
+}
+
+export type ScanProbe = RowConditionProbe | RowCountProbe | FreshnessProbe | DistinctProbe;
 
 /** One aggregate query over one relation that answers every probe at once. */
 export interface ScanNode {
   readonly kind: 'scan';
   readonly relation: RelationRef;
   readonly probes: readonly ScanProbe[];
-}
-
-/** Keys that occur more than once (rows with a NULL in the key are not compared, as in SQL UNIQUE). */
-export interface UniqueNode {
-  readonly kind: 'unique';
-  readonly check: CheckDeclaration;
-  readonly relation: RelationRef;
-  readonly columns: readonly string[];
-  readonly filter: SqlFragment | undefined;
 }
 
 /** Child rows whose value has no match in the parent (an anti-join). */
@@ -87,13 +93,7 @@ export interface UnrunnableNode {
   readonly reason: string;
 }
 
-export type CheckNode =
-  | ScanNode
-  | UniqueNode
-  | RelationshipNode
-  | CustomQueryNode
-  | SchemaNode
-  | UnrunnableNode;
+export type CheckNode = ScanNode | RelationshipNode | CustomQueryNode | SchemaNode | UnrunnableNode;
 
 /** Freezes a node (shallowly; its parts are frozen when built). */
 export function node<T extends CheckNode | ScanProbe>(value: T): T {

@@ -153,13 +153,14 @@ describe('freshness', () => {
 describe('uniqueness and relationships', () => {
   it('unique on one column ignores NULLs and samples the duplicated keys', async () => {
     const r = await one(check('unique', 'people', 'id'));
-    expect(r).toMatchObject({ status: 'fail', failingRows: 2, totalRows: 4 });
+    expect(r).toMatchObject({ status: 'fail', failingRows: 1, totalRows: 4, failingPercent: 25 });
     expect(r.samples).toEqual([{ id: 3, duplicate_count: 2 }]);
   });
 
   it('composite keys: rows with a NULL in the key are not compared', async () => {
     const r = await one(check('unique', 'pairs', undefined, { columns: ['k1', 'k2'] }));
-    expect(r).toMatchObject({ failingRows: 2, totalRows: 3 });
+    expect(r).toMatchObject({ failingRows: 1, totalRows: 3 });
+    expect(r.samples).toEqual([{ k1: 1, k2: 'a', duplicate_count: 2 }]);
     const filtered = await one(
       check('unique', 'pairs', undefined, { columns: ['k1', 'k2'], where: 'parent_id > 1' }),
     );
