@@ -7,26 +7,26 @@ import { runChecks } from '../../quality/run-checks.js';
 import { selectCheckTargets } from '../../quality/select-check-targets.js';
 import { environmentRelation, sourceRelation } from '../../release/physical-layout.js';
 import { type GlobalOptions, openProject, openWarehouse, requireEnvironment } from '../project-context.js';
-import { printCheckResults, writeReportFiles } from '../render/quality-output.js';
+import {
+  addReportOptions,
+  printCheckResults,
+  type ReportFileOptions,
+  writeReportFiles,
+} from '../render/quality-output.js';
 import { createOutput, jsonReplacer, status } from '../render/terminal.js';
 
-interface CheckOptions extends GlobalOptions {
+interface CheckOptions extends GlobalOptions, ReportFileOptions {
   readonly env: string;
   readonly select?: string[];
   readonly exclude?: string[];
-  readonly junit?: string;
-  readonly markdown?: string;
 }
 
 export function registerCheck(program: Command): void {
-  program
-    .command('check')
+  addReportOptions(program.command('check'))
     .description("run data-quality checks on an environment's models and sources")
     .addOption(new Option('--env <env>', 'environment to check').default('dev'))
     .option('-s, --select <selector...>', 'models and sources: model, model+, +model, tag:x, source name')
     .option('--exclude <selector...>', 'models and sources to leave out')
-    .option('--junit <file>', 'also write a JUnit XML report')
-    .option('--markdown <file>', 'also write a Markdown report')
     .action(async function checkAction(this: Command) {
       const options = this.optsWithGlobals<CheckOptions>();
       const output = createOutput({ json: Boolean(options.json) });

@@ -6,22 +6,22 @@ import { selectModels } from '../../project/dependency-graph.js';
 import type { Project, UnitTest } from '../../project/project.js';
 import { runUnitTests } from '../../quality/unit-tests/run-unit-tests.js';
 import { type GlobalOptions, openProject } from '../project-context.js';
-import { statusText, writeReportFiles } from '../render/quality-output.js';
+import {
+  addReportOptions,
+  type ReportFileOptions,
+  statusText,
+  writeReportFiles,
+} from '../render/quality-output.js';
 import { createOutput, jsonReplacer, pc, status } from '../render/terminal.js';
 
-interface TestOptions extends GlobalOptions {
+interface TestOptions extends GlobalOptions, ReportFileOptions {
   readonly select?: string[];
-  readonly junit?: string;
-  readonly markdown?: string;
 }
 
 export function registerTest(program: Command): void {
-  program
-    .command('test')
+  addReportOptions(program.command('test'))
     .description('run the SQL unit tests (fixture rows in, expected rows out)')
     .option('-s, --select <selector...>', 'tests of these models (model, model+, tag:x) or test names')
-    .option('--junit <file>', 'also write a JUnit XML report')
-    .option('--markdown <file>', 'also write a Markdown report')
     .action(async function testAction(this: Command) {
       const options = this.optsWithGlobals<TestOptions>();
       const output = createOutput({ json: Boolean(options.json) });

@@ -4,9 +4,12 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { type Command, Option } from 'commander';
 import { formatDuration } from '../../core/duration.js';
 import type { CheckResult, CheckStatus } from '../../quality/check-result.js';
 import type { DataDiffResult } from '../../quality/data-diff.js';
+import { renderBitbucketInsights } from '../../quality/reports/bitbucket-insights.js';
+import { renderGithubAnnotations } from '../../quality/reports/github-annotations.js';
 import { renderJUnitReport } from '../../quality/reports/junit-report.js';
 import { renderMarkdownReport } from '../../quality/reports/markdown-report.js';
 import type { QualityReport } from '../../quality/reports/quality-report.js';
@@ -110,15 +113,46 @@ export function printDiff(output: Output, model: string, d: DataDiffResult): voi
   }
 }
 
-/** Writes `--junit` / `--markdown` files when asked. */
-export async function writeReportFiles(
-  options: { readonly junit?: string; readonly markdown?: string },
-  report: QualityReport,
-): Promise<void> {
+export interface ReportFileOptions {
+  readonly junit?: string;
+  readonly markdown?: string;
+  /** `github`: print workflow-command annotations (GitHub reads them from stdout). */
+  readonly annotations?: string;
+  /** A folder for the Bitbucket Code Insights report.json and annotations.json. */
+  readonly bitbucketInsights?: string;
+}
+
+/** Options every command that produces a quality report takes. */
+export function addReportOptions(command: Command): Command {
+  return command
+    .option('--junit <file>', 'also write a JUnit XML report')
+    .option('--markdown <file>', 'also write a Markdown report')
+    .addOption(
+      new Option('--annotations <format>', 'print annotations for the CI system').choices(['github']),
+    )
+    .option('--bitbucket-insights <dir>', 'also write a Bitbucket Code Insights report and annotations');
+}
+
+/** Writes the report files asked for (`--junit`, `--markdown`, `--bitbucket-insights`, `--annotations`). */
+export async function writeReportFiles(options: ReportFileOptions, report: QualityReport): Promise<void> {
   const write = async (file: string, text: string): Promise<void> => {
     await mkdir(path.dirname(path.resolve(file)), { recursive: true });
     await writeFile(file, text);
   };
   if (options.junit) await write(options.junit, renderJUnitReport(report));
   if (options.markdown) await write(options.markdown, renderMarkdownReport(report));
+  if (options.bitbucketInsights) {
+    const insights = renderBitbucketInsights(report);
+    await write(
+      path.join(options.bitbucketInsights, 'report.json'),
+      `${JSON.stringify(insights.report, null, 2)}\n`,
+    );
+    await write(
+      path.join(options.bitbucketInsights, 'annotations.json'),
+      `${JSON.stringify(insights.annotations, null, 2)}\n`,
+    );
+  }
+  if (options.annotations === 'github') {
+    for (const line of renderGithubAnnotations(report)) process.stdout.write(`${line}\n`);
+  }
 }
