@@ -5,6 +5,7 @@
  * tables and its output compared with the expected rows. A fixture that lacks a column the model
  * reads, or names a column its node does not have, is reported at the test's `file:line`.
  */
+import { availableParallelism } from 'node:os';
 import type { Diagnostic, SourcePosition } from '../../core/errors.js';
 import { quoteStringLiteral } from '../../core/sql-literal.js';
 import { compileSqlModel } from '../../project/compile-model.js';
@@ -12,7 +13,7 @@ import type { ModelNode, Project, UnitTest, UnitTestFixture } from '../../projec
 import { createDuckDbWarehouse } from '../../warehouse/duckdb/duckdb-warehouse.js';
 import type { ColumnInfo, Row, SqlValue, Warehouse } from '../../warehouse/warehouse.js';
 import { fixtureValue, inferColumnType } from './fixture-types.js';
-import { projectShapes, type Shapes } from './model-shapes.js';
+import { columnsOf, projectShapes, type Shapes } from './model-shapes.js';
 import { compareRows, type ExpectedRow } from './row-match.js';
 
 export interface UnitTestResult {
@@ -41,6 +42,8 @@ export interface RunUnitTestsRequest {
   readonly tests: readonly UnitTest[];
   /** Called as each test finishes (progress output). */
   readonly onResult?: (result: UnitTestResult) => void;
+  /** Tests run at once, each in its own single-threaded engine (default: the CPU count). */
+  readonly concurrency?: number;
 }
 
 const FIXTURES = 'fixtures';
@@ -51,15 +54,25 @@ const FIXTURES = 'fixtures';
  */
 export async function runUnitTests(request: RunUnitTestsRequest): Promise<UnitTestSummary> {
   const started = performance.now();
-  const shapes = await projectShapes(request.project);
-  const results: UnitTestResult[] = [];
-  for (const test of request.tests) {
-    const result = await runUnitTest(request.project, test, shapes);
-    results.push(result);
-    request.onResult?.(result);
-  }
+  const shapes = await projectShapes(request.project, inputsOf(request.tests));
+  const results: UnitTestResult[] = new Array(request.tests.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < request.tests.length) {
+      const index = next++;
+      const result = await runUnitTest(request.project, request.tests[index] as UnitTest, shapes);
+      results[index] = result;
+      request.onResult?.(result);
+    }
+  };
+  const workers = Math.max(1, Math.min(request.concurrency ?? availableParallelism(), request.tests.length));
+  await Promise.all(Array.from({ length: workers }, worker));
   const durationMs = performance.now() - started;
   return { results, durationMs, testsPerSecond: results.length / Math.max(durationMs / 1000, 1e-9) };
+}
+
+function inputsOf(tests: readonly UnitTest[]): Set<string> {
+  return new Set(tests.flatMap((t) => Object.keys(t.inputs)));
 }
 
 /** A problem with the test's own input: reported at the test, not as a model failure. */
@@ -89,7 +102,7 @@ export async function runUnitTest(project: Project, test: UnitTest, shapes: Shap
       }
       throw error;
     }
-    const actualColumns = (await warehouse.describe(actualRef)) ?? [];
+    const actualColumns = await columnsOf(warehouse, actualRef);
     const expected = await expectedRows(warehouse, test, actualColumns);
     const actual = (await warehouse.query(`SELECT * FROM ${warehouse.quoteRelation(actualRef)}`)).rows;
     const comparison = compareRows(expected, actual, test.expect.ordered);
@@ -150,7 +163,7 @@ async function loadFixture(
     await warehouse.execute(
       `CREATE TABLE ${staged} AS SELECT * FROM read_csv(${quoteStringLiteral(fixture.csv)}, header = true, auto_detect = true)`,
     );
-    const columns = (await warehouse.describe({ schema: FIXTURES, name: `${name}__csv` })) ?? [];
+    const columns = await columnsOf(warehouse, { schema: FIXTURES, name: `${name}__csv` });
     for (const c of columns) checkColumn(c.name);
     const select = columns.map((c) => {
       const type = known?.get(c.name.toLowerCase());
@@ -213,7 +226,7 @@ async function expectedRows(
     await warehouse.execute(
       `CREATE TABLE ${warehouse.quoteRelation(ref)} AS SELECT * FROM read_csv(${quoteStringLiteral(test.expect.csv)}, header = true, all_varchar = true)`,
     );
-    const cols = ((await warehouse.describe(ref)) ?? []).map((c) => c.name);
+    const cols = (await columnsOf(warehouse, ref)).map((c) => c.name);
     const count = await warehouse.rowCount(ref);
     rowsColumns = Array.from({ length: count }, () => cols);
   } else {
