@@ -225,3 +225,27 @@ describe('bad input', () => {
     expect(missing?.status).toBe('error');
   });
 });
+
+describe('compiled execution', () => {
+  it('row-level and uniqueness checks on one relation cost one query; samples only on failure', async () => {
+    const checks = [
+      check('not_null', 'people', 'country', { where: 'id is not null' }),
+      check('range', 'people', 'id', { min: 1 }),
+      check('unique', 'people', 'name'),
+      check('accepted_values', 'people', 'country', { values: ['GB', 'US', 'us', 'FR'] }),
+      check('row_count', 'people', undefined, { min: 1 }),
+      check('freshness', 'people', 'seen_at', { error_after: '1d' }),
+    ];
+    const passing = await runChecks({ warehouse, checks, relationOf, now: () => NOW });
+    expect(passing.results.map((r) => r.status)).toEqual(['pass', 'pass', 'pass', 'pass', 'pass', 'pass']);
+    expect(passing.queries).toBe(1);
+    const failing = await runChecks({
+      warehouse,
+      checks: [...checks, check('not_null', 'people', 'id')],
+      relationOf,
+      now: () => NOW,
+    });
+    expect(failing.queries).toBe(2); // the scan, then the one failed check's samples
+    expect(failing.blocking).toBe(true);
+  });
+});
