@@ -2,7 +2,7 @@
  * The few engine-specific pieces of check SQL. Everything else the compiler writes is standard SQL
  * (`NOT IN`, `count(DISTINCT …) FILTER (WHERE …)`, anti-joins) that DuckDB and PostgreSQL both run.
  */
-import type { Warehouse } from '../warehouse/warehouse.js';
+import type { SqlValue, Warehouse } from '../warehouse/warehouse.js';
 import { type SqlFragment, sql } from './sql-fragment.js';
 
 export interface CheckDialect {
@@ -18,7 +18,23 @@ export interface CheckDialect {
   asText(value: SqlFragment): SqlFragment;
   /** Rows for which `condition` is true (NULL counts as false). */
   countIf(condition: SqlFragment): SqlFragment;
+  /**
+   * Distinct integers in [min, max] counted with a bitmap instead of a hash table (one bit per
+   * possible value), when the engine has it: the uniqueness of a dense integer key then costs
+   * about as much as reading the column.
+   */
+  readonly bitmapDistinct?: (
+    value: SqlFragment,
+    min: SqlValue,
+    max: SqlValue,
+    filter: SqlFragment | undefined,
+  ) => SqlFragment;
 }
+
+/** Integer key ranges up to this many values use the bitmap (32 MiB of state). */
+export const MAX_BITMAP_RANGE = 2 ** 28;
+export const INTEGER_TYPES =
+  /^(TINYINT|SMALLINT|INTEGER|BIGINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|INT[1248]?)$/;
 
 const duckdb: CheckDialect = {
   regexMatches: (text, regex) => sql`regexp_matches(${text}, ${regex})`,
@@ -31,6 +47,11 @@ const duckdb: CheckDialect = {
   asText: (value) => sql`CAST(${value} AS VARCHAR)`,
   // count_if is a plain counter; FILTER (WHERE …) measured about a quarter slower on DuckDB 1.5.
   countIf: (condition) => sql`count_if(${condition})`,
+  // Measured 8x faster than count(DISTINCT) on 5M distinct BIGINTs.
+  bitmapDistinct: (value, min, max, filter) =>
+    filter
+      ? sql`bit_count(bitstring_agg(${value}, ${min}, ${max}) FILTER (WHERE ${filter}))`
+      : sql`bit_count(bitstring_agg(${value}, ${min}, ${max}))`,
 };
 
 const postgres: CheckDialect = {

@@ -14,7 +14,7 @@ import type { Diagnostic } from '../core/errors.js';
 import type { CheckDeclaration } from '../project/project.js';
 import type { ColumnInfo, RelationRef, SqlValue, Warehouse } from '../warehouse/warehouse.js';
 import type { CheckDialect } from './check-dialect.js';
-import { checkDialectFor } from './check-dialect.js';
+import { checkDialectFor, INTEGER_TYPES, MAX_BITMAP_RANGE } from './check-dialect.js';
 import { type CheckNode, node, type ScanProbe } from './compiled-check.js';
 import { join, raw, renderSql, type SqlFragment, sql } from './sql-fragment.js';
 
@@ -106,7 +106,16 @@ export async function compileChecks(request: CompileChecksRequest): Promise<Comp
         if (resolved.some((c) => c === undefined)) continue;
         const names = resolved.map((c) => (c as ColumnInfo).name);
         const quoted = names.map((n) => q(n));
+        const only = resolved.length === 1 ? (resolved[0] as ColumnInfo) : undefined;
+        const range =
+          only && dialect.bitmapDistinct && INTEGER_TYPES.test(only.type)
+            ? await integerRange(warehouse, relation, only.name)
+            : undefined;
         addProbe({
+          distinctCount:
+            range && dialect.bitmapDistinct
+              ? dialect.bitmapDistinct(quoted[0] as SqlFragment, range.min, range.max, where)
+              : undefined,
           kind: 'distinct',
           check,
           columns: Object.freeze(names),
@@ -291,4 +300,21 @@ async function regexDiagnostics(
     }
   }
   return out;
+}
+
+/** The key's bounds, when they are small enough for a bitmap distinct count. */
+async function integerRange(
+  warehouse: Warehouse,
+  relation: RelationRef,
+  column: string,
+): Promise<{ readonly min: SqlValue; readonly max: SqlValue } | undefined> {
+  const q = warehouse.quoteIdentifier(column);
+  const { rows } = await warehouse.query(
+    `SELECT min(${q}) AS lo, max(${q}) AS hi FROM ${warehouse.quoteRelation(relation)}`,
+  );
+  const lo = rows[0]?.['lo'];
+  const hi = rows[0]?.['hi'];
+  if (lo === null || lo === undefined || hi === null || hi === undefined) return undefined;
+  const span = BigInt(hi as number | bigint) - BigInt(lo as number | bigint) + 1n;
+  return span <= BigInt(MAX_BITMAP_RANGE) ? { min: lo, max: hi } : undefined;
 }

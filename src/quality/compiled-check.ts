@@ -48,6 +48,8 @@ export interface DistinctProbe {
   readonly key: SqlFragment;
   readonly keyNotNull: SqlFragment;
   readonly filter: SqlFragment | undefined;
+  /** The distinct-key count when a cheaper form than count(DISTINCT) applies (integer bitmap). */
+  readonly distinctCount: SqlFragment | undefined;
 }
 
 export type ScanProbe = RowConditionProbe | RowCountProbe | FreshnessProbe | DistinctProbe;

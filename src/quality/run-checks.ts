@@ -190,7 +190,11 @@ export function scanStatement(warehouse: Warehouse, scan: ScanNode): SqlFragment
       columns.push(sql`${newest} AS ${alias}`);
     }
     if (probe.kind === 'distinct') {
-      if (probe.columns.length === 1 && !probe.filter) {
+      if (probe.distinctCount) {
+        const compared = and(probe.filter, probe.keyNotNull);
+        columns.push(sql`${dialect.countIf(compared)} AS ${raw(`n${index}`)}`);
+        columns.push(sql`${probe.distinctCount} AS ${alias}`);
+      } else if (probe.columns.length === 1 && !probe.filter) {
         // count() and count(DISTINCT) skip NULLs by themselves; a FILTER clause measured slower.
         columns.push(sql`count(${probe.key}) AS ${raw(`n${index}`)}`);
         columns.push(sql`count(DISTINCT ${probe.key}) AS ${alias}`);

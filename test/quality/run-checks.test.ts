@@ -249,3 +249,22 @@ describe('compiled execution', () => {
     expect(failing.blocking).toBe(true);
   });
 });
+
+describe('uniqueness of integer keys', () => {
+  it('uses a bitmap for dense ranges and a hash for sparse ones, with the same answers', async () => {
+    await warehouse.execute(
+      'create or replace table t.ints as select * from (values (-5::bigint), (-5), (3), (null), (10)) v(id)',
+    );
+    await warehouse.execute(
+      'create or replace table t.sparse as select * from (values (0::bigint), (1099511627776), (1099511627776)) v(id)',
+    );
+    const dense = await one(check('unique', 'ints', 'id'));
+    expect(dense).toMatchObject({ status: 'fail', failingRows: 1, totalRows: 4 });
+    expect(dense.sql).toContain('bitstring_agg');
+    expect(dense.samples).toEqual([{ id: -5, duplicate_count: 2 }]);
+    expect((await one(check('unique', 'ints', 'id', { where: 'id > 0' }))).status).toBe('pass');
+    const sparse = await one(check('unique', 'sparse', 'id'));
+    expect(sparse).toMatchObject({ status: 'fail', failingRows: 1 });
+    expect(sparse.sql).not.toContain('bitstring_agg');
+  });
+});
