@@ -182,7 +182,8 @@ export async function compileChecks(request: CompileChecksRequest): Promise<Comp
         addProbe({
           kind: 'freshness',
           check,
-          epochMs: dialect.epochMs(q(info.name), info.type),
+          value: q(info.name),
+          type: info.type,
           column: info.name,
           filter: where,
           warnAfterMs: typeof p['warn_after'] === 'string' ? parseDuration(p['warn_after']) : undefined,
@@ -212,7 +213,10 @@ export async function compileChecks(request: CompileChecksRequest): Promise<Comp
   return { nodes: Object.freeze(nodes), diagnostics };
 }
 
-/** The condition under which one row fails a column check (NULLs pass everything but not_null). */
+/**
+ * The condition under which one row fails a column check. NULLs pass everything but not_null
+ * without a guard: every condition below is NULL for a NULL value, and NULL is not counted.
+ */
 function rowFailure(
   check: CheckDeclaration,
   info: ColumnInfo,
@@ -227,7 +231,7 @@ function rowFailure(
       return sql`${col} IS NULL`;
     case 'accepted_values': {
       const values = (p['values'] as SqlValue[]).map((v) => sql`${v}`);
-      return sql`${col} IS NOT NULL AND ${col} NOT IN (${join(values, ', ')})`;
+      return sql`${col} NOT IN (${join(values, ', ')})`;
     }
     case 'range': {
       const inclusive = p['inclusive'] !== false;
@@ -242,15 +246,15 @@ function rowFailure(
         );
       // NaN is no number in any range (DuckDB orders it above +Infinity, which would pass a min).
       if (FLOAT_TYPES.test(info.type)) parts.push(dialect.isNaN(col));
-      return sql`${col} IS NOT NULL AND (${join(parts, ' OR ')})`;
+      return join(parts, ' OR ');
     }
     case 'pattern':
-      return sql`${col} IS NOT NULL AND NOT ${dialect.regexMatches(text, String(p['regex']))}`;
+      return sql`NOT ${dialect.regexMatches(text, String(p['regex']))}`;
     case 'length': {
       const parts: SqlFragment[] = [];
       if (p['min'] !== undefined) parts.push(sql`${dialect.length(text)} < ${p['min'] as SqlValue}`);
       if (p['max'] !== undefined) parts.push(sql`${dialect.length(text)} > ${p['max'] as SqlValue}`);
-      return sql`${col} IS NOT NULL AND (${join(parts, ' OR ')})`;
+      return join(parts, ' OR ');
     }
     default:
       throw new Error(`no row condition for ${check.kind}`);

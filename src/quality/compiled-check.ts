@@ -24,11 +24,12 @@ export interface RowCountProbe {
   readonly filter: SqlFragment | undefined;
 }
 
-/** The newest value of a time column, as epoch milliseconds, for `freshness`. */
+/** The newest value of a time column (read as epoch milliseconds after max()), for `freshness`. */
 export interface FreshnessProbe {
   readonly kind: 'freshness';
   readonly check: CheckDeclaration;
-  readonly epochMs: SqlFragment;
+  readonly value: SqlFragment;
+  readonly type: string;
   readonly column: string;
   readonly filter: SqlFragment | undefined;
   readonly warnAfterMs: number | undefined;

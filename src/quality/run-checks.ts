@@ -185,9 +185,9 @@ export function scanStatement(warehouse: Warehouse, scan: ScanNode): SqlFragment
       columns.push(sql`${dialect.countIf(and(probe.filter, probe.failing))} AS ${alias}`);
     if (probe.kind === 'freshness') {
       const newest = probe.filter
-        ? sql`max(${probe.epochMs}) FILTER (WHERE ${probe.filter})`
-        : sql`max(${probe.epochMs})`;
-      columns.push(sql`${newest} AS ${alias}`);
+        ? sql`max(${probe.value}) FILTER (WHERE ${probe.filter})`
+        : sql`max(${probe.value})`;
+      columns.push(sql`${dialect.epochMs(newest, probe.type)} AS ${alias}`);
     }
     if (probe.kind === 'distinct') {
       if (probe.distinctCount) {
