@@ -19,46 +19,48 @@ interface TestOptions extends GlobalOptions, ReportFileOptions {
 }
 
 export function registerTest(program: Command): void {
-  addReportOptions(program.command('test'))
-    .description('run the SQL unit tests (fixture rows in, expected rows out)')
-    .option('-s, --select <selector...>', 'tests of these models (model, model+, tag:x) or test names')
-    .action(async function testAction(this: Command) {
-      const options = this.optsWithGlobals<TestOptions>();
-      const output = createOutput({ json: Boolean(options.json) });
-      const project = await openProject(options);
-      const tests = selectTests(project, options.select ?? []);
-      const summary = await runUnitTests({
-        project,
-        tests,
-        onResult: (r) => {
-          output.line(
-            `${statusText(r.status)} ${r.name} ${pc.dim(`(${r.model}) ${formatDuration(r.durationMs)}`)}${r.status === 'pass' ? '' : `\n  ${pc.dim(`${r.file}:${r.position.line}:${r.position.column}`)} ${r.message}`}`,
-          );
-          if (r.diff) output.line(colorDiff(r.diff));
-        },
-      });
-      await writeReportFiles(options, {
-        title: `${project.config.name} · unit tests`,
-        checks: [],
-        tests: summary.results,
-        diffs: [],
-      });
-      const failed = summary.results.filter((r) => r.status === 'fail').length;
-      const errors = summary.results.filter((r) => r.status === 'error').length;
-      if (output.json) {
-        process.stdout.write(
-          `${JSON.stringify({ tests: summary.results, durationMs: Math.round(summary.durationMs), testsPerSecond: summary.testsPerSecond }, jsonReplacer, 2)}\n`,
-        );
-      } else {
-        output.line();
+  addReportOptions(
+    program
+      .command('test')
+      .description('run the SQL unit tests (fixture rows in, expected rows out)')
+      .option('-s, --select <selector...>', 'tests of these models (model, model+, tag:x) or test names'),
+  ).action(async function testAction(this: Command) {
+    const options = this.optsWithGlobals<TestOptions>();
+    const output = createOutput({ json: Boolean(options.json) });
+    const project = await openProject(options);
+    const tests = selectTests(project, options.select ?? []);
+    const summary = await runUnitTests({
+      project,
+      tests,
+      onResult: (r) => {
         output.line(
-          `${failed + errors ? status.fail('✗') : status.ok('✓')} ${summary.results.length - failed - errors} passed, ${failed} failed, ${errors} errors in ${formatDuration(summary.durationMs)} (${summary.testsPerSecond.toFixed(1)} tests/s)`,
+          `${statusText(r.status)} ${r.name} ${pc.dim(`(${r.model}) ${formatDuration(r.durationMs)}`)}${r.status === 'pass' ? '' : `\n  ${pc.dim(`${r.file}:${r.position.line}:${r.position.column}`)} ${r.message}`}`,
         );
-      }
-      const diagnostics = summary.results.flatMap((r) => (r.diagnostic ? [r.diagnostic] : []));
-      if (diagnostics.length > 0) throw new ProjectError(diagnostics);
-      if (failed + errors > 0) throw new WorkFailedError(`${failed + errors} unit tests failed`);
+        if (r.diff) output.line(colorDiff(r.diff));
+      },
     });
+    await writeReportFiles(options, {
+      title: `${project.config.name} · unit tests`,
+      checks: [],
+      tests: summary.results,
+      diffs: [],
+    });
+    const failed = summary.results.filter((r) => r.status === 'fail').length;
+    const errors = summary.results.filter((r) => r.status === 'error').length;
+    if (output.json) {
+      process.stdout.write(
+        `${JSON.stringify({ tests: summary.results, durationMs: Math.round(summary.durationMs), testsPerSecond: summary.testsPerSecond }, jsonReplacer, 2)}\n`,
+      );
+    } else {
+      output.line();
+      output.line(
+        `${failed + errors ? status.fail('✗') : status.ok('✓')} ${summary.results.length - failed - errors} passed, ${failed} failed, ${errors} errors in ${formatDuration(summary.durationMs)} (${summary.testsPerSecond.toFixed(1)} tests/s)`,
+      );
+    }
+    const diagnostics = summary.results.flatMap((r) => (r.diagnostic ? [r.diagnostic] : []));
+    if (diagnostics.length > 0) throw new ProjectError(diagnostics);
+    if (failed + errors > 0) throw new WorkFailedError(`${failed + errors} unit tests failed`);
+  });
 }
 
 /** Tests named by a selector, or whose model a selector picks. */
