@@ -6,9 +6,12 @@
 import { Command, CommanderError } from 'commander';
 import { formatDiagnostic, ProjectError, SlipwayError, WorkFailedError } from '../core/errors.js';
 import { registerBuild } from './commands/build-command.js';
+import { registerCheck } from './commands/check-command.js';
+import { registerDiff } from './commands/diff-command.js';
 import { registerGenerate } from './commands/generate-command.js';
 import { registerInit } from './commands/init-command.js';
 import { registerQuery } from './commands/query-command.js';
+import { registerTest } from './commands/test-command.js';
 import { registerValidate } from './commands/validate-command.js';
 import { jsonDocumentWritten, pc } from './render/terminal.js';
 
@@ -28,6 +31,9 @@ export function createProgram(): Command {
   registerBuild(program);
   registerQuery(program);
   registerGenerate(program);
+  registerTest(program);
+  registerCheck(program);
+  registerDiff(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
