@@ -24,4 +24,12 @@ step "build"
 npm run --silent build
 
 step "tests (vitest)"
-npx vitest run
+report="$(mktemp -d)/vitest.json"
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json="$report" || status=$?
+# A plain closing line any CI reads: "N passed, N failed".
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed`);
+' "$report" || true
+exit "$status"
