@@ -5,10 +5,16 @@
  */
 import { Command, CommanderError } from 'commander';
 import { formatDiagnostic, ProjectError, SlipwayError } from '../core/errors.js';
+import { registerApply } from './commands/apply-command.js';
 import { registerBuild } from './commands/build-command.js';
 import { registerGenerate } from './commands/generate-command.js';
+import { registerHistory } from './commands/history-command.js';
 import { registerInit } from './commands/init-command.js';
+import { registerPlan } from './commands/plan-command.js';
+import { registerPromote } from './commands/promote-command.js';
 import { registerQuery } from './commands/query-command.js';
+import { registerRollback } from './commands/rollback-command.js';
+import { registerStatus } from './commands/status-command.js';
 import { registerValidate } from './commands/validate-command.js';
 import { pc } from './render/terminal.js';
 
@@ -27,6 +33,12 @@ export function createProgram(): Command {
   registerValidate(program);
   registerBuild(program);
   registerQuery(program);
+  registerPlan(program);
+  registerApply(program);
+  registerPromote(program);
+  registerRollback(program);
+  registerStatus(program);
+  registerHistory(program);
   registerGenerate(program);
   for (const command of program.commands) command.exitOverride();
   return program;

@@ -263,3 +263,85 @@ function sqlDiff(name: string, before: ModelDefinition, after: ModelDefinition):
   );
   return patch.split('\n').slice(1).join('\n').trimEnd();
 }
+
+export interface SwitchPlanInput {
+  readonly environment: string;
+  readonly strategy: ReleaseStrategy;
+  readonly commit: CommitInfo | undefined;
+  readonly live: PlanInput['live'];
+  /** The models the environment takes, exactly (another environment's, or an earlier release's). */
+  readonly target: EnvironmentModels;
+  readonly definitions: ReadonlyMap<string, ModelDefinition>;
+  readonly builtTables: ReadonlySet<string>;
+}
+
+/**
+ * The plan of a release that only re-points views (promote, rollback): every model takes the
+ * given table by reference; nothing is built. A table that is not built is reported as `build`
+ * so the caller can refuse the release rather than switch to a missing table.
+ */
+export function planPointerSwitch(input: SwitchPlanInput): ReleasePlan {
+  const { live, target } = input;
+  const planned: PlannedModel[] = [];
+  for (const [model, to] of Object.entries(target)) {
+    const from = live.models[model];
+    const definition = input.definitions.get(to.fingerprint);
+    const same = from?.table === to.table && from.fingerprint === to.fingerprint;
+    const previous = from ? live.definitions.get(from.fingerprint) : undefined;
+    planned.push({
+      model,
+      change: from === undefined ? 'added' : same ? 'unchanged' : 'modified',
+      kind: definition?.kind,
+      category: undefined,
+      categorySource: undefined,
+      reasons: same ? [] : [`points at ${to.table}`],
+      action: same ? 'keep' : input.builtTables.has(to.table) ? 'reuse' : 'build',
+      from,
+      to,
+      columnsAdded: [],
+      columnsRemoved: [],
+      diff:
+        !same && previous && definition && previous.normalized !== definition.normalized
+          ? sqlDiff(model, previous, definition)
+          : undefined,
+    });
+  }
+  for (const [model, from] of Object.entries(live.models)) {
+    if (model in target) continue;
+    planned.push({
+      model,
+      change: 'removed',
+      kind: live.definitions.get(from.fingerprint)?.kind,
+      category: undefined,
+      categorySource: undefined,
+      reasons: ['not in the release taken: its view is dropped'],
+      action: 'drop',
+      from,
+      to: undefined,
+      columnsAdded: [],
+      columnsRemoved: [],
+      diff: undefined,
+    });
+  }
+  const summary: Record<ModelChangeKind, number> = {
+    added: 0,
+    modified: 0,
+    indirect: 0,
+    removed: 0,
+    unchanged: 0,
+  };
+  for (const p of planned) summary[p.change]++;
+  return {
+    environment: input.environment,
+    strategy: input.strategy,
+    commit: input.commit,
+    fromRelease: live.releaseId,
+    models: planned,
+    build: planned.filter((p) => p.action === 'build').map((p) => ({ model: p.model, table: p.to!.table })),
+    reuse: planned.filter((p) => p.action === 'reuse').map((p) => ({ model: p.model, table: p.to!.table })),
+    checks: [],
+    target,
+    changes: planned.some((p) => p.change !== 'unchanged'),
+    summary,
+  };
+}
