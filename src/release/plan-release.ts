@@ -161,10 +161,12 @@ export function planRelease(input: PlanInput): ReleasePlan {
           (p) => live.models[p]?.fingerprint !== fingerprintOf(input, p),
         );
         reasons.push(
-          `upstream ${changedParents.join(', ') || 'a parent'} changed (non-breaking): keeps its table`,
+          `upstream ${changedParents.join(', ') || 'a parent'} changed (non-breaking)${definition.kind === 'view' ? ': the view is recreated' : ': keeps its table'}`,
         );
       }
-      const rebuild = direct || upstreamBreaking.length > 0;
+      // A view's physical relation reads its parents' tables by name: keeping it would keep
+      // reading the old parent table, which nothing else holds on to. Views cost nothing to redo.
+      const rebuild = direct || upstreamBreaking.length > 0 || definition.kind === 'view';
       if (rebuild && category === 'breaking') forcesRebuild.add(name);
       const action: TableAction = built ? 'reuse' : rebuild ? 'build' : 'keep';
       entry = {

@@ -209,6 +209,19 @@ describe('planRelease', () => {
     expect(p.build.map((b) => b.model)).toEqual(['mart']);
   });
 
+  it('non-breaking change: a downstream view is recreated (it reads its parent table by name)', async () => {
+    const old = fingerprints([
+      await def('mart', 'select id, amount from raw', { dependsOn: [] }),
+      await def('mart_view', 'select id from mart', { kind: 'view', dependsOn: ['mart'] }),
+    ]);
+    const next = fingerprints([
+      await def('mart', 'select id, amount, 1 as one from raw', { dependsOn: [] }),
+      old[1]!.definition,
+    ]);
+    const p = plan(next, liveFrom(old), builtOf(old));
+    expect(p.models[1]).toMatchObject({ change: 'indirect', category: 'non-breaking', action: 'build' });
+  });
+
   it('the model header overrides the detected category, both ways', async () => {
     const old = await chain();
     const forcedSafe = fingerprints([
