@@ -94,6 +94,7 @@ export async function buildVersions(request: BuildVersionsRequest): Promise<Buil
             return materialize(warehouse, model.kind, relation, sql, request.signal);
           },
         );
+        await step(STEP.materialized(name));
         const columns = (await warehouse.describe(relation))?.map((c) => ({ name: c.name, type: c.type }));
         const durationMs = performance.now() - began;
         await state.markPhysicalBuilt(table, { rows, columns, buildMs: durationMs });

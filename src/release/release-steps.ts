@@ -12,6 +12,8 @@ export const STEP = {
   locked: 'locked',
   recorded: 'release-recorded',
   build: (model: string) => `build:${model}`,
+  /** The table exists in the warehouse but the state store still says `building`. */
+  materialized: (model: string) => `materialized:${model}`,
   built: (model: string) => `built:${model}`,
   gated: 'gated',
   beforeSwitch: 'before-switch',
