@@ -7,7 +7,7 @@
 import { appendFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import path from 'node:path';
-import { InvalidArgumentError, SlipwayError } from '../core/errors.js';
+import { ConflictError, InvalidArgumentError, SlipwayError, WarehouseError } from '../core/errors.js';
 import { checkoutCommit, hasUncommittedChanges, readCommit } from '../project/git-commit.js';
 import { loadProject } from '../project/load-project.js';
 import type { Project } from '../project/project.js';
@@ -158,6 +158,7 @@ export async function withReleaseSession<T>(
             readOnly: readOnlyWarehouse,
             ...(environments[0] === undefined ? {} : { environment: environments[0] }),
           });
+          await openNow(warehouse);
           return await body({
             state,
             warehouse,
@@ -174,5 +175,23 @@ export async function withReleaseSession<T>(
   } finally {
     await state.close();
     await telemetry.shutdown();
+  }
+}
+
+/**
+ * Opens the warehouse at once (adapters open lazily) so that an engine held by another process
+ * — DuckDB allows one writing process per file — is reported as the conflict it is (exit 3).
+ */
+async function openNow(warehouse: Warehouse): Promise<void> {
+  try {
+    await warehouse.listSchemas();
+  } catch (error) {
+    if (error instanceof WarehouseError && /in use by another process/.test(error.message)) {
+      throw new ConflictError(error.message, {
+        cause: error,
+        hint: error.hint ?? 'try again when it has finished',
+      });
+    }
+    throw error;
   }
 }
