@@ -32,7 +32,7 @@ export const ORDERS_CSV = `order_id,customer_id,amount,event_ts
 /** The model files of version `v` (an integer). */
 export function releaseModels(v: number): Record<string, string> {
   return {
-    'models/stg_orders.sql': `select order_id, customer_id, amount::DECIMAL(10, 2) as amount, event_ts::TIMESTAMP as event_ts, ${v} as version from orders\n`,
+    'models/stg_orders.sql': `select order_id, customer_id, (amount * ${v})::DECIMAL(10, 2) as amount, event_ts::TIMESTAMP as event_ts, ${v} as version from orders\n`,
     'models/customer_totals.sql': `/* @slipway\nkind: table\n*/\nselect customer_id, sum(amount) as total, count(*) as orders, max(version) as version from stg_orders group by customer_id\n`,
     'models/grand_total.sql': `/* @slipway\nkind: table\n*/\nselect sum(total) as total, max(version) as version from customer_totals\n`,
     'models/fct_orders.sql': `/* @slipway\nkind: incremental\ntime_column: event_ts\nunique_key: order_id\nlookback: 1d\n*/\nselect order_id, customer_id, amount, event_ts, version from stg_orders\n`,
