@@ -1,32 +1,27 @@
 /**
- * Builds `dist/` once before the suites when any source is newer than it, so end-to-end tests
- * run the CLI as users do (`node bin/slipway.js`) without each test file racing to build.
+ * Builds `dist/` once before the suites that run the real `slipway` binary, unless it is
+ * already newer than every source file (the test script builds first; a lone `vitest` does not).
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 function newest(dir: string): number {
   let latest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    latest = Math.max(latest, entry.isDirectory() ? newest(full) : statSync(full).mtimeMs);
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) latest = Math.max(latest, statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
   }
   return latest;
 }
 
 export default function setup(): void {
-  const built = (() => {
-    try {
-      return statSync(path.join(root, 'dist', 'cli', 'bin.js')).mtimeMs;
-    } catch {
-      return 0;
-    }
-  })();
-  if (built < newest(path.join(root, 'src'))) {
-    execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
+  const root = path.resolve(import.meta.dirname, '..');
+  let built = 0;
+  try {
+    built = statSync(path.join(root, 'dist', 'cli', 'bin.js')).mtimeMs;
+  } catch {
+    built = 0;
   }
+  if (built > 0 && built >= newest(path.join(root, 'src'))) return;
+  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
 }

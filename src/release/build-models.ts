@@ -20,6 +20,7 @@ import {
   SOURCES_SCHEMA,
   sourceRelation,
 } from './physical-layout.js';
+import { forgetSwitchedRelease } from './switch-environment.js';
 
 export interface ModelBuildResult {
   readonly name: string;
@@ -177,6 +178,8 @@ export async function buildModels(request: BuildRequest): Promise<BuildSummary> 
             view: environmentRelation(environment, n),
             sql: `select * from ${warehouse.quoteRelation(physicalOf(n))}`,
           }));
+        // The views no longer show a release: the next release must replace all of them.
+        await forgetSwitchedRelease(warehouse, environment);
         await warehouse.replaceViews(views);
       }
       buildSpan.setAttribute('slipway.switched', allBuilt);

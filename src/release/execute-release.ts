@@ -24,7 +24,7 @@ import type { Warehouse } from '../warehouse/warehouse.js';
 import type { BuiltVersion } from './build-versions.js';
 import type { ReleasePlan } from './plan-release.js';
 import { STEP, type StepHook } from './release-steps.js';
-import { prepareSwitchMarker, switchEnvironment } from './switch-environment.js';
+import { prepareSwitchMarker, switchEnvironment, switchedRelease } from './switch-environment.js';
 
 /** What a gate (the data-quality checks of the quality context) answers about built versions. */
 export interface GateResult {
@@ -158,6 +158,10 @@ export async function executeRelease(services: ReleaseServices, spec: ReleaseSpe
       const gateMs = performance.now() - gateStarted;
 
       await prepareSwitchMarker(warehouse);
+      // Only when the warehouse shows exactly what the state store points at may the switch
+      // skip the views that do not change.
+      const shown = await switchedRelease(warehouse, spec.environment);
+      const current = pointer !== undefined && shown === pointer.releaseId ? pointer.models : undefined;
       await state.setReleaseStatus(id, 'switching');
       await step(STEP.beforeSwitch);
       let switchMs = 0;
@@ -167,6 +171,7 @@ export async function executeRelease(services: ReleaseServices, spec: ReleaseSpe
           releaseId: id,
           models: plan.target,
           removed: plan.models.filter((m) => m.change === 'removed').map((m) => m.model),
+          ...(current ? { current } : {}),
         });
       } catch (error) {
         await fail(error, { buildMs, gateMs });

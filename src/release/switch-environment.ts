@@ -18,6 +18,12 @@ export interface SwitchRequest {
   readonly models: EnvironmentModels;
   /** Models whose views are dropped (removed from the project). */
   readonly removed: readonly string[];
+  /**
+   * What the environment's views show now, when that is known for certain (the warehouse's
+   * marker names the release the state store points at): only views whose table changes are
+   * replaced. Without it every view is replaced.
+   */
+  readonly current?: EnvironmentModels;
 }
 
 /** Creates the bookkeeping table the switch writes to; idempotent. */
@@ -28,12 +34,16 @@ export async function prepareSwitchMarker(warehouse: Warehouse): Promise<void> {
   );
 }
 
-/** Re-points the environment's views in one transaction; returns how long the transaction took. */
+/**
+ * Re-points the environment's views in one transaction; returns how long the transaction took.
+ * A view whose table does not change is left as it is — the switch is still all or nothing.
+ */
 export async function switchEnvironment(warehouse: Warehouse, request: SwitchRequest): Promise<number> {
   const began = performance.now();
   await warehouse.transaction(async (tx) => {
     await tx.execute(`CREATE SCHEMA IF NOT EXISTS ${warehouse.quoteIdentifier(request.environment)}`);
     for (const [model, pointer] of Object.entries(request.models)) {
+      if (request.current?.[model]?.table === pointer.table) continue;
       await tx.execute(
         `CREATE OR REPLACE VIEW ${warehouse.quoteRelation(environmentRelation(request.environment, model))} AS select * from ${warehouse.quoteRelation(physicalTable(pointer.table))}`,
       );
@@ -63,4 +73,16 @@ export async function switchedRelease(
   );
   const id = rows[0]?.['release_id'];
   return typeof id === 'string' ? id : undefined;
+}
+
+/**
+ * Forgets which release the environment shows, before something other than a release (the dev
+ * loop's `slipway build`) rewrites its views: the next release then replaces every view.
+ */
+export async function forgetSwitchedRelease(warehouse: Warehouse, environment: string): Promise<void> {
+  const tables = await warehouse.listRelations(META_SCHEMA);
+  if (!tables.some((t) => t.name === MARKER.name)) return;
+  await warehouse.execute(`DELETE FROM ${warehouse.quoteRelation(MARKER)} WHERE environment = $1`, {
+    params: [environment],
+  });
 }

@@ -74,7 +74,7 @@ async function killAtAndRecover(step: string): Promise<void> {
   const dir = await copyProject();
   try {
     const paused = await slipwayPausedAt(step, ['apply', '--env', 'staging'], { cwd: dir });
-    paused.child.kill('SIGKILL');
+    paused.child.kill('SIGKILL'); // also ends it when an assertion below fails
     expect(await paused.exited).toBe('SIGKILL');
     const afterKill = await shownVersions(dir, 'staging');
     expect(new Set(afterKill).size, `${step}: mixed versions ${afterKill}`).toBe(1);

@@ -43,5 +43,8 @@ describe('environment locks', () => {
     const waited = await waiting;
     expect(waited.code).toBe(0);
     expect(JSON.parse(waited.stdout).release).toBeNull(); // the first one already released v2
+    } finally {
+      if (first.child.exitCode === null && first.child.signalCode === null) first.child.kill('SIGKILL');
+    }
   });
 });
