@@ -24,25 +24,26 @@ describe('environment locks', () => {
     const first = await slipwayPausedAt('before-switch', ['apply', '--env', 'staging'], {
       cwd: project.root,
     });
-    const second = await slipway(['apply', '--env', 'staging'], { cwd: project.root });
-    expect(second.code).toBe(3);
-    expect(second.stderr).toMatch(
-      /environment 'staging' is busy: .* \(pid \d+ on .*\) is running 'apply staging'/,
-    );
-    expect(second.stderr).toContain(`pid ${first.child.pid}`);
-    expect(second.stderr).toMatch(/--wait/);
+    try {
+      const second = await slipway(['apply', '--env', 'staging'], { cwd: project.root });
+      expect(second.code).toBe(3);
+      expect(second.stderr).toMatch(
+        /environment 'staging' is busy: .* \(pid \d+ on .*\) is running 'apply staging'/,
+      );
+      expect(second.stderr).toContain(`pid ${first.child.pid}`);
+      expect(second.stderr).toMatch(/--wait/);
 
-    const other = await slipway(['apply', '--env', 'prod'], { cwd: project.root });
-    expect(other.code).toBe(3);
-    expect(other.stderr).toMatch(/in use by another process/);
+      const other = await slipway(['apply', '--env', 'prod'], { cwd: project.root });
+      expect(other.code).toBe(3);
+      expect(other.stderr).toMatch(/in use by another process/);
 
-    const waiting = slipway(['apply', '--env', 'staging', '--wait', '--json'], { cwd: project.root });
-    await new Promise((resolve) => setTimeout(resolve, 800));
-    first.child.kill('SIGUSR2');
-    expect(await first.exited).toBe(0);
-    const waited = await waiting;
-    expect(waited.code).toBe(0);
-    expect(JSON.parse(waited.stdout).release).toBeNull(); // the first one already released v2
+      const waiting = slipway(['apply', '--env', 'staging', '--wait', '--json'], { cwd: project.root });
+      await new Promise((resolve) => setTimeout(resolve, 800));
+      first.child.kill('SIGUSR2');
+      expect(await first.exited).toBe(0);
+      const waited = await waiting;
+      expect(waited.code).toBe(0);
+      expect(JSON.parse(waited.stdout).release).toBeNull(); // the first one already released v2
     } finally {
       if (first.child.exitCode === null && first.child.signalCode === null) first.child.kill('SIGKILL');
     }
