@@ -182,7 +182,7 @@ export async function withReleaseSession<T>(
  * Opens the warehouse at once (adapters open lazily) so that an engine held by another process
  * — DuckDB allows one writing process per file — is reported as the conflict it is (exit 3).
  */
-async function openNow(warehouse: Warehouse): Promise<void> {
+export async function openNow(warehouse: Warehouse): Promise<void> {
   try {
     await warehouse.listSchemas();
   } catch (error) {

@@ -118,50 +118,50 @@ export async function executeRelease(services: ReleaseServices, spec: ReleaseSpe
         throw error;
       };
 
+      // Everything before the switch: a failure here (a build, the gate, the warehouse) marks
+      // the release failed and leaves the environment as it was.
+      const before: Record<string, number> = { buildMs: 0, gateMs: 0 };
       let built: BuiltVersion[] = [];
-      const buildStarted = performance.now();
-      try {
-        if (spec.build) built = await spec.build(step);
-      } catch (error) {
-        await fail(error, { buildMs: performance.now() - buildStarted });
-      }
-      const buildMs = performance.now() - buildStarted;
-
       let gate: GateResult | undefined;
-      const gateStarted = performance.now();
-      if (spec.gate) {
-        gate = await spec.gate({
-          environment: spec.environment,
-          strategy: spec.strategy,
-          kind: spec.kind,
-          plan,
-          built,
-          target: plan.target,
-        });
-        await state.appendEvent({
-          type: gate.passed ? 'release.gate_passed' : 'release.gate_failed',
-          environment: spec.environment,
-          releaseId: id,
-          actor: spec.actor,
-          data: { summary: gate.summary },
-        });
-        if (!gate.passed) {
-          await fail(
-            new WorkFailedError(`the release gate failed: ${gate.summary}`, {
+      let current: EnvironmentModels | undefined;
+      try {
+        const buildStarted = performance.now();
+        if (spec.build) built = await spec.build(step);
+        before['buildMs'] = performance.now() - buildStarted;
+        if (spec.gate) {
+          const gateStarted = performance.now();
+          gate = await spec.gate({
+            environment: spec.environment,
+            strategy: spec.strategy,
+            kind: spec.kind,
+            plan,
+            built,
+            target: plan.target,
+          });
+          before['gateMs'] = performance.now() - gateStarted;
+          await state.appendEvent({
+            type: gate.passed ? 'release.gate_passed' : 'release.gate_failed',
+            environment: spec.environment,
+            releaseId: id,
+            actor: spec.actor,
+            data: { summary: gate.summary },
+          });
+          if (!gate.passed) {
+            throw new WorkFailedError(`the release gate failed: ${gate.summary}`, {
               hint: `${spec.environment} still shows its previous release`,
-            }),
-            { buildMs },
-          );
+            });
+          }
+          await step(STEP.gated);
         }
-        await step(STEP.gated);
+        await prepareSwitchMarker(warehouse);
+        // Only when the warehouse shows exactly what the state store points at may the switch
+        // skip the views that do not change.
+        const shown = await switchedRelease(warehouse, spec.environment);
+        current = pointer !== undefined && shown === pointer.releaseId ? pointer.models : undefined;
+      } catch (error) {
+        await fail(error, before);
       }
-      const gateMs = performance.now() - gateStarted;
-
-      await prepareSwitchMarker(warehouse);
-      // Only when the warehouse shows exactly what the state store points at may the switch
-      // skip the views that do not change.
-      const shown = await switchedRelease(warehouse, spec.environment);
-      const current = pointer !== undefined && shown === pointer.releaseId ? pointer.models : undefined;
+      const { buildMs = 0, gateMs = 0 } = before;
       await state.setReleaseStatus(id, 'switching');
       await step(STEP.beforeSwitch);
       let switchMs = 0;

@@ -4,6 +4,7 @@
  * need nothing. Models run in dependency order from the definitions the state store kept for
  * their fingerprints, so a run refreshes what was released, not what the working tree says now.
  */
+import { randomBytes } from 'node:crypto';
 import { InvalidArgumentError, WorkFailedError } from '../core/errors.js';
 import { runDag } from '../core/run-dag.js';
 import { compileSqlModel } from '../project/compile-model.js';
@@ -12,7 +13,6 @@ import type { Project } from '../project/project.js';
 import type { RunRecord } from '../state/state-store.js';
 import { compileModel, materialize } from './build-models.js';
 import type { ReleaseServices } from './execute-release.js';
-import { newReleaseId } from './execute-release.js';
 import type { ModelDefinition } from './model-definition.js';
 import { physicalTable, sourceRelation } from './physical-layout.js';
 import { recoverEnvironment } from './recover-releases.js';
@@ -67,7 +67,7 @@ export async function runEnvironment(services: ReleaseServices, request: RunRequ
     throw new WorkFailedError(`${name} is neither a model of the release nor a source of the project`);
   };
   const run = await state.createRun({
-    id: newReleaseId().replace(/^r-/, 'run-'),
+    id: `run-${randomBytes(4).toString('hex')}`,
     environment: request.environment,
     releaseId: pointer.releaseId,
     actor: request.actor,

@@ -11,6 +11,7 @@ import {
   environmentStrategy,
   type LoadedRelease,
   loadReleaseProject,
+  openNow,
   openStateStore,
 } from '../release-context.js';
 import { renderPlanMarkdown, renderPlanText } from '../render/plan-render.js';
@@ -75,5 +76,12 @@ async function openForReading(loaded: LoadedRelease, environment: string): Promi
     );
     if (!exists) return createDuckDbWarehouse({ path: ':memory:' });
   }
-  return openWarehouse(loaded.project, { environment, readOnly: true, root: loaded.root });
+  const warehouse = await openWarehouse(loaded.project, { environment, readOnly: true, root: loaded.root });
+  try {
+    await openNow(warehouse);
+  } catch (error) {
+    await warehouse.close();
+    throw error;
+  }
+  return warehouse;
 }
