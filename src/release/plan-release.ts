@@ -203,24 +203,7 @@ export function planRelease(input: PlanInput): ReleasePlan {
   }
 
   const byName = new Map(input.desired.map((d) => [d.definition.name, d.definition]));
-  const build = planned
-    .filter((p) => p.action === 'build')
-    .map((p) => ({ model: p.model, table: p.to!.table }));
-  const reuse = planned
-    .filter((p) => p.action === 'reuse')
-    .map((p) => ({ model: p.model, table: p.to!.table }));
-  const summary: Record<ModelChangeKind, number> = {
-    added: 0,
-    modified: 0,
-    indirect: 0,
-    removed: 0,
-    unchanged: 0,
-  };
-  for (const p of planned) summary[p.change]++;
-  const changes = planned.some(
-    (p) =>
-      p.change === 'removed' || p.from?.table !== p.to?.table || p.from?.fingerprint !== p.to?.fingerprint,
-  );
+  const build = tablesWith(planned, 'build');
   return {
     environment: input.environment,
     strategy: input.strategy,
@@ -228,11 +211,14 @@ export function planRelease(input: PlanInput): ReleasePlan {
     fromRelease: live.releaseId,
     models: planned,
     build,
-    reuse,
+    reuse: tablesWith(planned, 'reuse'),
     checks: build.flatMap((b) => byName.get(b.model)?.checks ?? []),
     target,
-    changes,
-    summary,
+    changes: planned.some(
+      (p) =>
+        p.change === 'removed' || p.from?.table !== p.to?.table || p.from?.fingerprint !== p.to?.fingerprint,
+    ),
+    summary: summarize(planned),
   };
 }
 
@@ -325,6 +311,31 @@ export function planPointerSwitch(input: SwitchPlanInput): ReleasePlan {
       diff: undefined,
     });
   }
+  return {
+    environment: input.environment,
+    strategy: input.strategy,
+    commit: input.commit,
+    fromRelease: live.releaseId,
+    models: planned,
+    build: tablesWith(planned, 'build'),
+    reuse: tablesWith(planned, 'reuse'),
+    checks: [],
+    target,
+    changes: planned.some((p) => p.change !== 'unchanged'),
+    summary: summarize(planned),
+  };
+}
+
+function tablesWith(
+  planned: readonly PlannedModel[],
+  action: TableAction,
+): { model: string; table: string }[] {
+  return planned
+    .filter((p) => p.action === action && p.to !== undefined)
+    .map((p) => ({ model: p.model, table: (p.to as ModelPointer).table }));
+}
+
+function summarize(planned: readonly PlannedModel[]): Record<ModelChangeKind, number> {
   const summary: Record<ModelChangeKind, number> = {
     added: 0,
     modified: 0,
@@ -333,17 +344,5 @@ export function planPointerSwitch(input: SwitchPlanInput): ReleasePlan {
     unchanged: 0,
   };
   for (const p of planned) summary[p.change]++;
-  return {
-    environment: input.environment,
-    strategy: input.strategy,
-    commit: input.commit,
-    fromRelease: live.releaseId,
-    models: planned,
-    build: planned.filter((p) => p.action === 'build').map((p) => ({ model: p.model, table: p.to!.table })),
-    reuse: planned.filter((p) => p.action === 'reuse').map((p) => ({ model: p.model, table: p.to!.table })),
-    checks: [],
-    target,
-    changes: planned.some((p) => p.change !== 'unchanged'),
-    summary,
-  };
+  return summary;
 }

@@ -4,7 +4,16 @@
  * version changes every model, so "wholly old or wholly new" is one query.
  */
 import { execFile } from 'node:child_process';
+import path from 'node:path';
 import { promisify } from 'node:util';
+import { loadProject } from '../../src/project/load-project.js';
+import type { Project } from '../../src/project/project.js';
+import type { ReleaseServices } from '../../src/release/execute-release.js';
+import { openSqliteStateStore } from '../../src/state/sqlite/sqlite-state-store.js';
+import { createLogger } from '../../src/telemetry/logger.js';
+import { createTelemetry } from '../../src/telemetry/tracer.js';
+import { createDuckDbSqlParser } from '../../src/warehouse/duckdb/duckdb-sql-parser.js';
+import { createDuckDbWarehouse } from '../../src/warehouse/duckdb/duckdb-warehouse.js';
 import { type TempProject, tempProject } from './temp-project.js';
 
 const run = promisify(execFile);
@@ -71,4 +80,32 @@ export async function releaseProject(version = 1): Promise<TempProject> {
 
 export async function writeVersion(project: TempProject, version: number): Promise<void> {
   for (const [file, text] of Object.entries(releaseModels(version))) await project.write(file, text);
+}
+
+/** Library-level release services on a project's own files (one process: the DuckDB writer). */
+export function releaseServices(
+  root: string,
+  { poolSize = 4 }: { readonly poolSize?: number } = {},
+): ReleaseServices {
+  return {
+    state: openSqliteStateStore({ path: path.join(root, '.slipway', 'state.db') }),
+    warehouse: createDuckDbWarehouse({
+      path: path.join(root, '.slipway', 'warehouse.duckdb'),
+      threads: 1,
+      poolSize,
+    }),
+    telemetry: createTelemetry(),
+    logger: createLogger({ level: 'silent' }),
+  };
+}
+
+export async function closeServices(services: ReleaseServices | undefined): Promise<void> {
+  await services?.warehouse.close();
+  await services?.state.close();
+}
+
+/** Loads the project in `root` with DuckDB's parser. */
+export async function loadAt(root: string): Promise<Project> {
+  const parser = await createDuckDbSqlParser();
+  return loadProject(root, { parser }).finally(() => parser.close());
 }

@@ -9,7 +9,12 @@ import { utf8OffsetMapper } from '../../src/core/sql-parser.js';
 import { analyzeSelect } from '../../src/project/sql-references.js';
 import { classifyChange } from '../../src/release/change-category.js';
 import type { ModelDefinition } from '../../src/release/model-definition.js';
-import { type DesiredModel, type PlanInput, planRelease } from '../../src/release/plan-release.js';
+import {
+  type DesiredModel,
+  type PlanInput,
+  planPointerSwitch,
+  planRelease,
+} from '../../src/release/plan-release.js';
 import type { EnvironmentModels } from '../../src/state/state-store.js';
 import { createDuckDbSqlParser } from '../../src/warehouse/duckdb/duckdb-sql-parser.js';
 
@@ -302,5 +307,47 @@ describe('planRelease', () => {
     built.add(`stg__${next[0]!.fingerprint}`);
     const p = plan(next, liveFrom(old), built);
     expect(p.models.map((m) => m.action)).toEqual(['reuse', 'build', 'build']);
+  });
+});
+
+describe('planPointerSwitch (promote, rollback)', () => {
+  it('takes the given tables by reference, builds nothing, drops what is not taken', async () => {
+    const old = await chain();
+    const next = await chain('select id, amount from raw_txns where amount > 0');
+    const live = liveFrom(old);
+    const target = liveFrom(next).models;
+    const definitions = new Map([...next, ...old].map((d) => [d.fingerprint, d.definition]));
+    const p = planPointerSwitch({
+      environment: 'prod',
+      strategy: 'blue-green',
+      commit: undefined,
+      live: { ...live, models: { ...live.models, gone: { fingerprint: 'x', table: 'gone__x' } } },
+      target,
+      definitions,
+      builtTables: new Set([...builtOf(old), ...builtOf(next)]),
+    });
+    expect(p.build).toEqual([]);
+    expect(p.models.map((m) => [m.model, m.change, m.action])).toEqual([
+      ['stg', 'modified', 'reuse'],
+      ['mart', 'modified', 'reuse'],
+      ['report', 'modified', 'reuse'],
+      ['gone', 'removed', 'drop'],
+    ]);
+    expect(p.models[0]?.diff).toMatch(/where amount > 0/);
+    expect(p.target).toEqual(target);
+  });
+
+  it('reports a table that no longer exists as one to build, so the caller can refuse', async () => {
+    const old = await chain();
+    const p = planPointerSwitch({
+      environment: 'prod',
+      strategy: 'blue-green',
+      commit: undefined,
+      live: noLive,
+      target: liveFrom(old).models,
+      definitions: new Map(old.map((d) => [d.fingerprint, d.definition])),
+      builtTables: new Set(),
+    });
+    expect(p.build.map((b) => b.model)).toEqual(['stg', 'mart', 'report']);
   });
 });

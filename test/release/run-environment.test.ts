@@ -9,17 +9,17 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkFailedError } from '../../src/core/errors.js';
 import { fingerprintProject } from '../../src/project/fingerprint.js';
-import { loadProject } from '../../src/project/load-project.js';
 import type { Project } from '../../src/project/project.js';
 import { applyRelease } from '../../src/release/apply-release.js';
 import type { GateContext, ReleaseServices } from '../../src/release/execute-release.js';
 import { runEnvironment } from '../../src/release/run-environment.js';
-import { openSqliteStateStore } from '../../src/state/sqlite/sqlite-state-store.js';
-import { createLogger } from '../../src/telemetry/logger.js';
-import { createTelemetry } from '../../src/telemetry/tracer.js';
-import { createDuckDbSqlParser } from '../../src/warehouse/duckdb/duckdb-sql-parser.js';
-import { createDuckDbWarehouse } from '../../src/warehouse/duckdb/duckdb-warehouse.js';
-import { releaseProject, writeVersion } from '../helpers/release-project.js';
+import {
+  closeServices,
+  loadAt,
+  releaseProject,
+  releaseServices,
+  writeVersion,
+} from '../helpers/release-project.js';
 import type { TempProject } from '../helpers/temp-project.js';
 
 let project: TempProject;
@@ -27,25 +27,15 @@ let services: ReleaseServices;
 
 beforeAll(async () => {
   project = await releaseProject(1);
-  services = {
-    state: openSqliteStateStore({ path: path.join(project.root, '.slipway', 'state.db') }),
-    warehouse: createDuckDbWarehouse({
-      path: path.join(project.root, '.slipway', 'warehouse.duckdb'),
-      threads: 1,
-    }),
-    telemetry: createTelemetry(),
-    logger: createLogger({ level: 'silent' }),
-  };
+  services = releaseServices(project.root);
 });
 afterAll(async () => {
-  await services.warehouse.close();
-  await services.state.close();
+  await closeServices(services);
   await project?.remove();
 });
 
 async function load(): Promise<Project> {
-  const parser = await createDuckDbSqlParser();
-  return loadProject(project.root, { parser }).finally(() => parser.close());
+  return loadAt(project.root);
 }
 
 async function apply(gate?: (c: GateContext) => Promise<{ passed: boolean; summary: string }>) {

@@ -1,23 +1,15 @@
-/**
- * Zero downtime: four readers query two related prod views in a loop — each read takes the sum
- * of one view and the total of the other, which must agree — while ten releases and rollbacks
- * switch prod. No read may fail and none may see one view on one version and the other on
- * another. A DuckDB file has one writing process, so readers and releases share one warehouse
- * instance here, as they would inside the operator.
- */
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprintProject } from '../../src/project/fingerprint.js';
-import { loadProject } from '../../src/project/load-project.js';
 import { applyRelease } from '../../src/release/apply-release.js';
 import type { ReleaseServices } from '../../src/release/execute-release.js';
 import { promoteRelease, rollbackRelease } from '../../src/release/promote-release.js';
-import { openSqliteStateStore } from '../../src/state/sqlite/sqlite-state-store.js';
-import { createLogger } from '../../src/telemetry/logger.js';
-import { createTelemetry } from '../../src/telemetry/tracer.js';
-import { createDuckDbSqlParser } from '../../src/warehouse/duckdb/duckdb-sql-parser.js';
-import { createDuckDbWarehouse } from '../../src/warehouse/duckdb/duckdb-warehouse.js';
-import { releaseProject, writeVersion } from '../helpers/release-project.js';
+import {
+  closeServices,
+  loadAt,
+  releaseProject,
+  releaseServices,
+  writeVersion,
+} from '../helpers/release-project.js';
 import type { TempProject } from '../helpers/temp-project.js';
 
 let project: TempProject;
@@ -25,27 +17,16 @@ let services: ReleaseServices;
 
 beforeAll(async () => {
   project = await releaseProject(1);
-  services = {
-    state: openSqliteStateStore({ path: path.join(project.root, '.slipway', 'state.db') }),
-    warehouse: createDuckDbWarehouse({
-      path: path.join(project.root, '.slipway', 'warehouse.duckdb'),
-      threads: 1,
-      poolSize: 6,
-    }),
-    telemetry: createTelemetry(),
-    logger: createLogger({ level: 'silent' }),
-  };
+  services = releaseServices(project.root, { poolSize: 6 });
 });
 afterAll(async () => {
-  await services.warehouse.close();
-  await services.state.close();
+  await closeServices(services);
   await project?.remove();
 });
 
 async function applyVersion(version: number): Promise<void> {
   await writeVersion(project, version);
-  const parser = await createDuckDbSqlParser();
-  const loaded = await loadProject(project.root, { parser }).finally(() => parser.close());
+  const loaded = await loadAt(project.root);
   await applyRelease(services, {
     project: loaded,
     fingerprints: fingerprintProject(loaded),
