@@ -4,26 +4,27 @@
  * a later `slipway run` without the commit it came from (text, reference positions, settings).
  * Plain JSON, so it round-trips through any state store.
  */
-import type { Materialization, ModelNode } from '../project/project.js';
-import type { TableReference } from '../project/sql-references.js';
+import type { ModelNode } from '../project/project.js';
 
-export interface ModelDefinition {
-  readonly name: string;
-  readonly kind: Materialization;
-  readonly language: 'sql' | 'typescript';
-  readonly file: string;
-  readonly text: string;
-  readonly bodyOffset: number;
-  readonly references: readonly TableReference[];
-  readonly dependsOn: readonly string[];
-  readonly normalized: string;
-  readonly timeColumn: string | undefined;
-  readonly uniqueKey: readonly string[];
-  readonly lookbackMs: number | undefined;
-  readonly changeCategory: 'breaking' | 'non-breaking' | undefined;
+export type ModelDefinition = Pick<
+  ModelNode,
+  | 'name'
+  | 'kind'
+  | 'language'
+  | 'file'
+  | 'text'
+  | 'bodyOffset'
+  | 'references'
+  | 'dependsOn'
+  | 'normalized'
+  | 'timeColumn'
+  | 'uniqueKey'
+  | 'lookbackMs'
+  | 'changeCategory'
+> & {
   /** Ids of the checks declared on the model (what gates a release that builds it). */
   readonly checks: readonly string[];
-}
+};
 
 export function modelDefinition(model: ModelNode): ModelDefinition {
   return {

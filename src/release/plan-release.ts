@@ -186,20 +186,7 @@ export function planRelease(input: PlanInput): ReleasePlan {
 
   for (const [name, from] of Object.entries(live.models)) {
     if (desiredNames.has(name)) continue;
-    planned.push({
-      model: name,
-      change: 'removed',
-      kind: live.definitions.get(from.fingerprint)?.kind,
-      category: undefined,
-      categorySource: undefined,
-      reasons: ['no longer in the project: its view is dropped'],
-      action: 'drop',
-      from,
-      to: undefined,
-      columnsAdded: [],
-      columnsRemoved: [],
-      diff: undefined,
-    });
+    planned.push(removedModel(name, from, live, 'no longer in the project: its view is dropped'));
   }
 
   const byName = new Map(input.desired.map((d) => [d.definition.name, d.definition]));
@@ -296,20 +283,7 @@ export function planPointerSwitch(input: SwitchPlanInput): ReleasePlan {
   }
   for (const [model, from] of Object.entries(live.models)) {
     if (model in target) continue;
-    planned.push({
-      model,
-      change: 'removed',
-      kind: live.definitions.get(from.fingerprint)?.kind,
-      category: undefined,
-      categorySource: undefined,
-      reasons: ['not in the release taken: its view is dropped'],
-      action: 'drop',
-      from,
-      to: undefined,
-      columnsAdded: [],
-      columnsRemoved: [],
-      diff: undefined,
-    });
+    planned.push(removedModel(model, from, live, 'not in the release taken: its view is dropped'));
   }
   return {
     environment: input.environment,
@@ -345,4 +319,26 @@ function summarize(planned: readonly PlannedModel[]): Record<ModelChangeKind, nu
   };
   for (const p of planned) summary[p.change]++;
   return summary;
+}
+
+function removedModel(
+  model: string,
+  from: ModelPointer,
+  live: PlanInput['live'],
+  reason: string,
+): PlannedModel {
+  return {
+    model,
+    change: 'removed',
+    kind: live.definitions.get(from.fingerprint)?.kind,
+    category: undefined,
+    categorySource: undefined,
+    reasons: [reason],
+    action: 'drop',
+    from,
+    to: undefined,
+    columnsAdded: [],
+    columnsRemoved: [],
+    diff: undefined,
+  };
 }
