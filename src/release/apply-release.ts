@@ -17,6 +17,7 @@ import { readLiveState } from './live-state.js';
 import { modelDefinition } from './model-definition.js';
 import { type DesiredModel, planRelease, type ReleasePlan } from './plan-release.js';
 import { type RecoveryAction, recoverEnvironment } from './recover-releases.js';
+import { switchedRelease } from './switch-environment.js';
 
 export interface ApplyRequest {
   readonly project: Project;
@@ -69,7 +70,12 @@ export async function applyRelease(services: ReleaseServices, request: ApplyRequ
   const { state, warehouse } = services;
   const recovered = await recoverEnvironment(state, warehouse, request.environment);
   const plan = await planApply(services, request);
-  if (!plan.changes) return { plan, recovered, outcome: undefined };
+  // With nothing to change, there is still work when the views no longer show the release the
+  // state store points at (the dev loop's `slipway build` rewrote them): switch them back.
+  const pointer = await state.getPointer(request.environment);
+  const drifted =
+    pointer !== undefined && (await switchedRelease(warehouse, request.environment)) !== pointer.releaseId;
+  if (!plan.changes && !drifted) return { plan, recovered, outcome: undefined };
   const desired = desiredModels(request.project, request.fingerprints);
   await state.putModelVersions(
     desired.map((d) => ({ fingerprint: d.fingerprint, model: d.definition.name, definition: d.definition })),

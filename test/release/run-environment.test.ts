@@ -146,3 +146,29 @@ describe('runs', () => {
     expect(await rows('select max(version) as v from staging.grand_total')).toEqual([{ v: 7 }]);
   });
 });
+
+describe('drift', () => {
+  it('apply puts back views that the dev loop rewrote, even with nothing to build', async () => {
+    const { buildModels } = await import('../../src/release/build-models.js');
+    const pointer = await services.state.getPointer('staging');
+    await writeVersion(project, 8);
+    const other = await load();
+    await buildModels({
+      project: other,
+      warehouse: services.warehouse,
+      environment: 'staging',
+      selected: other.order.filter((n) => other.models.has(n)),
+      fingerprints: fingerprintProject(other),
+      concurrency: 1,
+      telemetry: services.telemetry,
+      logger: services.logger,
+    });
+    expect(await rows('select max(version) as v from staging.grand_total')).toEqual([{ v: 8 }]);
+    await writeVersion(project, 7);
+    const repaired = await apply();
+    expect(repaired.plan.changes).toBe(false);
+    expect(repaired.outcome?.release.status).toBe('succeeded');
+    expect(await rows('select max(version) as v from staging.grand_total')).toEqual([{ v: 7 }]);
+    expect((await services.state.getPointer('staging'))?.models).toEqual(pointer?.models);
+  });
+});
