@@ -4,9 +4,11 @@
  * and never a stack trace (set SLIPWAY_DEBUG=1 to see one for an internal error).
  */
 import { Command, CommanderError } from 'commander';
-import { formatDiagnostic, ProjectError, SlipwayError } from '../core/errors.js';
+import { formatDiagnostic, ProjectError, SlipwayError, WorkFailedError } from '../core/errors.js';
 import { registerApply } from './commands/apply-command.js';
 import { registerBuild } from './commands/build-command.js';
+import { registerCheck } from './commands/check-command.js';
+import { registerDiff } from './commands/diff-command.js';
 import { registerGc } from './commands/gc-command.js';
 import { registerGenerate } from './commands/generate-command.js';
 import { registerHistory } from './commands/history-command.js';
@@ -17,8 +19,9 @@ import { registerQuery } from './commands/query-command.js';
 import { registerRollback } from './commands/rollback-command.js';
 import { registerRun } from './commands/run-command.js';
 import { registerStatus } from './commands/status-command.js';
+import { registerTest } from './commands/test-command.js';
 import { registerValidate } from './commands/validate-command.js';
-import { pc } from './render/terminal.js';
+import { jsonDocumentWritten, pc } from './render/terminal.js';
 
 const EXIT = { ok: 0, failed: 1, invalid: 2, conflict: 3 } as const;
 
@@ -44,6 +47,9 @@ export function createProgram(): Command {
   registerRun(program);
   registerGc(program);
   registerGenerate(program);
+  registerTest(program);
+  registerCheck(program);
+  registerDiff(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
@@ -74,6 +80,11 @@ export function exitCodeFor(error: unknown): number {
 export function reportError(error: unknown, json: boolean): void {
   if (error instanceof CommanderError) return; // commander already printed it
   if (json) {
+    // The command's own document already says what failed; scripts get one JSON value.
+    if (jsonDocumentWritten() && error instanceof WorkFailedError) {
+      process.stderr.write(`error: ${error.message}\n`);
+      return;
+    }
     const body =
       error instanceof ProjectError
         ? { error: error.code, message: error.message, diagnostics: error.diagnostics }

@@ -116,6 +116,9 @@ export function registerGenerate(program: Command): void {
         throw new InvalidArgumentError(`--slice must be 0 or more, not '${options.slice}'`);
       if (!Number.isInteger(seed))
         throw new InvalidArgumentError(`--seed must be a whole number, not '${options.seed}'`);
+      if (options.start !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(options.start)) {
+        throw new InvalidArgumentError(`--start must be a date as YYYY-MM-DD, not '${options.start}'`);
+      }
       const root = projectDir(options);
       const result = await generateData(root, {
         scale,

@@ -1,9 +1,11 @@
 /**
  * `slipway init DIR`: scaffold a project from a template (the JKL reference project), generate a
  * small data set so the first build takes seconds, and make the folder a git repository.
+ * `--ci github|bitbucket` adds the pull-request gate (GitHub Actions workflow, Bitbucket
+ * Pipelines); on an existing project it writes only those files.
  */
 import { execFile } from 'node:child_process';
-import { cp, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { access, cp, mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -15,14 +17,75 @@ import { generateData } from './generate-command.js';
 
 const run = promisify(execFile);
 
+const SCHEMA_DIR = fileURLToPath(new URL('../../../schema/', import.meta.url));
+
+/**
+ * Copies the JSON Schemas into the project (`.schemas/`) and maps them to the project's YAML
+ * files for editors that read `.vscode/settings.json` (the YAML language server), so completion
+ * and validation work offline and match this version of Slipway.
+ */
+async function writeEditorSchemas(target: string): Promise<void> {
+  await cp(SCHEMA_DIR, path.join(target, '.schemas'), { recursive: true });
+  await mkdir(path.join(target, '.vscode'), { recursive: true });
+  const settings = {
+    'yaml.schemas': {
+      './.schemas/slipway.schema.json': ['slipway.yaml'],
+      './.schemas/sources.schema.json': ['sources/**/*.yml', 'sources/**/*.yaml'],
+      './.schemas/tests.schema.json': ['tests/**/*.yml', 'tests/**/*.yaml'],
+    },
+  };
+  await writeFile(path.join(target, '.vscode', 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
+}
+
 export const TEMPLATES: Readonly<Record<string, string>> = {
   'jkl-fraud': fileURLToPath(new URL('../../../examples/jkl-fraud/', import.meta.url)),
+};
+
+/** The CI files each provider gets, as they sit in the template (the reference project ships them). */
+export const CI_FILES: Readonly<Record<string, string>> = {
+  github: '.github/workflows/slipway.yml',
+  bitbucket: 'bitbucket-pipelines.yml',
 };
 
 interface InitOptions extends GlobalOptions {
   readonly template: string;
   readonly scale: string;
   readonly git: boolean;
+  readonly ci?: string[];
+}
+
+function parseProviders(values: readonly string[] | undefined): string[] {
+  const providers = [
+    ...new Set(
+      (values ?? [])
+        .flatMap((v) => v.split(','))
+        .map((v) => v.trim())
+        .filter(Boolean),
+    ),
+  ];
+  for (const p of providers) {
+    if (!(p in CI_FILES))
+      throw new InvalidArgumentError(`unknown CI provider '${p}'`, {
+        hint: `--ci ${Object.keys(CI_FILES).join('|')}`,
+      });
+  }
+  return providers;
+}
+
+/** Copies the providers' CI files from the template into `target`; returns what it wrote. */
+async function writeCiFiles(
+  template: string,
+  target: string,
+  providers: readonly string[],
+): Promise<string[]> {
+  const written: string[] = [];
+  for (const p of providers) {
+    const file = CI_FILES[p] as string;
+    await mkdir(path.dirname(path.join(target, file)), { recursive: true });
+    await cp(path.join(template, file), path.join(target, file));
+    written.push(file);
+  }
+  return written;
 }
 
 export function registerInit(program: Command): void {
@@ -41,6 +104,10 @@ export function registerInit(program: Command): void {
       ),
     )
     .option('--no-git', 'do not create a git repository')
+    .option(
+      '--ci <provider...>',
+      'add the pull-request gate: github (.github/workflows/slipway.yml), bitbucket (bitbucket-pipelines.yml); on an existing project, writes only these',
+    )
     .action(async function initAction(this: Command, dir: string) {
       const options = this.optsWithGlobals<InitOptions>();
       const output = createOutput({ json: Boolean(options.json) });
@@ -48,20 +115,43 @@ export function registerInit(program: Command): void {
       const scale = Number(options.scale);
       if (!(scale > 0))
         throw new InvalidArgumentError(`--scale must be a positive number, not '${options.scale}'`);
+      const providers = parseProviders(options.ci);
+      const template = TEMPLATES[options.template] as string;
       await mkdir(target, { recursive: true });
+      if (providers.length > 0 && (await exists(path.join(target, 'slipway.yaml')))) {
+        const written = await writeCiFiles(template, target, providers);
+        output.data({ project: target, ci: written });
+        for (const f of written) output.line(`${status.ok('✓')} wrote ${f}`);
+        output.line(
+          status.dim('make the job a required status check (see the comment at the top of the file)'),
+        );
+        return;
+      }
       const present = (await readdir(target)).filter((f) => f !== '.git');
       if (present.length > 0) {
-        throw new InvalidArgumentError(`${target} is not empty`, { hint: 'choose a new folder' });
+        throw new InvalidArgumentError(`${target} is not empty`, {
+          hint: 'choose a new folder (or, in a project, add CI files only: slipway init . --ci github)',
+        });
       }
-      const template = TEMPLATES[options.template] as string;
+      const ciFiles = new Set(Object.values(CI_FILES).map((f) => path.normalize(f)));
       await cp(template, target, {
         recursive: true,
         filter: (src) => {
-          const rel = path.relative(template, src).split(path.sep);
+          const relative = path.relative(template, src);
+          const rel = relative.split(path.sep);
+          // CI files are copied only for the providers asked for.
+          if (
+            ciFiles.has(relative) ||
+            relative === '.github' ||
+            relative === path.join('.github', 'workflows')
+          )
+            return false;
           return !rel.includes('node_modules') && rel[0] !== 'data' && rel[0] !== '.slipway';
         },
       });
+      const ciWritten = await writeCiFiles(template, target, providers);
       await writeFile(path.join(target, '.gitignore'), '.slipway/\ndata/\nnode_modules/\n');
+      await writeEditorSchemas(target);
       output.note(status.dim(`generating sample data (scale ${scale})…`));
       const generated = await generateData(target, { scale, slice: 0, seed: 42 });
       let git = false;
@@ -88,9 +178,17 @@ export function registerInit(program: Command): void {
           output.note(status.warn(`git repository not created: ${(error as Error).message.split('\n')[0]}`));
         }
       }
-      output.data({ project: target, template: options.template, scale, git, data: generated });
+      output.data({
+        project: target,
+        template: options.template,
+        scale,
+        git,
+        data: generated,
+        ci: ciWritten,
+      });
       output.line(`${status.ok('✓')} created ${status.bold(target)} from the ${options.template} template`);
       output.line(`  ${generated.transactions.toLocaleString('en-US')} transactions generated in data/`);
+      for (const f of ciWritten) output.line(`  ${f} (make its job a required status check)`);
       output.line();
       output.line('Next:');
       output.line(`  cd ${path.relative(process.cwd(), target) || '.'}`);
@@ -98,4 +196,13 @@ export function registerInit(program: Command): void {
       output.line('  slipway build --env dev');
       output.line('  slipway query --env dev "select severity, count(*) from fraud_alerts group by all"');
     });
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await access(file);
+    return true;
+  } catch {
+    return false;
+  }
 }

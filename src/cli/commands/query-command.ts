@@ -76,6 +76,7 @@ export function registerQuery(program: Command): void {
           renderTable(
             result.columns.map((c) => c.name),
             rows.map((row) => result.columns.map((c) => formatValue(row[c.name] ?? null))),
+            result.columns.map((c) => (NUMERIC_TYPE.test(c.type) ? 'right' : 'left')),
           ),
         );
         output.line(
@@ -91,6 +92,8 @@ export function registerQuery(program: Command): void {
       }
     });
 }
+
+const NUMERIC_TYPE = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|U\w*INT|FLOAT|DOUBLE|REAL|DECIMAL|NUMERIC)/;
 
 function formatValue(value: SqlValue): string {
   if (value === null) return status.dim('null');

@@ -20,6 +20,13 @@ export interface Output {
   note(text: string): void;
 }
 
+let documentsWritten = 0;
+
+/** Whether a command already wrote its JSON document (then an error adds no second one). */
+export function jsonDocumentWritten(): boolean {
+  return documentsWritten > 0;
+}
+
 export function createOutput({ json }: { readonly json: boolean }): Output {
   const interactive = Boolean(process.stdout.isTTY) && !json;
   const color = picocolors.isColorSupported && interactive;
@@ -31,7 +38,9 @@ export function createOutput({ json }: { readonly json: boolean }): Output {
       if (!json) process.stdout.write(`${text}\n`);
     },
     data(value) {
-      if (json) process.stdout.write(`${JSON.stringify(value, jsonReplacer, 2)}\n`);
+      if (!json) return;
+      documentsWritten++;
+      process.stdout.write(`${JSON.stringify(value, jsonReplacer, 2)}\n`);
     },
     note(text) {
       process.stderr.write(`${text}\n`);

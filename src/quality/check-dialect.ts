@@ -1,0 +1,71 @@
+/**
+ * The few engine-specific pieces of check SQL. Everything else the compiler writes is standard SQL
+ * (`NOT IN`, `count(DISTINCT …) FILTER (WHERE …)`, anti-joins) that DuckDB and PostgreSQL both run.
+ */
+import type { SqlValue, Warehouse } from '../warehouse/warehouse.js';
+import { type SqlFragment, sql } from './sql-fragment.js';
+
+export interface CheckDialect {
+  /** True when `text` matches `regex` anywhere (anchor with ^ and $ to match the whole value). */
+  regexMatches(text: SqlFragment, regex: string): SqlFragment;
+  /** True for NaN (only asked for floating-point columns). */
+  isNaN(value: SqlFragment): SqlFragment;
+  /** Epoch milliseconds of a time value; naive timestamps are read as UTC. */
+  epochMs(value: SqlFragment, type: string): SqlFragment;
+  /** Character length of a text value. */
+  length(text: SqlFragment): SqlFragment;
+  /** A value as text. */
+  asText(value: SqlFragment): SqlFragment;
+  /** Rows for which `condition` is true (NULL counts as false). */
+  countIf(condition: SqlFragment): SqlFragment;
+  /**
+   * Distinct integers in [min, max] counted with a bitmap instead of a hash table (one bit per
+   * possible value), when the engine has it: the uniqueness of a dense integer key then costs
+   * about as much as reading the column.
+   */
+  readonly bitmapDistinct?: (
+    value: SqlFragment,
+    min: SqlValue,
+    max: SqlValue,
+    filter: SqlFragment | undefined,
+  ) => SqlFragment;
+}
+
+/** Integer key ranges up to this many values use the bitmap (32 MiB of state). */
+export const MAX_BITMAP_RANGE = 2 ** 28;
+export const INTEGER_TYPES =
+  /^(TINYINT|SMALLINT|INTEGER|BIGINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|INT[1248]?)$/;
+
+const duckdb: CheckDialect = {
+  regexMatches: (text, regex) => sql`regexp_matches(${text}, ${regex})`,
+  isNaN: (value) => sql`isnan(${value})`,
+  epochMs: (value, type) =>
+    /WITH TIME ZONE|TIMESTAMPTZ/.test(type) || /^TIMESTAMP/.test(type)
+      ? sql`epoch_ms(${value})`
+      : sql`epoch_ms(CAST(${value} AS TIMESTAMP))`,
+  length: (text) => sql`length(${text})`,
+  asText: (value) => sql`CAST(${value} AS VARCHAR)`,
+  // count_if is a plain counter; FILTER (WHERE …) measured about a quarter slower on DuckDB 1.5.
+  countIf: (condition) => sql`count_if(${condition})`,
+  // Measured 8x faster than count(DISTINCT) on 5M distinct BIGINTs.
+  bitmapDistinct: (value, min, max, filter) =>
+    filter
+      ? sql`bit_count(bitstring_agg(${value}, ${min}, ${max}) FILTER (WHERE ${filter}))`
+      : sql`bit_count(bitstring_agg(${value}, ${min}, ${max}))`,
+};
+
+const postgres: CheckDialect = {
+  regexMatches: (text, regex) => sql`(${text} ~ ${regex})`,
+  isNaN: (value) => sql`(${value} = 'NaN')`,
+  epochMs: (value, type) =>
+    /WITH TIME ZONE|TIMESTAMPTZ/.test(type)
+      ? sql`(extract(epoch from ${value}) * 1000)`
+      : sql`(extract(epoch from CAST(${value} AS TIMESTAMP) AT TIME ZONE 'UTC') * 1000)`,
+  length: (text) => sql`char_length(${text})`,
+  asText: (value) => sql`CAST(${value} AS TEXT)`,
+  countIf: (condition) => sql`count(*) FILTER (WHERE ${condition})`,
+};
+
+export function checkDialectFor(warehouse: Pick<Warehouse, 'dialect'>): CheckDialect {
+  return warehouse.dialect === 'postgres' ? postgres : duckdb;
+}

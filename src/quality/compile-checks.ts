@@ -1,0 +1,324 @@
+/**
+ * The check compiler: turns declarations into a few queries. Every row-level check on a relation
+ * (not_null, accepted_values, range, pattern, length, expression, not_null_proportion, row_count,
+ * freshness, and unique as `count(DISTINCT …)`) becomes a probe of that relation's single
+ * aggregate scan, with its `where` folded into its own aggregates; relationships and custom
+ * queries get a query each; a schema
+ * contract is judged from the described columns. Identifiers are quoted by the warehouse and user
+ * values are bound parameters; only the user's own SQL (`where`, `expression`, `query`) is
+ * written into the statement, wrapped in parentheses.
+ */
+
+import { parseDuration } from '../core/duration.js';
+import type { Diagnostic } from '../core/errors.js';
+import type { CheckDeclaration } from '../project/project.js';
+import type { ColumnInfo, RelationRef, SqlValue, Warehouse } from '../warehouse/warehouse.js';
+import type { CheckDialect } from './check-dialect.js';
+import { checkDialectFor, INTEGER_TYPES, MAX_BITMAP_RANGE } from './check-dialect.js';
+import { type CheckNode, node, type ScanProbe } from './compiled-check.js';
+import { join, raw, renderSql, type SqlFragment, sql } from './sql-fragment.js';
+
+export interface CompileChecksRequest {
+  readonly warehouse: Warehouse;
+  readonly checks: readonly CheckDeclaration[];
+  /** Where a check's target (a model or source name) lives for this run. */
+  readonly relationOf: (target: string) => RelationRef;
+  /**
+   * Names a custom `query` check may read by bare name (models and sources); each is bound to
+   * `relationOf(name)` for the run. Defaults to the checks' targets and relationship parents.
+   */
+  readonly names?: readonly string[];
+}
+
+export interface CompiledChecks {
+  readonly nodes: readonly CheckNode[];
+  /** Mistakes in the checks themselves (unknown columns, regexes the engine rejects). */
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+const FLOAT_TYPES = /^(FLOAT|DOUBLE|REAL|FLOAT4|FLOAT8|DOUBLE PRECISION)$/;
+const TEXT_TYPES = /^(VARCHAR|TEXT|STRING|CHAR|BPCHAR|CHARACTER VARYING)/;
+
+/** Compiles checks against the relations' real columns. */
+export async function compileChecks(request: CompileChecksRequest): Promise<CompiledChecks> {
+  const { warehouse, checks, relationOf } = request;
+  const dialect = checkDialectFor(warehouse);
+  const q = (name: string): SqlFragment => raw(warehouse.quoteIdentifier(name));
+  const described = new Map<string, Promise<ColumnInfo[] | undefined>>();
+  const describe = (ref: RelationRef): Promise<ColumnInfo[] | undefined> => {
+    const key = `${ref.schema}.${ref.name}`;
+    let found = described.get(key);
+    if (!found) {
+      found = warehouse.describe(ref);
+      described.set(key, found);
+    }
+    return found;
+  };
+  const diagnostics: Diagnostic[] = [];
+  const nodes: CheckNode[] = [];
+  const scans = new Map<string, { relation: RelationRef; probes: ScanProbe[] }>();
+  const queryNames = request.names ?? [
+    ...new Set(
+      checks.flatMap((c) => [c.target, ...(c.kind === 'relationships' ? [String(c.params['to'])] : [])]),
+    ),
+  ];
+
+  for (const check of checks) {
+    const relation = relationOf(check.target);
+    const columns = await describe(relation);
+    if (!columns) {
+      nodes.push(
+        node({
+          kind: 'unrunnable',
+          check,
+          reason: `${relation.schema}.${relation.name} does not exist (is the environment built?)`,
+        }),
+      );
+      continue;
+    }
+    const column = (name: string | undefined, what = 'column'): ColumnInfo | undefined => {
+      if (name === undefined) return undefined;
+      const found =
+        columns.find((c) => c.name === name) ??
+        columns.find((c) => c.name.toLowerCase() === name.toLowerCase());
+      if (!found) {
+        diagnostics.push({
+          position: check.position,
+          message: `check ${check.id}: ${check.target} has no ${what} '${name}'`,
+          hint: `its columns: ${columns.map((c) => c.name).join(', ')}`,
+        });
+      }
+      return found;
+    };
+    const where = typeof check.params['where'] === 'string' ? raw(`(${check.params['where']})`) : undefined;
+    const addProbe = (probe: ScanProbe): void => {
+      const key = `${relation.schema}\u0000${relation.name}`;
+      const scan = scans.get(key) ?? { relation, probes: [] };
+      scan.probes.push(node(probe));
+      scans.set(key, scan);
+    };
+    const p = check.params;
+    switch (check.kind) {
+      case 'unique': {
+        const keyNames =
+          check.column !== undefined ? [check.column] : ((p['columns'] as string[] | undefined) ?? []);
+        const resolved = keyNames.map((k) => column(k));
+        if (resolved.some((c) => c === undefined)) continue;
+        const names = resolved.map((c) => (c as ColumnInfo).name);
+        const quoted = names.map((n) => q(n));
+        const only = resolved.length === 1 ? (resolved[0] as ColumnInfo) : undefined;
+        const range =
+          only && dialect.bitmapDistinct && INTEGER_TYPES.test(only.type)
+            ? await integerRange(warehouse, relation, only.name)
+            : undefined;
+        addProbe({
+          distinctCount:
+            range && dialect.bitmapDistinct
+              ? dialect.bitmapDistinct(quoted[0] as SqlFragment, range.min, range.max, where)
+              : undefined,
+          kind: 'distinct',
+          check,
+          columns: Object.freeze(names),
+          key: quoted.length === 1 ? (quoted[0] as SqlFragment) : sql`row(${join(quoted, ', ')})`,
+          keyNotNull: join(
+            quoted.map((k) => sql`${k} IS NOT NULL`),
+            ' AND ',
+          ),
+          filter: where,
+        });
+        continue;
+      }
+      case 'relationships': {
+        const info = column(check.column);
+        const parent = relationOf(String(p['to']));
+        const parentColumns = await describe(parent);
+        if (!info) continue;
+        if (!parentColumns) {
+          nodes.push(
+            node({ kind: 'unrunnable', check, reason: `${parent.schema}.${parent.name} does not exist` }),
+          );
+          continue;
+        }
+        const field = parentColumns.find((c) => c.name.toLowerCase() === String(p['field']).toLowerCase());
+        if (!field) {
+          diagnostics.push({
+            position: check.position,
+            message: `check ${check.id}: ${String(p['to'])} has no column '${String(p['field'])}'`,
+            hint: `its columns: ${parentColumns.map((c) => c.name).join(', ')}`,
+          });
+          continue;
+        }
+        nodes.push(
+          node({
+            kind: 'relationship',
+            check,
+            relation,
+            column: info.name,
+            parent,
+            field: field.name,
+            filter: where,
+          }),
+        );
+        continue;
+      }
+      case 'query':
+        nodes.push(
+          node({
+            kind: 'custom_query',
+            check,
+            query: bindNames(String(p['sql']), queryNames, relationOf, warehouse),
+          }),
+        );
+        continue;
+      case 'schema':
+        nodes.push(node({ kind: 'schema', check, relation, actual: Object.freeze(columns) }));
+        continue;
+      case 'row_count':
+        addProbe({ kind: 'row_count', check, filter: where });
+        continue;
+      case 'freshness': {
+        const info = column(typeof p['column'] === 'string' ? p['column'] : check.column, 'time column');
+        if (!info) continue;
+        addProbe({
+          kind: 'freshness',
+          check,
+          value: q(info.name),
+          type: info.type,
+          column: info.name,
+          filter: where,
+          warnAfterMs: typeof p['warn_after'] === 'string' ? parseDuration(p['warn_after']) : undefined,
+          errorAfterMs: typeof p['error_after'] === 'string' ? parseDuration(p['error_after']) : undefined,
+        });
+        continue;
+      }
+      case 'expression':
+        addProbe({ kind: 'row_condition', check, failing: raw(`NOT (${String(p['sql'])})`), filter: where });
+        continue;
+      default: {
+        const info = column(check.column);
+        if (!info) continue;
+        addProbe({
+          kind: 'row_condition',
+          check,
+          failing: rowFailure(check, info, q(info.name), dialect),
+          filter: where,
+        });
+      }
+    }
+  }
+  for (const scan of scans.values()) {
+    nodes.unshift(node({ kind: 'scan', relation: scan.relation, probes: Object.freeze(scan.probes) }));
+  }
+  diagnostics.push(...(await regexDiagnostics(warehouse, checks, dialect)));
+  return { nodes: Object.freeze(nodes), diagnostics };
+}
+
+/**
+ * The condition under which one row fails a column check. NULLs pass everything but not_null
+ * without a guard: every condition below is NULL for a NULL value, and NULL is not counted.
+ */
+function rowFailure(
+  check: CheckDeclaration,
+  info: ColumnInfo,
+  col: SqlFragment,
+  dialect: CheckDialect,
+): SqlFragment {
+  const p = check.params;
+  const text = TEXT_TYPES.test(info.type) ? col : dialect.asText(col);
+  switch (check.kind) {
+    case 'not_null':
+    case 'not_null_proportion':
+      return sql`${col} IS NULL`;
+    case 'accepted_values': {
+      const values = (p['values'] as SqlValue[]).map((v) => sql`${v}`);
+      return sql`${col} NOT IN (${join(values, ', ')})`;
+    }
+    case 'range': {
+      const inclusive = p['inclusive'] !== false;
+      const parts: SqlFragment[] = [];
+      if (p['min'] !== undefined)
+        parts.push(
+          inclusive ? sql`${col} < ${p['min'] as SqlValue}` : sql`${col} <= ${p['min'] as SqlValue}`,
+        );
+      if (p['max'] !== undefined)
+        parts.push(
+          inclusive ? sql`${col} > ${p['max'] as SqlValue}` : sql`${col} >= ${p['max'] as SqlValue}`,
+        );
+      // NaN is no number in any range (DuckDB orders it above +Infinity, which would pass a min).
+      if (FLOAT_TYPES.test(info.type)) parts.push(dialect.isNaN(col));
+      return join(parts, ' OR ');
+    }
+    case 'pattern':
+      return sql`NOT ${dialect.regexMatches(text, String(p['regex']))}`;
+    case 'length': {
+      const parts: SqlFragment[] = [];
+      if (p['min'] !== undefined) parts.push(sql`${dialect.length(text)} < ${p['min'] as SqlValue}`);
+      if (p['max'] !== undefined) parts.push(sql`${dialect.length(text)} > ${p['max'] as SqlValue}`);
+      return join(parts, ' OR ');
+    }
+    default:
+      throw new Error(`no row condition for ${check.kind}`);
+  }
+}
+
+/**
+ * Binds the bare model and source names a custom query reads: each becomes a CTE over this run's
+ * relation (a CTE shadows a table of the same name), so the user's SQL runs as written.
+ */
+function bindNames(
+  query: string,
+  names: readonly string[],
+  relationOf: (name: string) => RelationRef,
+  warehouse: Warehouse,
+): SqlFragment {
+  const body = query.trim().replace(/;\s*$/, '');
+  const words = new Set(body.toLowerCase().match(/[a-z_][a-z0-9_]*/g) ?? []);
+  const used = names.filter((n) => words.has(n.toLowerCase()));
+  if (used.length === 0) return raw(body);
+  const ctes = used.map(
+    (n) => `${warehouse.quoteIdentifier(n)} AS (SELECT * FROM ${warehouse.quoteRelation(relationOf(n))})`,
+  );
+  return raw(`WITH ${ctes.join(', ')}\nSELECT * FROM (\n${body}\n) AS slipway_query`);
+}
+
+/** Asks the engine itself to compile every regex once, so a pattern it rejects is reported at its line. */
+async function regexDiagnostics(
+  warehouse: Warehouse,
+  checks: readonly CheckDeclaration[],
+  dialect: CheckDialect,
+): Promise<Diagnostic[]> {
+  const out: Diagnostic[] = [];
+  for (const check of checks) {
+    if (check.kind !== 'pattern') continue;
+    const regex = String(check.params['regex']);
+    const probe = sql`SELECT ${dialect.regexMatches(sql`${''}`, regex)} AS ok`;
+    const { text, params } = renderSql(probe);
+    try {
+      await warehouse.query(text, { params });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      out.push({
+        position: check.position,
+        message: `check ${check.id}: the warehouse rejects the regex ${JSON.stringify(regex)}: ${message.split('\n')[0]}`,
+      });
+    }
+  }
+  return out;
+}
+
+/** The key's bounds, when they are small enough for a bitmap distinct count. */
+async function integerRange(
+  warehouse: Warehouse,
+  relation: RelationRef,
+  column: string,
+): Promise<{ readonly min: SqlValue; readonly max: SqlValue } | undefined> {
+  const q = warehouse.quoteIdentifier(column);
+  const { rows } = await warehouse.query(
+    `SELECT min(${q}) AS lo, max(${q}) AS hi FROM ${warehouse.quoteRelation(relation)}`,
+  );
+  const lo = rows[0]?.['lo'];
+  const hi = rows[0]?.['hi'];
+  if (lo === null || lo === undefined || hi === null || hi === undefined) return undefined;
+  const span = BigInt(hi as number | bigint) - BigInt(lo as number | bigint) + 1n;
+  return span <= BigInt(MAX_BITMAP_RANGE) ? { min: lo, max: hi } : undefined;
+}

@@ -1,0 +1,113 @@
+/**
+ * Compiled checks: small immutable trees (frozen objects with a `kind` tag), built by
+ * `compileChecks` and executed by `runChecks`. Row-level checks on one relation become probes of a
+ * single `scan` node (one aggregate query), uniqueness included as `count(DISTINCT …)`;
+ * relationships and custom queries are nodes of their own; a schema contract needs no query at all.
+ */
+import type { CheckDeclaration } from '../project/project.js';
+import type { ColumnInfo, RelationRef } from '../warehouse/warehouse.js';
+import type { SqlFragment } from './sql-fragment.js';
+
+/** A row condition (true = the row fails) counted inside the relation's one aggregate scan. */
+export interface RowConditionProbe {
+  readonly kind: 'row_condition';
+  readonly check: CheckDeclaration;
+  readonly failing: SqlFragment;
+  /** The check's `where`, folded into its aggregates; undefined = every row. */
+  readonly filter: SqlFragment | undefined;
+}
+
+/** Rows (under the filter) counted for `row_count`. */
+export interface RowCountProbe {
+  readonly kind: 'row_count';
+  readonly check: CheckDeclaration;
+  readonly filter: SqlFragment | undefined;
+}
+
+/** The newest value of a time column (read as epoch milliseconds after max()), for `freshness`. */
+export interface FreshnessProbe {
+  readonly kind: 'freshness';
+  readonly check: CheckDeclaration;
+  readonly value: SqlFragment;
+  readonly type: string;
+  readonly column: string;
+  readonly filter: SqlFragment | undefined;
+  readonly warnAfterMs: number | undefined;
+  readonly errorAfterMs: number | undefined;
+}
+
+/**
+ * Uniqueness, counted in the same scan as `count(DISTINCT key)` against the rows compared (rows
+ * with a NULL in the key are not compared, as in SQL UNIQUE). The duplicated keys themselves are
+ * only grouped when the check failed, for the samples.
+ */
+export interface DistinctProbe {
+  readonly kind: 'distinct';
+  readonly check: CheckDeclaration;
+  readonly columns: readonly string[];
+  /** The key as one value: the column, or a row of the columns. */
+  readonly key: SqlFragment;
+  readonly keyNotNull: SqlFragment;
+  readonly filter: SqlFragment | undefined;
+  /** The distinct-key count when a cheaper form than count(DISTINCT) applies (integer bitmap). */
+  readonly distinctCount: SqlFragment | undefined;
+}
+
+export type ScanProbe = RowConditionProbe | RowCountProbe | FreshnessProbe | DistinctProbe;
+
+/** One aggregate query over one relation that answers every probe at once. */
+export interface ScanNode {
+  readonly kind: 'scan';
+  readonly relation: RelationRef;
+  readonly probes: readonly ScanProbe[];
+}
+
+/** Child rows whose value has no match in the parent (an anti-join). */
+export interface RelationshipNode {
+  readonly kind: 'relationship';
+  readonly check: CheckDeclaration;
+  readonly relation: RelationRef;
+  readonly column: string;
+  readonly parent: RelationRef;
+  readonly field: string;
+  readonly filter: SqlFragment | undefined;
+}
+
+/** The user's query; every row it returns is a failure. */
+export interface CustomQueryNode {
+  readonly kind: 'custom_query';
+  readonly check: CheckDeclaration;
+  /** The query with model and source names bound to this run's relations. */
+  readonly query: SqlFragment;
+}
+
+/** A schema contract, judged from the relation's described columns. */
+export interface SchemaNode {
+  readonly kind: 'schema';
+  readonly check: CheckDeclaration;
+  readonly relation: RelationRef;
+  readonly actual: readonly ColumnInfo[];
+}
+
+/** A check that cannot run (its relation is missing); reported as status `error`. */
+export interface UnrunnableNode {
+  readonly kind: 'unrunnable';
+  readonly check: CheckDeclaration;
+  readonly reason: string;
+}
+
+export type CheckNode = ScanNode | RelationshipNode | CustomQueryNode | SchemaNode | UnrunnableNode;
+
+/** Freezes a node (shallowly; its parts are frozen when built). */
+export function node<T extends CheckNode | ScanProbe>(value: T): T {
+  return Object.freeze(value);
+}
+
+export function isScan(value: CheckNode): value is ScanNode {
+  return value.kind === 'scan';
+}
+
+/** Every declaration a node answers for. */
+export function checksOf(value: CheckNode): readonly CheckDeclaration[] {
+  return value.kind === 'scan' ? value.probes.map((p) => p.check) : [value.check];
+}
