@@ -68,6 +68,30 @@ describe('bad input to release commands', () => {
     }
   });
 
+  it('stops a release whose data-quality checks fail before the switch (exit 1); --no-checks skips them', async () => {
+    const before = await releases();
+    const file = path.join(project.root, 'models', 'grand_total.sql');
+    const good = await readFile(file, 'utf8');
+    await writeFile(
+      file,
+      good
+        .replace('kind: table\n', 'kind: table\nchecks:\n  - row_count: { min: 2 }\n')
+        .replace('max(version)', '2 + max(version) - 1'),
+    );
+    try {
+      const result = await slipway(['apply', '--env', 'staging'], { cwd: project.root });
+      expect(result.code, result.stderr).toBe(1);
+      expect(result.stderr).toMatch(
+        /release gate failed: 1 checks on 1 built models: 1 failed \(grand_total\.\*\.row_count/,
+      );
+      expect(await releases()).toEqual(['staging:failed', ...before]);
+      const skipped = await slipway(['apply', '--env', 'staging', '--no-checks'], { cwd: project.root });
+      expect(skipped.code, skipped.stderr).toBe(0);
+    } finally {
+      await writeFile(file, good);
+    }
+  });
+
   it('reports a warehouse that is down with exit 1 and records nothing', async () => {
     const before = await releases();
     const config = path.join(project.root, 'slipway.yaml');

@@ -5,6 +5,7 @@ import { formatDuration } from '../../core/duration.js';
 import { InvalidArgumentError } from '../../core/errors.js';
 import { fingerprintProject } from '../../project/fingerprint.js';
 import { applyRelease, planApply } from '../../release/apply-release.js';
+import { checkGate } from '../../release/check-gate.js';
 import { type GlobalOptions, requireEnvironment } from '../project-context.js';
 import { environmentStrategy, loadReleaseProject, withReleaseSession } from '../release-context.js';
 import { createBuildProgress } from '../render/build-progress.js';
@@ -18,6 +19,7 @@ interface ApplyOptions extends GlobalOptions {
   readonly yes?: boolean;
   readonly wait?: boolean;
   readonly concurrency?: string;
+  readonly checks: boolean;
 }
 
 export function registerApply(program: Command): void {
@@ -30,6 +32,7 @@ export function registerApply(program: Command): void {
     .option('-y, --yes', 'do not ask for confirmation on a terminal')
     .option('--wait', 'wait for the environment lock instead of failing (exit 3)')
     .option('--concurrency <n>', 'models built at once (default: the project setting)')
+    .option('--no-checks', 'do not gate the switch on the data-quality checks of the built models')
     .action(async function applyAction(this: Command) {
       const options = this.optsWithGlobals<ApplyOptions>();
       const output = createOutput({ json: Boolean(options.json) });
@@ -71,7 +74,20 @@ export function registerApply(program: Command): void {
             }
             const progress = createBuildProgress(output, 0);
             try {
-              const result = await applyRelease(session, { ...request, reporter: progress });
+              const gate = options.checks
+                ? checkGate({
+                    project,
+                    warehouse: session.warehouse,
+                    ...(project.config.defaults?.check_sample_rows === undefined
+                      ? {}
+                      : { sampleRows: project.config.defaults.check_sample_rows }),
+                  })
+                : undefined;
+              const result = await applyRelease(session, {
+                ...request,
+                reporter: progress,
+                ...(gate ? { gate } : {}),
+              });
               progress.stop();
               for (const r of result.recovered)
                 output.note(status.warn(`settled interrupted release ${r.releaseId}: ${r.outcome}`));
@@ -88,11 +104,15 @@ export function registerApply(program: Command): void {
                     rows: b.rows ?? null,
                   })) ?? [],
                 timings: result.outcome?.timings ?? null,
+                gate: result.outcome?.gate
+                  ? { passed: result.outcome.gate.passed, summary: result.outcome.gate.summary }
+                  : null,
               });
               if (!release) {
                 output.line(`No changes: ${options.env} already shows this project.`);
                 return;
               }
+              if (result.outcome?.gate) output.line(`${status.ok('✓')} ${result.outcome.gate.summary}`);
               const t = result.outcome!.timings;
               output.line(
                 `${status.ok('✓')} ${options.env} now shows release ${status.bold(release.id)} ` +
