@@ -19,7 +19,17 @@ export async function readLiveState(
   state: StateStore,
   warehouse: Warehouse,
   environment: string,
-  { extraFingerprints = [] }: { readonly extraFingerprints?: readonly string[] } = {},
+  {
+    extraFingerprints = [],
+    verifyTables = true,
+  }: {
+    readonly extraFingerprints?: readonly string[];
+    /**
+     * Check the built tables against the warehouse's catalog too (one listing of the physical
+     * schema). Promote and rollback skip it: their switch refuses a missing table by itself.
+     */
+    readonly verifyTables?: boolean;
+  } = {},
 ): Promise<LiveState> {
   const pointer = await state.getPointer(environment);
   const models = pointer?.models ?? {};
@@ -29,11 +39,10 @@ export async function readLiveState(
   ]);
   const definitions = new Map<string, ModelDefinition>();
   for (const [fp, v] of versions) definitions.set(fp, v.definition as ModelDefinition);
-  return {
-    pointer,
-    live: { releaseId: pointer?.releaseId, models, definitions },
-    builtTables: await builtTables(state, warehouse),
-  };
+  const built = verifyTables
+    ? await builtTables(state, warehouse)
+    : new Set((await state.getPhysicalTables()).filter((t) => t.status === 'built').map((t) => t.name));
+  return { pointer, live: { releaseId: pointer?.releaseId, models, definitions }, builtTables: built };
 }
 
 /** Tables the state store records as built and the warehouse actually has. */

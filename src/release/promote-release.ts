@@ -40,6 +40,7 @@ async function releasePointers(
   const fingerprints = Object.values(request.target).map((m) => m.fingerprint);
   const { live, builtTables } = await readLiveState(state, warehouse, request.environment, {
     extraFingerprints: fingerprints,
+    verifyTables: false,
   });
   const plan = planPointerSwitch({
     environment: request.environment,
