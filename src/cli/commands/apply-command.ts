@@ -60,8 +60,9 @@ export function registerApply(program: Command): void {
               actor: session.actor,
               concurrency,
             };
-            if (!options.yes && !output.json && process.stdin.isTTY && process.stdout.isTTY) {
-              const preview = await planApply(session, request);
+            // On a terminal the plan is shown first (and confirmed unless --yes).
+            const preview = output.interactive ? await planApply(session, request) : undefined;
+            if (preview && !options.yes && process.stdin.isTTY) {
               output.line(renderPlanText(preview));
               if (!preview.changes) return;
               const rl = createInterface({ input: process.stdin, output: process.stdout });
@@ -72,7 +73,7 @@ export function registerApply(program: Command): void {
                 return;
               }
             }
-            const progress = createBuildProgress(output, 0);
+            const progress = createBuildProgress(output, preview?.build.length ?? 0);
             try {
               const gate = options.checks
                 ? checkGate({
