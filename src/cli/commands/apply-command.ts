@@ -62,9 +62,8 @@ export function registerApply(program: Command): void {
             };
             // On a terminal the plan is shown first (and confirmed unless --yes).
             const preview = output.interactive ? await planApply(session, request) : undefined;
-            if (preview && !options.yes && process.stdin.isTTY) {
+            if (preview?.changes && !options.yes && process.stdin.isTTY) {
               output.line(renderPlanText(preview));
-              if (!preview.changes) return;
               const rl = createInterface({ input: process.stdin, output: process.stdout });
               const answer = await rl.question(`\nApply this plan to ${options.env}? [y/N] `);
               rl.close();
