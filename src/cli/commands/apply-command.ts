@@ -73,6 +73,11 @@ export function registerApply(program: Command): void {
               }
             }
             const progress = createBuildProgress(output, preview?.build.length ?? 0);
+            // Ctrl-C cancels the builds: the release is recorded as failed, nothing is switched,
+            // and the lock is released (a second Ctrl-C, or a kill, is left to crash recovery).
+            const abort = new AbortController();
+            const onSignal = (): void => abort.abort(new Error('interrupted'));
+            process.once('SIGINT', onSignal);
             try {
               const gate = options.checks
                 ? checkGate({
@@ -86,6 +91,7 @@ export function registerApply(program: Command): void {
               const result = await applyRelease(session, {
                 ...request,
                 reporter: progress,
+                signal: abort.signal,
                 ...(gate ? { gate } : {}),
               });
               progress.stop();
@@ -120,6 +126,7 @@ export function registerApply(program: Command): void {
                   `built in ${formatDuration(t.buildMs)}, switched in ${formatDuration(t.switchMs)}`,
               );
             } finally {
+              process.off('SIGINT', onSignal);
               progress.stop();
             }
           },
