@@ -5,12 +5,20 @@
  */
 import { Command, CommanderError } from 'commander';
 import { formatDiagnostic, ProjectError, SlipwayError, WorkFailedError } from '../core/errors.js';
+import { registerApply } from './commands/apply-command.js';
 import { registerBuild } from './commands/build-command.js';
 import { registerCheck } from './commands/check-command.js';
 import { registerDiff } from './commands/diff-command.js';
+import { registerGc } from './commands/gc-command.js';
 import { registerGenerate } from './commands/generate-command.js';
+import { registerHistory } from './commands/history-command.js';
 import { registerInit } from './commands/init-command.js';
+import { registerPlan } from './commands/plan-command.js';
+import { registerPromote } from './commands/promote-command.js';
 import { registerQuery } from './commands/query-command.js';
+import { registerRollback } from './commands/rollback-command.js';
+import { registerRun } from './commands/run-command.js';
+import { registerStatus } from './commands/status-command.js';
 import { registerTest } from './commands/test-command.js';
 import { registerValidate } from './commands/validate-command.js';
 import { jsonDocumentWritten, pc } from './render/terminal.js';
@@ -30,6 +38,14 @@ export function createProgram(): Command {
   registerValidate(program);
   registerBuild(program);
   registerQuery(program);
+  registerPlan(program);
+  registerApply(program);
+  registerPromote(program);
+  registerRollback(program);
+  registerStatus(program);
+  registerHistory(program);
+  registerRun(program);
+  registerGc(program);
   registerGenerate(program);
   registerTest(program);
   registerCheck(program);

@@ -44,7 +44,16 @@ export function requireEnvironment(project: Project, environment: string): void 
 
 export async function openWarehouse(
   project: Project,
-  { environment, readOnly = false }: { readonly environment?: string; readonly readOnly?: boolean } = {},
+  {
+    environment,
+    readOnly = false,
+    root = project.root,
+  }: {
+    readonly environment?: string;
+    readonly readOnly?: boolean;
+    /** Where relative paths resolve: the project folder (not a checked-out commit's copy). */
+    readonly root?: string;
+  } = {},
 ): Promise<Warehouse> {
   const name =
     (environment && project.config.environments[environment]?.warehouse) ?? project.config.warehouse.default;
@@ -59,7 +68,7 @@ export async function openWarehouse(
       },
     );
   }
-  const file = connection.path === ':memory:' ? ':memory:' : path.resolve(project.root, connection.path);
+  const file = connection.path === ':memory:' ? ':memory:' : path.resolve(root, connection.path);
   if (file !== ':memory:') {
     if (readOnly) {
       try {

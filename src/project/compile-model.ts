@@ -10,7 +10,11 @@ import { referenceLength, type TableReference } from './sql-references.js';
 /** Maps a model or source name to the quoted relation that replaces it. */
 export type RelationResolver = (name: string) => string;
 
-export function compileSqlModel(model: ModelNode, resolve: RelationResolver): string {
+/** Compiles a SQL model (or a stored definition of one: only its text and references are used). */
+export function compileSqlModel(
+  model: Pick<ModelNode, 'dependsOn' | 'text' | 'bodyOffset' | 'references'>,
+  resolve: RelationResolver,
+): string {
   const byLower = new Map(model.dependsOn.map((d) => [d.toLowerCase(), d]));
   return rewriteReferences(model.text, model.bodyOffset, model.references, (ref) => {
     const target = ref.schema === undefined ? byLower.get(ref.name.toLowerCase()) : undefined;

@@ -20,6 +20,7 @@ import {
   SOURCES_SCHEMA,
   sourceRelation,
 } from './physical-layout.js';
+import { forgetSwitchedRelease } from './switch-environment.js';
 
 export interface ModelBuildResult {
   readonly name: string;
@@ -130,9 +131,7 @@ export async function buildModels(request: BuildRequest): Promise<BuildSummary> 
               },
               async (span) => {
                 const sql = await compileModel(model, resolve, warehouse);
-                if (model.kind === 'view') await warehouse.createView(relation, sql);
-                else await warehouse.createTableAs(relation, sql, { signal: request.signal });
-                const rows = model.kind === 'view' ? undefined : await warehouse.rowCount(relation);
+                const rows = await materialize(warehouse, model.kind, relation, sql, request.signal);
                 if (rows !== undefined) span.setAttribute('slipway.rows', rows);
                 return rows;
               },
@@ -179,6 +178,8 @@ export async function buildModels(request: BuildRequest): Promise<BuildSummary> 
             view: environmentRelation(environment, n),
             sql: `select * from ${warehouse.quoteRelation(physicalOf(n))}`,
           }));
+        // The views no longer show a release: the next release must replace all of them.
+        await forgetSwitchedRelease(warehouse, environment);
         await warehouse.replaceViews(views);
       }
       buildSpan.setAttribute('slipway.switched', allBuilt);
@@ -192,7 +193,26 @@ export async function buildModels(request: BuildRequest): Promise<BuildSummary> 
   );
 }
 
-async function prepareSchemas(warehouse: Warehouse, environment: string): Promise<void> {
+/**
+ * Builds one model version into its physical relation: a view for `view` models, a table (the
+ * full result: for an incremental model, its backfill) otherwise. Returns the table's row count.
+ */
+export async function materialize(
+  warehouse: Warehouse,
+  kind: ModelNode['kind'],
+  relation: RelationRef,
+  sql: string,
+  signal?: AbortSignal,
+): Promise<number | undefined> {
+  if (kind === 'view') {
+    await warehouse.createView(relation, sql);
+    return undefined;
+  }
+  await warehouse.createTableAs(relation, sql, signal ? { signal } : undefined);
+  return warehouse.rowCount(relation);
+}
+
+export async function prepareSchemas(warehouse: Warehouse, environment: string): Promise<void> {
   for (const schema of [SOURCES_SCHEMA, PHYSICAL_SCHEMA, environment]) await warehouse.createSchema(schema);
 }
 

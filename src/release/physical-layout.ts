@@ -9,8 +9,18 @@ import type { RelationRef } from '../warehouse/warehouse.js';
 export const PHYSICAL_SCHEMA = 'slipway_physical';
 export const SOURCES_SCHEMA = 'slipway_sources';
 
+/** `model__<fingerprint>`: the name of one model version's physical table. */
+export function physicalTableName(model: string, fingerprint: string): string {
+  return `${model}__${fingerprint}`;
+}
+
 export function physicalRelation(model: Pick<ModelNode, 'name'>, fingerprint: string): RelationRef {
-  return { schema: PHYSICAL_SCHEMA, name: `${model.name}__${fingerprint}` };
+  return { schema: PHYSICAL_SCHEMA, name: physicalTableName(model.name, fingerprint) };
+}
+
+/** The relation of a physical table known by name (as pointers store it). */
+export function physicalTable(name: string): RelationRef {
+  return { schema: PHYSICAL_SCHEMA, name };
 }
 
 export function sourceRelation(source: SourceNode): RelationRef {

@@ -1,0 +1,258 @@
+/**
+ * bench/release: a generated 200-model project (the reference project's 5 staging views, then
+ * 15 fan-out roots over the transactions, each the head of a 13-model chain of tables and views)
+ * over the reference data at scale 1. Measured in one run, on fresh files:
+ *
+ * - the full first release (every model built) to staging;
+ * - a one-model change to a leaf, released to staging, as a ratio of the full release (≤ 0.05);
+ * - the switch of 200 views (p50 / p99 over many switches; target p99 ≤ 50 ms);
+ * - rollback (target ≤ 100 ms) and promote with nothing to rebuild (target ≤ 200 ms), each the
+ *   whole call (recovery check, plan, state records, switch), p50 / p99.
+ *
+ *   npx tsx bench/release.ts          # scale 1
+ *   npx tsx bench/release.ts 0.1      # another scale
+ */
+import { cp, mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { generateData } from '../src/cli/commands/generate-command.js';
+import { fingerprintProject } from '../src/project/fingerprint.js';
+import { loadProject } from '../src/project/load-project.js';
+import type { Project } from '../src/project/project.js';
+import { applyRelease } from '../src/release/apply-release.js';
+import type { ReleaseServices } from '../src/release/execute-release.js';
+import { promoteRelease, rollbackRelease } from '../src/release/promote-release.js';
+import { switchEnvironment } from '../src/release/switch-environment.js';
+import { openSqliteStateStore } from '../src/state/sqlite/sqlite-state-store.js';
+import { createLogger } from '../src/telemetry/logger.js';
+import { createTelemetry } from '../src/telemetry/tracer.js';
+import { createDuckDbSqlParser } from '../src/warehouse/duckdb/duckdb-sql-parser.js';
+import { createDuckDbWarehouse } from '../src/warehouse/duckdb/duckdb-warehouse.js';
+
+const root = path.resolve(import.meta.dirname, '..');
+const scale = Number(process.argv[2] ?? 1) || 1;
+const out = path.join(root, 'bench', '.out', `release-${scale}`);
+const reference = path.join(root, 'examples', 'jkl-fraud');
+const ROOTS = 15;
+const CHAIN = 13;
+const SWITCH_ROUNDS = 20;
+
+const dimensions = [
+  'customer_id',
+  'card_id',
+  'merchant_id',
+  'device_id',
+  'country',
+  'channel',
+  'currency',
+  'status',
+];
+
+function generatedModels(leafVariant: number): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (let r = 0; r < ROOTS; r++) {
+    const dim = dimensions[r % dimensions.length] as string;
+    files[`models/gen/root_${r}.sql`] =
+      `/* @slipway\nkind: table\n*/\nselect ${dim} as k, count(*) as n, sum(amount) as amount, max(event_ts) as last_ts\n` +
+      `from stg_transactions where txn_id % ${ROOTS} = ${r} group by ${dim}\n`;
+    for (let c = 1; c < CHAIN; c++) {
+      const parent = c === 1 ? `root_${r}` : `chain_${r}_${c - 1}`;
+      const kind = c % 3 === 0 ? 'view' : 'table';
+      const leaf = r === 0 && c === CHAIN - 1;
+      const factor = leaf ? 1 + leafVariant / 100 : 1;
+      files[`models/gen/chain_${r}_${c}.sql`] =
+        `/* @slipway\nkind: ${kind}\n*/\nselect k, n + ${c} as n, amount * ${factor} as amount, last_ts from ${parent}${
+          c % 4 === 0 ? ' where n > 0' : ''
+        }\n`;
+    }
+  }
+  return files;
+}
+
+async function writeProject(dir: string, leafVariant: number): Promise<void> {
+  for (const [file, text] of Object.entries(generatedModels(leafVariant))) {
+    await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
+    await writeFile(path.join(dir, file), text);
+  }
+}
+
+async function prepare(): Promise<string> {
+  const dir = path.join(out, 'project');
+  const data = path.join(out, 'data');
+  const haveData = await stat(path.join(data, '.generator.json')).then(
+    () => true,
+    () => false,
+  );
+  if (!haveData) {
+    process.stderr.write(`generating the reference data at scale ${scale}…\n`);
+    await rm(data, { recursive: true, force: true });
+    await mkdir(out, { recursive: true });
+    await generateData(out, { scale, slice: 0, seed: 42 });
+  }
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  await cp(path.join(reference, 'sources'), path.join(dir, 'sources'), { recursive: true });
+  await cp(path.join(reference, 'models', 'staging'), path.join(dir, 'models', 'staging'), {
+    recursive: true,
+  });
+  await cp(data, path.join(dir, 'data'), { recursive: true });
+  await writeFile(
+    path.join(dir, 'slipway.yaml'),
+    `name: bench-release
+warehouse:
+  default: local
+  connections:
+    local: { type: duckdb, path: .slipway/warehouse.duckdb, threads: 2 }
+state: { type: sqlite, path: .slipway/state.db }
+environments:
+  staging: { strategy: blue-green }
+  prod: { strategy: blue-green, promote_from: staging }
+defaults: { concurrency: 4 }
+`,
+  );
+  await writeProject(dir, 0);
+  return dir;
+}
+
+async function load(dir: string): Promise<Project> {
+  const parser = await createDuckDbSqlParser();
+  return loadProject(dir, { parser }).finally(() => parser.close());
+}
+
+function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+const ms = (n: number): string => `${n < 10 ? n.toFixed(2) : n.toFixed(1)} ms`;
+
+async function main(): Promise<void> {
+  const dir = await prepare();
+  const services: ReleaseServices = {
+    state: openSqliteStateStore({ path: path.join(dir, '.slipway', 'state.db') }),
+    warehouse: createDuckDbWarehouse({ path: path.join(dir, '.slipway', 'warehouse.duckdb'), threads: 2 }),
+    telemetry: createTelemetry(),
+    logger: createLogger({ level: 'silent' }),
+  };
+  const apply = async (project: Project) =>
+    applyRelease(services, {
+      project,
+      fingerprints: fingerprintProject(project),
+      environment: 'staging',
+      strategy: 'blue-green',
+      commit: undefined,
+      actor: 'bench',
+      concurrency: project.config.defaults?.concurrency ?? 4,
+    });
+  try {
+    const project = await load(dir);
+    const models = project.models.size;
+    let began = performance.now();
+    const full = await apply(project);
+    const fullMs = performance.now() - began;
+
+    began = performance.now();
+    await promoteRelease(services, { from: 'staging', to: 'prod', strategy: 'blue-green', actor: 'bench' });
+    const firstPromoteMs = performance.now() - began;
+
+    await writeProject(dir, 1);
+    const changed = await load(dir);
+    began = performance.now();
+    const leaf = await apply(changed);
+    const leafMs = performance.now() - began;
+
+    const promoteMs: number[] = [firstPromoteMs];
+    const rollbackMs: number[] = [];
+    const switchMs: number[] = [];
+    for (let i = 0; i < SWITCH_ROUNDS; i++) {
+      began = performance.now();
+      const p = await promoteRelease(services, {
+        from: 'staging',
+        to: 'prod',
+        strategy: 'blue-green',
+        actor: 'bench',
+      });
+      promoteMs.push(performance.now() - began);
+      if (p.outcome) switchMs.push(p.outcome.timings.switchMs);
+      if (p.plan.build.length > 0) throw new Error('promote rebuilt something');
+      began = performance.now();
+      const r = await rollbackRelease(services, {
+        environment: 'prod',
+        strategy: 'blue-green',
+        actor: 'bench',
+      });
+      rollbackMs.push(performance.now() - began);
+      if (r.outcome) switchMs.push(r.outcome.timings.switchMs);
+    }
+    // Every one of the 200 views re-pointed (what a first release or a full promote does), on a
+    // scratch environment so the measured releases are not disturbed.
+    const fullSwitchMs: number[] = [];
+    const sets = [full.plan.target, leaf.plan.target];
+    for (let i = 0; i < SWITCH_ROUNDS * 2; i++) {
+      const every = Object.fromEntries(
+        Object.entries(sets[i % 2] ?? {}).map(([m, p]) => [
+          m,
+          i % 4 < 2 ? p : { ...p, table: full.plan.target[m]?.table ?? p.table },
+        ]),
+      );
+      fullSwitchMs.push(
+        await switchEnvironment(services.warehouse, {
+          environment: 'bench_switch',
+          releaseId: `bench-${i}`,
+          models: every,
+          removed: [],
+        }),
+      );
+    }
+    const ratio = leafMs / fullMs;
+    const rows: [string, string, string, boolean | undefined][] = [
+      ['models in the project', String(models), '200', undefined],
+      [`full first release (${full.plan.build.length} built)`, ms(fullMs), '', undefined],
+      [
+        `1-model leaf change (${leaf.plan.build.length} built), ratio to full`,
+        `${ms(leafMs)} = ${ratio.toFixed(4)}`,
+        '≤ 0.05',
+        ratio <= 0.05,
+      ],
+      [
+        `switch re-pointing all ${models} views, p50 / p99 (${fullSwitchMs.length})`,
+        `${ms(percentile(fullSwitchMs, 50))} / ${ms(percentile(fullSwitchMs, 99))}`,
+        'p99 ≤ 50 ms',
+        percentile(fullSwitchMs, 99) <= 50,
+      ],
+      [
+        `switch of a ${models}-view env in promote/rollback, p50 / p99 (${switchMs.length})`,
+        `${ms(percentile(switchMs, 50))} / ${ms(percentile(switchMs, 99))}`,
+        'p99 ≤ 50 ms',
+        percentile(switchMs, 99) <= 50,
+      ],
+      [
+        `rollback, p50 / p99 (${rollbackMs.length})`,
+        `${ms(percentile(rollbackMs, 50))} / ${ms(percentile(rollbackMs, 99))}`,
+        '≤ 100 ms',
+        percentile(rollbackMs, 99) <= 100,
+      ],
+      [
+        `promote, nothing to rebuild, p50 / p99 (${promoteMs.length})`,
+        `${ms(percentile(promoteMs, 50))} / ${ms(percentile(promoteMs, 99))}`,
+        '≤ 200 ms',
+        percentile(promoteMs, 99) <= 200,
+      ],
+    ];
+    const width = Math.max(...rows.map((r) => r[0].length));
+    process.stdout.write(
+      `\nbench/release — scale ${scale}, ${models} models, DuckDB threads 2, concurrency 4\n\n`,
+    );
+    for (const [label, value, target, ok] of rows) {
+      const verdict = ok === undefined ? '' : ok ? '  ok' : '  MISSED';
+      process.stdout.write(
+        `  ${label.padEnd(width)}  ${value.padStart(24)}  ${target.padEnd(12)}${verdict}\n`,
+      );
+    }
+    process.stdout.write('\n');
+  } finally {
+    await services.warehouse.close();
+    await services.state.close();
+  }
+}
+
+await main();

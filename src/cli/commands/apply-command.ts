@@ -1,0 +1,138 @@
+/** `slipway apply --env E`: release the working tree (or `--commit SHA`) to E. */
+import { createInterface } from 'node:readline/promises';
+import type { Command } from 'commander';
+import { formatDuration } from '../../core/duration.js';
+import { InvalidArgumentError } from '../../core/errors.js';
+import { fingerprintProject } from '../../project/fingerprint.js';
+import { applyRelease, planApply } from '../../release/apply-release.js';
+import { checkGate } from '../../release/check-gate.js';
+import { type GlobalOptions, requireEnvironment } from '../project-context.js';
+import { environmentStrategy, loadReleaseProject, withReleaseSession } from '../release-context.js';
+import { createBuildProgress } from '../render/build-progress.js';
+import { renderPlanText } from '../render/plan-render.js';
+import { createOutput, status } from '../render/terminal.js';
+
+interface ApplyOptions extends GlobalOptions {
+  readonly env: string;
+  readonly strategy?: string;
+  readonly commit?: string;
+  readonly yes?: boolean;
+  readonly wait?: boolean;
+  readonly concurrency?: string;
+  readonly checks: boolean;
+}
+
+export function registerApply(program: Command): void {
+  program
+    .command('apply')
+    .description('release the working tree (or --commit SHA) to an environment')
+    .requiredOption('--env <env>', 'environment to release to')
+    .option('--commit <sha>', 'release the project as of this commit')
+    .option('--strategy <strategy>', 'direct or blue-green (default: the environment setting)')
+    .option('-y, --yes', 'do not ask for confirmation on a terminal')
+    .option('--wait', 'wait for the environment lock instead of failing (exit 3)')
+    .option('--concurrency <n>', 'models built at once (default: the project setting)')
+    .option('--no-checks', 'do not gate the switch on the data-quality checks of the built models')
+    .action(async function applyAction(this: Command) {
+      const options = this.optsWithGlobals<ApplyOptions>();
+      const output = createOutput({ json: Boolean(options.json) });
+      const loaded = await loadReleaseProject(options, options.commit);
+      try {
+        const { project } = loaded;
+        requireEnvironment(project, options.env);
+        const strategy = environmentStrategy(project, options.env, options.strategy);
+        const concurrency = Number(options.concurrency ?? project.config.defaults?.concurrency ?? 4);
+        if (!Number.isInteger(concurrency) || concurrency < 1)
+          throw new InvalidArgumentError(
+            `--concurrency must be a positive whole number, not '${options.concurrency}'`,
+          );
+        const fingerprints = fingerprintProject(project);
+        await withReleaseSession(
+          loaded,
+          { environments: [options.env], purpose: `apply ${options.env}`, wait: Boolean(options.wait) },
+          async (session) => {
+            const request = {
+              project,
+              fingerprints,
+              environment: options.env,
+              strategy,
+              commit: loaded.commit,
+              actor: session.actor,
+              concurrency,
+            };
+            // On a terminal the plan is shown first (and confirmed unless --yes).
+            const preview = output.interactive ? await planApply(session, request) : undefined;
+            if (preview?.changes && !options.yes && process.stdin.isTTY) {
+              output.line(renderPlanText(preview));
+              const rl = createInterface({ input: process.stdin, output: process.stdout });
+              const answer = await rl.question(`\nApply this plan to ${options.env}? [y/N] `);
+              rl.close();
+              if (!/^y(es)?$/i.test(answer.trim())) {
+                output.line('Nothing applied.');
+                return;
+              }
+            }
+            const progress = createBuildProgress(output, preview?.build.length ?? 0);
+            // Ctrl-C cancels the builds: the release is recorded as failed, nothing is switched,
+            // and the lock is released (a second Ctrl-C, or a kill, is left to crash recovery).
+            const abort = new AbortController();
+            const onSignal = (): void => abort.abort(new Error('interrupted'));
+            process.once('SIGINT', onSignal);
+            try {
+              const gate = options.checks
+                ? checkGate({
+                    project,
+                    warehouse: session.warehouse,
+                    ...(project.config.defaults?.check_sample_rows === undefined
+                      ? {}
+                      : { sampleRows: project.config.defaults.check_sample_rows }),
+                  })
+                : undefined;
+              const result = await applyRelease(session, {
+                ...request,
+                reporter: progress,
+                signal: abort.signal,
+                ...(gate ? { gate } : {}),
+              });
+              progress.stop();
+              for (const r of result.recovered)
+                output.note(status.warn(`settled interrupted release ${r.releaseId}: ${r.outcome}`));
+              const release = result.outcome?.release;
+              output.data({
+                environment: options.env,
+                release: release ?? null,
+                recovered: result.recovered,
+                plan: result.plan,
+                built:
+                  result.outcome?.built.map((b) => ({
+                    model: b.model,
+                    table: b.relation.name,
+                    rows: b.rows ?? null,
+                  })) ?? [],
+                timings: result.outcome?.timings ?? null,
+                gate: result.outcome?.gate
+                  ? { passed: result.outcome.gate.passed, summary: result.outcome.gate.summary }
+                  : null,
+              });
+              if (!release) {
+                output.line(`No changes: ${options.env} already shows this project.`);
+                return;
+              }
+              if (result.outcome?.gate) output.line(`${status.ok('✓')} ${result.outcome.gate.summary}`);
+              const t = result.outcome!.timings;
+              output.line(
+                `${status.ok('✓')} ${options.env} now shows release ${status.bold(release.id)} ` +
+                  `(${result.plan.build.length} built, ${result.plan.reuse.length} reused) — ` +
+                  `built in ${formatDuration(t.buildMs)}, switched in ${formatDuration(t.switchMs)}`,
+              );
+            } finally {
+              process.off('SIGINT', onSignal);
+              progress.stop();
+            }
+          },
+        );
+      } finally {
+        await loaded.dispose();
+      }
+    });
+}

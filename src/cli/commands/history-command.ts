@@ -1,0 +1,85 @@
+/** `slipway history --env E`: an environment's releases, newest first, and its recent runs. */
+import type { Command } from 'commander';
+import { formatDuration } from '../../core/duration.js';
+import { InvalidArgumentError } from '../../core/errors.js';
+import { type GlobalOptions, requireEnvironment } from '../project-context.js';
+import { loadReleaseProject, openStateStore } from '../release-context.js';
+import { createOutput, renderTable, status } from '../render/terminal.js';
+import { summary } from './status-command.js';
+
+interface HistoryOptions extends GlobalOptions {
+  readonly env: string;
+  readonly limit: string;
+}
+
+export function registerHistory(program: Command): void {
+  program
+    .command('history')
+    .description("an environment's releases and runs, newest first")
+    .requiredOption('--env <env>', 'environment')
+    .option('--limit <n>', 'releases to show', '20')
+    .action(async function historyAction(this: Command) {
+      const options = this.optsWithGlobals<HistoryOptions>();
+      const output = createOutput({ json: Boolean(options.json) });
+      const limit = Number(options.limit);
+      if (!Number.isInteger(limit) || limit < 1)
+        throw new InvalidArgumentError(`--limit must be a positive whole number, not '${options.limit}'`);
+      const loaded = await loadReleaseProject(options);
+      const state = openStateStore(loaded.project, loaded.root);
+      try {
+        requireEnvironment(loaded.project, options.env);
+        const pointer = await state.getPointer(options.env);
+        const releases = await state.listReleases({ environment: options.env, limit });
+        const runs = await state.listRuns({ environment: options.env, limit });
+        output.data({
+          environment: options.env,
+          current: pointer?.releaseId ?? null,
+          releases: releases.map(summary),
+          runs: runs.map((r) => ({ ...r })),
+        });
+        if (releases.length === 0) {
+          output.line(`No releases of ${options.env} yet.`);
+          return;
+        }
+        output.line(
+          renderTable(
+            ['', 'release', 'kind', 'status', 'commit', 'author', 'by', 'created', 'took', 'from'],
+            releases.map((r) => [
+              r.id === pointer?.releaseId ? status.ok('●') : '',
+              r.id,
+              r.kind,
+              r.status === 'succeeded'
+                ? status.ok(r.status)
+                : r.status === 'failed'
+                  ? status.fail(r.status)
+                  : status.warn(r.status),
+              r.commit?.sha.slice(0, 10) ?? '',
+              r.commit?.author ?? '',
+              r.actor,
+              r.createdAt,
+              r.timings['totalMs'] === undefined ? '' : formatDuration(r.timings['totalMs']),
+              r.source ?? '',
+            ]),
+          ),
+        );
+        if (runs.length > 0) {
+          output.line();
+          output.line(
+            renderTable(
+              ['run', 'release', 'status', 'started', 'finished'],
+              runs.map((r) => [
+                r.id,
+                r.releaseId,
+                r.status === 'failed' ? status.fail(r.status) : r.status,
+                r.startedAt,
+                r.finishedAt ?? '',
+              ]),
+            ),
+          );
+        }
+      } finally {
+        await state.close();
+        await loaded.dispose();
+      }
+    });
+}

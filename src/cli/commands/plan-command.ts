@@ -1,0 +1,87 @@
+/** `slipway plan --env E`: what a release of the working tree (or `--commit`) to E would do. */
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { fingerprintProject } from '../../project/fingerprint.js';
+import { planApply } from '../../release/apply-release.js';
+import { createDuckDbWarehouse } from '../../warehouse/duckdb/duckdb-warehouse.js';
+import type { Warehouse } from '../../warehouse/warehouse.js';
+import { type GlobalOptions, openWarehouse, requireEnvironment } from '../project-context.js';
+import {
+  environmentStrategy,
+  type LoadedRelease,
+  loadReleaseProject,
+  openNow,
+  openStateStore,
+} from '../release-context.js';
+import { renderPlanMarkdown, renderPlanText } from '../render/plan-render.js';
+import { createOutput } from '../render/terminal.js';
+
+interface PlanOptions extends GlobalOptions {
+  readonly env: string;
+  readonly strategy?: string;
+  readonly commit?: string;
+  readonly markdown?: boolean;
+}
+
+export function registerPlan(program: Command): void {
+  program
+    .command('plan')
+    .description('show what a release to an environment would build, check and switch')
+    .requiredOption('--env <env>', 'environment to plan a release to')
+    .option('--commit <sha>', 'plan the project as of this commit (default: the working tree)')
+    .option('--strategy <strategy>', 'direct or blue-green (default: the environment setting)')
+    .option('--markdown', 'Markdown for a pull-request comment')
+    .action(async function planAction(this: Command) {
+      const options = this.optsWithGlobals<PlanOptions>();
+      const output = createOutput({ json: Boolean(options.json) });
+      const loaded = await loadReleaseProject(options, options.commit);
+      try {
+        requireEnvironment(loaded.project, options.env);
+        const strategy = environmentStrategy(loaded.project, options.env, options.strategy);
+        const state = openStateStore(loaded.project, loaded.root);
+        const warehouse = await openForReading(loaded, options.env);
+        try {
+          const plan = await planApply(
+            { state, warehouse },
+            {
+              project: loaded.project,
+              fingerprints: fingerprintProject(loaded.project),
+              environment: options.env,
+              strategy,
+              commit: loaded.commit,
+            },
+          );
+          output.data(plan);
+          output.line(options.markdown ? renderPlanMarkdown(plan) : renderPlanText(plan));
+        } finally {
+          await warehouse.close();
+          await state.close();
+        }
+      } finally {
+        await loaded.dispose();
+      }
+    });
+}
+
+/** The warehouse read-only; an empty one when nothing was ever built (so nothing is built yet). */
+async function openForReading(loaded: LoadedRelease, environment: string): Promise<Warehouse> {
+  const name =
+    loaded.project.config.environments[environment]?.warehouse ?? loaded.project.config.warehouse.default;
+  const connection = loaded.project.config.warehouse.connections[name];
+  if (connection?.type === 'duckdb' && connection.path !== ':memory:') {
+    const exists = await access(path.resolve(loaded.root, connection.path)).then(
+      () => true,
+      () => false,
+    );
+    if (!exists) return createDuckDbWarehouse({ path: ':memory:' });
+  }
+  const warehouse = await openWarehouse(loaded.project, { environment, readOnly: true, root: loaded.root });
+  try {
+    await openNow(warehouse);
+  } catch (error) {
+    await warehouse.close();
+    throw error;
+  }
+  return warehouse;
+}

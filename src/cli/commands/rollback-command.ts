@@ -1,0 +1,60 @@
+/** `slipway rollback --env E [--to RELEASE]`: re-point E at an earlier release; nothing is rebuilt. */
+import type { Command } from 'commander';
+import { formatDuration } from '../../core/duration.js';
+import { rollbackRelease } from '../../release/promote-release.js';
+import { type GlobalOptions, requireEnvironment } from '../project-context.js';
+import { environmentStrategy, loadReleaseProject, withReleaseSession } from '../release-context.js';
+import { createOutput, status } from '../render/terminal.js';
+
+interface RollbackOptions extends GlobalOptions {
+  readonly env: string;
+  readonly to?: string;
+  readonly wait?: boolean;
+}
+
+export function registerRollback(program: Command): void {
+  program
+    .command('rollback')
+    .description('re-point an environment at its previous (or a named) release, without rebuilding')
+    .requiredOption('--env <env>', 'environment to roll back')
+    .option('--to <release>', 'release id to go back to (default: the one the current release replaced)')
+    .option('--wait', 'wait for the environment lock instead of failing (exit 3)')
+    .action(async function rollbackAction(this: Command) {
+      const options = this.optsWithGlobals<RollbackOptions>();
+      const output = createOutput({ json: Boolean(options.json) });
+      const loaded = await loadReleaseProject(options);
+      try {
+        requireEnvironment(loaded.project, options.env);
+        const strategy = environmentStrategy(loaded.project, options.env);
+        await withReleaseSession(
+          loaded,
+          { environments: [options.env], purpose: `rollback ${options.env}`, wait: Boolean(options.wait) },
+          async (session) => {
+            const result = await rollbackRelease(session, {
+              environment: options.env,
+              ...(options.to === undefined ? {} : { to: options.to }),
+              strategy,
+              actor: session.actor,
+            });
+            output.data({
+              environment: options.env,
+              to: result.source.id,
+              release: result.outcome?.release ?? null,
+              timings: result.outcome?.timings ?? null,
+            });
+            if (!result.outcome) {
+              output.line(`No changes: ${options.env} already shows what ${result.source.id} showed.`);
+              return;
+            }
+            const changed = result.plan.models.filter((m) => m.change !== 'unchanged').length;
+            output.line(
+              `${status.ok('✓')} ${options.env} rolled back to ${status.bold(result.source.id)} ` +
+                `(${changed} views re-pointed) as release ${result.outcome.release.id} in ${formatDuration(result.outcome.timings.totalMs)}`,
+            );
+          },
+        );
+      } finally {
+        await loaded.dispose();
+      }
+    });
+}

@@ -1,0 +1,101 @@
+/** `slipway status [--env E]`: what each environment shows, who holds it, its last run. */
+import type { Command } from 'commander';
+import { environmentLockName } from '../../release/environment-lock.js';
+import type { ReleaseRecord } from '../../state/state-store.js';
+import { type GlobalOptions, requireEnvironment } from '../project-context.js';
+import { loadReleaseProject, openStateStore } from '../release-context.js';
+import { createOutput, renderTable, status } from '../render/terminal.js';
+
+interface StatusOptions extends GlobalOptions {
+  readonly env?: string;
+}
+
+export function registerStatus(program: Command): void {
+  program
+    .command('status')
+    .description('environments: their release, commit, lock and last run')
+    .option('--env <env>', 'one environment only')
+    .action(async function statusAction(this: Command) {
+      const options = this.optsWithGlobals<StatusOptions>();
+      const output = createOutput({ json: Boolean(options.json) });
+      const loaded = await loadReleaseProject(options);
+      const state = openStateStore(loaded.project, loaded.root);
+      try {
+        if (options.env) requireEnvironment(loaded.project, options.env);
+        const names = options.env ? [options.env] : Object.keys(loaded.project.config.environments);
+        const rows = [];
+        for (const environment of names) {
+          const pointer = await state.getPointer(environment);
+          const release = pointer ? await state.getRelease(pointer.releaseId) : undefined;
+          const lock = await state.getLock(environmentLockName(environment));
+          const lockActive = lock !== undefined && Date.parse(lock.expiresAt) > Date.now();
+          const [run] = await state.listRuns({ environment, limit: 1 });
+          const unfinished = await state.unfinishedReleases(environment);
+          rows.push({
+            environment,
+            release: release ? summary(release) : null,
+            models: pointer ? Object.keys(pointer.models).length : 0,
+            lock: lockActive ? lock : null,
+            unfinished: unfinished.map((r) => ({ id: r.id, status: r.status })),
+            lastRun: run
+              ? {
+                  id: run.id,
+                  status: run.status,
+                  startedAt: run.startedAt,
+                  finishedAt: run.finishedAt ?? null,
+                }
+              : null,
+          });
+        }
+        output.data({ environments: rows });
+        output.line(
+          renderTable(
+            ['environment', 'release', 'kind', 'commit', 'author', 'switched', 'models', 'lock', 'last run'],
+            rows.map((r) => [
+              status.bold(r.environment),
+              r.release?.id ?? status.dim('none'),
+              r.release?.kind ?? '',
+              r.release?.commit?.slice(0, 10) ?? '',
+              r.release?.author ?? '',
+              r.release?.switchedAt ?? '',
+              String(r.models),
+              r.lock
+                ? status.warn(`${r.lock.holder.purpose} (${r.lock.holder.user}, pid ${r.lock.holder.pid})`)
+                : '',
+              r.lastRun
+                ? `${r.lastRun.status === 'failed' ? status.fail(r.lastRun.status) : r.lastRun.status} ${r.lastRun.startedAt}`
+                : '',
+            ]),
+          ),
+        );
+        for (const r of rows)
+          for (const u of r.unfinished)
+            output.line(
+              status.warn(
+                `! ${r.environment}: release ${u.id} was interrupted (${u.status}); the next apply settles it`,
+              ),
+            );
+      } finally {
+        await state.close();
+        await loaded.dispose();
+      }
+    });
+}
+
+export function summary(release: ReleaseRecord) {
+  return {
+    id: release.id,
+    kind: release.kind,
+    strategy: release.strategy,
+    status: release.status,
+    commit: release.commit?.sha ?? null,
+    author: release.commit?.author ?? null,
+    committedAt: release.commit?.time ?? null,
+    actor: release.actor,
+    source: release.source ?? null,
+    createdAt: release.createdAt,
+    switchedAt: release.switchedAt ?? null,
+    timings: release.timings,
+    error: release.error ?? null,
+  };
+}

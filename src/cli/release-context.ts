@@ -1,0 +1,197 @@
+/**
+ * What the release commands share: the project as of the working tree or a commit (`--commit`),
+ * the commit it records, the state store under `.slipway/`, the environment locks taken before
+ * the warehouse is opened, and the test-only step hook. The CLI is where concrete adapters are
+ * chosen; the release context below it only knows the interfaces.
+ */
+import { appendFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import path from 'node:path';
+import { ConflictError, InvalidArgumentError, SlipwayError, WarehouseError } from '../core/errors.js';
+import { checkoutCommit, hasUncommittedChanges, readCommit } from '../project/git-commit.js';
+import { loadProject } from '../project/load-project.js';
+import type { Project } from '../project/project.js';
+import { withEnvironmentLocks } from '../release/environment-lock.js';
+import type { ReleaseServices } from '../release/execute-release.js';
+import type { StepHook } from '../release/release-steps.js';
+import { openSqliteStateStore } from '../state/sqlite/sqlite-state-store.js';
+import type { CommitInfo, ReleaseStrategy, StateStore } from '../state/state-store.js';
+import { createLogger } from '../telemetry/logger.js';
+import { createTelemetry } from '../telemetry/tracer.js';
+import { createDuckDbSqlParser } from '../warehouse/duckdb/duckdb-sql-parser.js';
+import type { Warehouse } from '../warehouse/warehouse.js';
+import { type GlobalOptions, openWarehouse, projectDir } from './project-context.js';
+
+export const DEFAULT_STATE_PATH = '.slipway/state.db';
+
+export interface LoadedRelease {
+  readonly project: Project;
+  /** The project folder itself (where `.slipway/` lives), even when the code came from a commit. */
+  readonly root: string;
+  readonly commit: CommitInfo | undefined;
+  dispose(): Promise<void>;
+}
+
+/** Loads the project from the working tree, or as of `commit` when given. */
+export async function loadReleaseProject(options: GlobalOptions, commit?: string): Promise<LoadedRelease> {
+  const root = projectDir(options);
+  const parser = await createDuckDbSqlParser();
+  try {
+    if (commit !== undefined) {
+      const checkout = await checkoutCommit(root, commit);
+      try {
+        const project = await loadProject(checkout.dir, { parser });
+        return { project, root, commit: checkout.commit, dispose: checkout.remove };
+      } catch (error) {
+        await checkout.remove();
+        throw error;
+      }
+    }
+    const project = await loadProject(root, { parser });
+    const head = await readCommit(root);
+    const info =
+      head && (await hasUncommittedChanges(root))
+        ? { ...head, message: `${head.message} (working tree with uncommitted changes)` }
+        : head;
+    return { project, root, commit: info, dispose: async () => {} };
+  } finally {
+    await parser.close();
+  }
+}
+
+export function openStateStore(project: Project, root: string): StateStore {
+  const config = project.config.state ?? { type: 'sqlite' as const, path: DEFAULT_STATE_PATH };
+  if (config.type !== 'sqlite') {
+    throw new SlipwayError(
+      'invalid_argument',
+      `the ${config.type} state store is not available in this version`,
+      {
+        hint: `use state: { type: sqlite, path: ${DEFAULT_STATE_PATH} }`,
+      },
+    );
+  }
+  return openSqliteStateStore({ path: path.resolve(root, config.path) });
+}
+
+export function environmentStrategy(
+  project: Project,
+  environment: string,
+  override?: string,
+): ReleaseStrategy {
+  const strategy = override ?? project.config.environments[environment]?.strategy ?? 'direct';
+  if (strategy === 'direct' || strategy === 'blue-green') return strategy;
+  if (strategy === 'canary') {
+    throw new InvalidArgumentError(`the canary strategy is not available in this version`, {
+      hint: 'use --strategy blue-green',
+    });
+  }
+  throw new InvalidArgumentError(`unknown strategy '${strategy}'`, { hint: 'direct or blue-green' });
+}
+
+export function currentActor(): string {
+  const fromEnv = process.env['SLIPWAY_ACTOR'];
+  if (fromEnv) return fromEnv;
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * The step hook of a command. Only tests set these variables: `SLIPWAY_TEST_STEP_LOG=FILE`
+ * appends each step's name to FILE; `SLIPWAY_TEST_PAUSE_AT=STEP` stops at STEP, says so on
+ * stderr (`slipway-paused STEP`) and waits for SIGUSR2 (or for the test to kill it).
+ */
+export function stepHookFromEnvironment(): StepHook | undefined {
+  const log = process.env['SLIPWAY_TEST_STEP_LOG'];
+  const pauseAt = process.env['SLIPWAY_TEST_PAUSE_AT'];
+  if (!log && !pauseAt) return undefined;
+  return async function testStep(step: string): Promise<void> {
+    if (log) appendFileSync(log, `${step}\n`);
+    if (step !== pauseAt) return;
+    process.stderr.write(`slipway-paused ${step}\n`);
+    const keepAlive = setInterval(() => {}, 60_000);
+    await new Promise<void>((resolve) => process.once('SIGUSR2', () => resolve()));
+    clearInterval(keepAlive);
+  };
+}
+
+export interface ReleaseSession extends ReleaseServices {
+  readonly actor: string;
+}
+
+/**
+ * Runs `body` with the environments locked, then the warehouse open: the lock comes first, so
+ * a second command is told who holds the environment rather than hitting the engine's lock.
+ */
+export async function withReleaseSession<T>(
+  loaded: Pick<LoadedRelease, 'project' | 'root'>,
+  {
+    environments,
+    purpose,
+    wait,
+    readOnlyWarehouse = false,
+  }: {
+    readonly environments: readonly string[];
+    readonly purpose: string;
+    readonly wait?: boolean | number;
+    readonly readOnlyWarehouse?: boolean;
+  },
+  body: (session: ReleaseSession) => Promise<T>,
+): Promise<T> {
+  const state = openStateStore(loaded.project, loaded.root);
+  const telemetry = createTelemetry();
+  const logger = createLogger({ level: process.env['SLIPWAY_LOG_LEVEL'] ?? 'warn' });
+  try {
+    return await withEnvironmentLocks(
+      state,
+      environments,
+      { purpose, ...(wait === undefined ? {} : { wait }) },
+      async () => {
+        const step = stepHookFromEnvironment();
+        await step?.('locked');
+        let warehouse: Warehouse | undefined;
+        try {
+          warehouse = await openWarehouse(loaded.project, {
+            root: loaded.root,
+            readOnly: readOnlyWarehouse,
+            ...(environments[0] === undefined ? {} : { environment: environments[0] }),
+          });
+          await openNow(warehouse);
+          return await body({
+            state,
+            warehouse,
+            telemetry,
+            logger,
+            actor: currentActor(),
+            ...(step ? { step } : {}),
+          });
+        } finally {
+          await warehouse?.close();
+        }
+      },
+    );
+  } finally {
+    await state.close();
+    await telemetry.shutdown();
+  }
+}
+
+/**
+ * Opens the warehouse at once (adapters open lazily) so that an engine held by another process
+ * — DuckDB allows one writing process per file — is reported as the conflict it is (exit 3).
+ */
+export async function openNow(warehouse: Warehouse): Promise<void> {
+  try {
+    await warehouse.listSchemas();
+  } catch (error) {
+    if (error instanceof WarehouseError && /in use by another process/.test(error.message)) {
+      throw new ConflictError(error.message, {
+        cause: error,
+        hint: error.hint ?? 'try again when it has finished',
+      });
+    }
+    throw error;
+  }
+}

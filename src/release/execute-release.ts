@@ -1,0 +1,194 @@
+/**
+ * Carries out one release of an environment — the steps every kind shares (apply, promote,
+ * rollback): record it, build what it needs, ask the gate, switch the environment's views in one
+ * warehouse transaction, then move the pointer in the state store. Each step is announced to the
+ * step hook. The previous release's tables are left untouched, so rollback stays instant.
+ *
+ * Crash safety comes from the order: the warehouse switch (views plus the release marker, one
+ * transaction) is the commit point; the state store is told `switching` before it and
+ * `succeeded` after it, and `recoverEnvironment` settles a release stopped in between.
+ */
+import { randomBytes } from 'node:crypto';
+import { WorkFailedError } from '../core/errors.js';
+import type {
+  CommitInfo,
+  EnvironmentModels,
+  ReleaseKind,
+  ReleaseRecord,
+  ReleaseStrategy,
+  StateStore,
+} from '../state/state-store.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { Telemetry } from '../telemetry/tracer.js';
+import type { Warehouse } from '../warehouse/warehouse.js';
+import type { BuiltVersion } from './build-versions.js';
+import type { ReleasePlan } from './plan-release.js';
+import { STEP, type StepHook } from './release-steps.js';
+import { prepareSwitchMarker, switchEnvironment, switchedRelease } from './switch-environment.js';
+
+/** What a gate (the data-quality checks of the quality context) answers about built versions. */
+export interface GateResult {
+  readonly passed: boolean;
+  /** One line for the terminal and the release record. */
+  readonly summary: string;
+  readonly details?: unknown;
+}
+
+export interface GateContext {
+  readonly environment: string;
+  readonly strategy: ReleaseStrategy;
+  readonly kind: ReleaseKind;
+  readonly plan: ReleasePlan;
+  /** The versions this release built (empty for promote and rollback). */
+  readonly built: readonly BuiltVersion[];
+  /** The environment's models after the switch, for checks that read across models. */
+  readonly target: EnvironmentModels;
+}
+
+/**
+ * Runs before the switch; a result that did not pass fails the release and leaves the
+ * environment on its previous release. This is where gating checks plug in.
+ */
+export type ReleaseGate = (context: GateContext) => Promise<GateResult>;
+
+export interface ReleaseServices {
+  readonly state: StateStore;
+  readonly warehouse: Warehouse;
+  readonly telemetry: Telemetry;
+  readonly logger: Logger;
+  readonly step?: StepHook;
+}
+
+export interface ReleaseSpec {
+  readonly environment: string;
+  readonly kind: ReleaseKind;
+  readonly strategy: ReleaseStrategy;
+  readonly commit: CommitInfo | undefined;
+  readonly actor: string;
+  readonly plan: ReleasePlan;
+  readonly source?: string;
+  readonly build?: (step: StepHook) => Promise<BuiltVersion[]>;
+  readonly gate?: ReleaseGate;
+}
+
+export interface ReleaseOutcome {
+  readonly release: ReleaseRecord;
+  readonly built: readonly BuiltVersion[];
+  readonly gate: GateResult | undefined;
+  readonly timings: {
+    readonly buildMs: number;
+    readonly gateMs: number;
+    readonly switchMs: number;
+    readonly totalMs: number;
+  };
+}
+
+export function newReleaseId(): string {
+  return `r-${randomBytes(4).toString('hex')}`;
+}
+
+export async function executeRelease(services: ReleaseServices, spec: ReleaseSpec): Promise<ReleaseOutcome> {
+  const { state, warehouse } = services;
+  const step = services.step ?? (async () => {});
+  const began = performance.now();
+  const { plan } = spec;
+  return services.telemetry.span(
+    `release ${spec.environment}`,
+    { 'slipway.environment': spec.environment, 'slipway.kind': spec.kind, 'slipway.strategy': spec.strategy },
+    async (span) => {
+      const pointer = await state.getPointer(spec.environment);
+      const id = newReleaseId();
+      span.setAttribute('slipway.release', id);
+      await state.createRelease({
+        id,
+        environment: spec.environment,
+        kind: spec.kind,
+        strategy: spec.strategy,
+        commit: spec.commit,
+        actor: spec.actor,
+        models: plan.target,
+        plan,
+        previousReleaseId: pointer?.releaseId,
+        ...(spec.source === undefined ? {} : { source: spec.source }),
+      });
+      await step(STEP.recorded);
+      const fail = async (error: unknown, timings: Record<string, number>): Promise<never> => {
+        const message = error instanceof Error ? error.message : String(error);
+        await state.setReleaseStatus(id, 'failed', { error: message, timings });
+        throw error;
+      };
+
+      // Everything before the switch: a failure here (a build, the gate, the warehouse) marks
+      // the release failed and leaves the environment as it was.
+      const before: Record<string, number> = { buildMs: 0, gateMs: 0 };
+      let built: BuiltVersion[] = [];
+      let gate: GateResult | undefined;
+      let current: EnvironmentModels | undefined;
+      try {
+        const buildStarted = performance.now();
+        if (spec.build) built = await spec.build(step);
+        before['buildMs'] = performance.now() - buildStarted;
+        if (spec.gate) {
+          const gateStarted = performance.now();
+          gate = await spec.gate({
+            environment: spec.environment,
+            strategy: spec.strategy,
+            kind: spec.kind,
+            plan,
+            built,
+            target: plan.target,
+          });
+          before['gateMs'] = performance.now() - gateStarted;
+          await state.appendEvent({
+            type: gate.passed ? 'release.gate_passed' : 'release.gate_failed',
+            environment: spec.environment,
+            releaseId: id,
+            actor: spec.actor,
+            data: { summary: gate.summary },
+          });
+          if (!gate.passed) {
+            throw new WorkFailedError(`the release gate failed: ${gate.summary}`, {
+              hint: `${spec.environment} still shows its previous release`,
+            });
+          }
+          await step(STEP.gated);
+        }
+        await prepareSwitchMarker(warehouse);
+        // Only when the warehouse shows exactly what the state store points at may the switch
+        // skip the views that do not change.
+        const shown = await switchedRelease(warehouse, spec.environment);
+        current = pointer !== undefined && shown === pointer.releaseId ? pointer.models : undefined;
+      } catch (error) {
+        await fail(error, before);
+      }
+      const { buildMs = 0, gateMs = 0 } = before;
+      await state.setReleaseStatus(id, 'switching');
+      await step(STEP.beforeSwitch);
+      let switchMs = 0;
+      try {
+        switchMs = await switchEnvironment(warehouse, {
+          environment: spec.environment,
+          releaseId: id,
+          models: plan.target,
+          removed: plan.models.filter((m) => m.change === 'removed').map((m) => m.model),
+          ...(current ? { current } : {}),
+        });
+      } catch (error) {
+        await fail(error, { buildMs, gateMs });
+      }
+      await step(STEP.afterSwitch);
+      const totalMs = performance.now() - began;
+      const timings = { buildMs, gateMs, switchMs, totalMs };
+      await state.completeRelease({
+        environment: spec.environment,
+        releaseId: id,
+        models: plan.target,
+        switchedAt: new Date().toISOString(),
+        timings,
+      });
+      await step(STEP.completed);
+      services.logger.info({ release: id, environment: spec.environment, ...timings }, 'release switched');
+      return { release: (await state.getRelease(id)) as ReleaseRecord, built, gate, timings };
+    },
+  );
+}

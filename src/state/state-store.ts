@@ -1,0 +1,250 @@
+/**
+ * The state store seam: what Slipway remembers between commands. Releases, the pointer of each
+ * environment (which physical table each of its models shows), the physical tables with their
+ * reference counts, model versions (the definition behind a fingerprint, for plans and runs),
+ * runs, an append-only event log and locks held as leases. SQLite is the embedded default
+ * (`src/state/sqlite/`); a PostgreSQL store implements the same interface and runs the same
+ * contract suite (`test/state/state-store-contract.ts`).
+ *
+ * Methods are async even where SQLite is synchronous, so a networked store fits the same seam.
+ * Every method that changes more than one row does so in one transaction.
+ */
+
+/** The physical table one model of an environment shows, and the version it stands for. */
+export interface ModelPointer {
+  readonly fingerprint: string;
+  /** Name of the physical relation in the physical schema (`model__<fp>`). */
+  readonly table: string;
+}
+
+/** Model name → what it points at. */
+export type EnvironmentModels = Readonly<Record<string, ModelPointer>>;
+
+export type ReleaseKind = 'apply' | 'promote' | 'rollback' | 'build';
+export type ReleaseStrategy = 'direct' | 'blue-green';
+/**
+ * `building` → tables are being built; `switching` → the warehouse switch is in progress (the
+ * commit point is the warehouse transaction); `succeeded`; `failed` (the work failed, nothing
+ * switched); `abandoned` (killed before the switch and superseded by a later attempt).
+ */
+export type ReleaseStatus = 'building' | 'switching' | 'succeeded' | 'failed' | 'abandoned';
+
+export interface CommitInfo {
+  readonly sha: string;
+  readonly author: string;
+  /** ISO 8601. */
+  readonly time: string;
+  readonly message?: string;
+}
+
+export interface ReleaseRecord {
+  readonly id: string;
+  readonly environment: string;
+  readonly kind: ReleaseKind;
+  readonly strategy: ReleaseStrategy;
+  readonly status: ReleaseStatus;
+  readonly commit: CommitInfo | undefined;
+  readonly actor: string;
+  /** The environment's models after this release. */
+  readonly models: EnvironmentModels;
+  /** The plan the release carried out (JSON, as the planner produced it). */
+  readonly plan: unknown;
+  /** The release the environment showed before (undefined for its first). */
+  readonly previousReleaseId: string | undefined;
+  /** For promote and rollback: the release or environment it came from. */
+  readonly source: string | undefined;
+  readonly error: string | undefined;
+  readonly createdAt: string;
+  readonly switchedAt: string | undefined;
+  readonly finishedAt: string | undefined;
+  /** Timings in milliseconds: build, switch, total. */
+  readonly timings: Readonly<Record<string, number>>;
+}
+
+export interface NewRelease {
+  readonly id: string;
+  readonly environment: string;
+  readonly kind: ReleaseKind;
+  readonly strategy: ReleaseStrategy;
+  readonly commit: CommitInfo | undefined;
+  readonly actor: string;
+  readonly models: EnvironmentModels;
+  readonly plan: unknown;
+  readonly previousReleaseId: string | undefined;
+  readonly source?: string;
+}
+
+export interface EnvironmentPointer {
+  readonly environment: string;
+  readonly releaseId: string;
+  readonly models: EnvironmentModels;
+  readonly updatedAt: string;
+}
+
+/** The definition behind a fingerprint: enough to diff it, classify a change and re-run it. */
+export interface ModelVersionRecord {
+  readonly fingerprint: string;
+  readonly model: string;
+  readonly definition: unknown;
+  readonly createdAt: string;
+}
+
+export type PhysicalStatus = 'building' | 'built';
+
+export interface PhysicalTableRecord {
+  readonly name: string;
+  readonly model: string;
+  readonly fingerprint: string;
+  readonly kind: 'view' | 'table' | 'incremental';
+  readonly status: PhysicalStatus;
+  /** How many environment pointers reference the table now. */
+  readonly refcount: number;
+  readonly rows: number | undefined;
+  readonly columns: readonly { readonly name: string; readonly type: string }[] | undefined;
+  readonly buildMs: number | undefined;
+  readonly createdAt: string;
+  readonly builtAt: string | undefined;
+}
+
+export type RunStatus = 'running' | 'succeeded' | 'failed';
+
+export interface RunRecord {
+  readonly id: string;
+  readonly environment: string;
+  readonly releaseId: string;
+  readonly status: RunStatus;
+  readonly actor: string;
+  /** Per model: what the run did (rows added, rebuilt, skipped). */
+  readonly models: unknown;
+  readonly error: string | undefined;
+  readonly startedAt: string;
+  readonly finishedAt: string | undefined;
+}
+
+export interface EventRecord {
+  readonly seq: number;
+  readonly at: string;
+  readonly type: string;
+  readonly environment: string | undefined;
+  readonly releaseId: string | undefined;
+  readonly runId: string | undefined;
+  readonly actor: string | undefined;
+  readonly data: unknown;
+}
+
+export interface NewEvent {
+  readonly type: string;
+  readonly environment?: string;
+  readonly releaseId?: string;
+  readonly runId?: string;
+  readonly actor?: string;
+  readonly data?: unknown;
+}
+
+/** Who holds a lock: shown to the one who could not take it. */
+export interface LockHolder {
+  readonly id: string;
+  readonly pid: number;
+  readonly host: string;
+  readonly user: string;
+  readonly purpose: string;
+}
+
+export interface LockLease {
+  readonly name: string;
+  readonly holder: LockHolder;
+  readonly acquiredAt: string;
+  readonly expiresAt: string;
+}
+
+export type LockAttempt =
+  | { readonly acquired: true; readonly lease: LockLease }
+  | { readonly acquired: false; readonly heldBy: LockLease };
+
+export interface SwitchPointer {
+  readonly environment: string;
+  readonly releaseId: string;
+  readonly models: EnvironmentModels;
+  readonly switchedAt: string;
+  readonly timings?: Readonly<Record<string, number>>;
+}
+
+export interface StateStore {
+  // Releases
+  createRelease(release: NewRelease): Promise<ReleaseRecord>;
+  getRelease(id: string): Promise<ReleaseRecord | undefined>;
+  /** Newest first. */
+  listReleases(filter?: { readonly environment?: string; readonly limit?: number }): Promise<ReleaseRecord[]>;
+  /** Releases of the environment not yet finished (building or switching), oldest first. */
+  unfinishedReleases(environment: string): Promise<ReleaseRecord[]>;
+  setReleaseStatus(
+    id: string,
+    status: ReleaseStatus,
+    details?: { readonly error?: string; readonly timings?: Readonly<Record<string, number>> },
+  ): Promise<void>;
+  /**
+   * The release's commit point in the state store, in one transaction: the environment's pointer
+   * moves to the release's models, reference counts follow, the release is marked succeeded and
+   * an event is appended.
+   */
+  completeRelease(change: SwitchPointer): Promise<void>;
+
+  // Environment pointers
+  getPointer(environment: string): Promise<EnvironmentPointer | undefined>;
+  listPointers(): Promise<EnvironmentPointer[]>;
+
+  // Model versions and physical tables
+  putModelVersions(versions: readonly Omit<ModelVersionRecord, 'createdAt'>[]): Promise<void>;
+  getModelVersions(fingerprints: readonly string[]): Promise<Map<string, ModelVersionRecord>>;
+  /** Records (or re-records) a table as being built; its refcount is kept. */
+  markPhysicalBuilding(table: {
+    readonly name: string;
+    readonly model: string;
+    readonly fingerprint: string;
+    readonly kind: PhysicalTableRecord['kind'];
+  }): Promise<void>;
+  markPhysicalBuilt(
+    name: string,
+    details: {
+      readonly rows: number | undefined;
+      readonly columns: PhysicalTableRecord['columns'];
+      readonly buildMs: number;
+    },
+  ): Promise<void>;
+  getPhysicalTables(names?: readonly string[]): Promise<PhysicalTableRecord[]>;
+  deletePhysicalTable(name: string): Promise<void>;
+
+  // Runs
+  createRun(run: {
+    readonly id: string;
+    readonly environment: string;
+    readonly releaseId: string;
+    readonly actor: string;
+  }): Promise<RunRecord>;
+  finishRun(
+    id: string,
+    outcome: { readonly status: 'succeeded' | 'failed'; readonly models: unknown; readonly error?: string },
+  ): Promise<void>;
+  listRuns(filter?: { readonly environment?: string; readonly limit?: number }): Promise<RunRecord[]>;
+
+  // Events (append-only)
+  appendEvent(event: NewEvent): Promise<EventRecord>;
+  listEvents(filter?: {
+    readonly environment?: string;
+    readonly afterSeq?: number;
+    readonly limit?: number;
+  }): Promise<EventRecord[]>;
+
+  // Locks (leases with expiry)
+  /**
+   * Takes the lock when it is free, expired, held by `holder.id` already (a renewal), or held by
+   * a process on this host that no longer exists. Otherwise returns who holds it.
+   */
+  tryLock(name: string, holder: LockHolder, ttlMs: number): Promise<LockAttempt>;
+  /** Extends a lease this holder has; false when it was lost (expired and taken). */
+  renewLock(name: string, holderId: string, ttlMs: number): Promise<boolean>;
+  unlock(name: string, holderId: string): Promise<void>;
+  getLock(name: string): Promise<LockLease | undefined>;
+
+  close(): Promise<void>;
+}

@@ -1,0 +1,156 @@
+/**
+ * The release lifecycle on the reference project, end to end on the built CLI with real DuckDB,
+ * SQLite and git: apply staging, promote prod (nothing rebuilt), change one model, apply,
+ * promote, rollback (nothing rebuilt), re-apply, release an earlier commit, run, history,
+ * status and gc.
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDuckDbWarehouse } from '../../src/warehouse/duckdb/duckdb-warehouse.js';
+import { slipway, slipwayJson } from '../helpers/cli.js';
+import { commitAll, git } from '../helpers/release-project.js';
+
+interface PlanJson {
+  models: { model: string; change: string; category?: string; action: string }[];
+  build: { model: string; table: string }[];
+  reuse: { model: string }[];
+  target: Record<string, { table: string }>;
+}
+interface ApplyJson {
+  release: { id: string; commit: { sha: string; author: string } | undefined } | null;
+  plan: PlanJson;
+}
+
+let tmp: string;
+let root: string;
+let firstCommit: string;
+
+beforeAll(async () => {
+  tmp = await mkdtemp(path.join(tmpdir(), 'slipway-lifecycle-'));
+  root = path.join(tmp, 'jkl');
+  const init = await slipway(['init', root, '--scale', '0.02']);
+  expect(init.code, init.stderr).toBe(0);
+  firstCommit = await git(root, 'rev-parse', 'HEAD');
+}, 120_000);
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+/** A count read in-process (read-only; no command holds the file between steps). */
+const count = async (env: string, table: string): Promise<number> => {
+  const warehouse = createDuckDbWarehouse({
+    path: path.join(root, '.slipway', 'warehouse.duckdb'),
+    readOnly: true,
+  });
+  try {
+    const { rows } = await warehouse.query(`select count(*)::INT as n from "${env}"."${table}"`);
+    return Number(rows[0]?.['n']);
+  } finally {
+    await warehouse.close();
+  }
+};
+
+describe('release lifecycle on the reference project', () => {
+  it('apply, promote, change, apply, rollback, re-apply, commit release, run, gc', async () => {
+    const plan = await slipwayJson<PlanJson>(['plan', '--env', 'staging'], { cwd: root });
+    expect(plan.models.every((m) => m.change === 'added')).toBe(true);
+    expect(plan.build.length).toBe(plan.models.length);
+
+    const first = await slipwayJson<ApplyJson>(['apply', '--env', 'staging'], { cwd: root });
+    expect(first.release?.commit?.sha).toBe(firstCommit);
+    expect(first.release?.commit?.author).toBe('Slipway <slipway@localhost>');
+
+    const promoted = await slipwayJson<ApplyJson>(['promote', 'staging', 'prod'], { cwd: root });
+    expect(promoted.plan.build).toEqual([]);
+    expect(promoted.plan.reuse.length).toBe(plan.models.length);
+    const alertsV1 = await count('prod', 'fraud_alerts');
+    expect(alertsV1).toBeGreaterThan(0);
+
+    // One model changes (a stricter rule: fewer alerts), committed by a named author.
+    const file = path.join(root, 'models', 'marts', 'fraud_alerts.sql');
+    const sql = await readFile(file, 'utf8');
+    expect(sql).toContain('where score >= 40');
+    await writeFile(file, sql.replace('where score >= 40', 'where score >= 60'));
+    const sha = await commitAll(root, 'Raise the alert threshold');
+
+    const changedPlan = await slipway(['plan', '--env', 'staging', '--markdown'], { cwd: root });
+    expect(changedPlan.code).toBe(0);
+    expect(changedPlan.stdout).toContain('```diff');
+    expect(changedPlan.stdout).toMatch(/`fraud_alerts` \| modified \| breaking/);
+
+    const second = await slipwayJson<ApplyJson>(['apply', '--env', 'staging'], { cwd: root });
+    expect(second.release?.commit?.sha).toBe(sha);
+    expect(second.release?.commit?.author).toBe('Tess Ter <tess@example.com>');
+    const rebuilt = second.plan.build.map((b) => b.model).sort();
+    expect(rebuilt).toEqual(['customer_risk_scores', 'daily_merchant_report', 'fraud_alerts']);
+
+    const promotedAgain = await slipwayJson<ApplyJson>(['promote', 'staging', 'prod'], { cwd: root });
+    expect(promotedAgain.plan.build).toEqual([]);
+    const alertsV2 = await count('prod', 'fraud_alerts');
+    expect(alertsV2).toBeLessThan(alertsV1);
+
+    const rolledBack = await slipwayJson<{ to: string; release: { id: string } }>(
+      ['rollback', '--env', 'prod'],
+      { cwd: root },
+    );
+    expect(rolledBack.to).toBe(promoted.release?.id);
+    expect(await count('prod', 'fraud_alerts')).toBe(alertsV1);
+
+    // Re-apply the current commit to prod: every table already exists, nothing is rebuilt.
+    const reapplied = await slipwayJson<ApplyJson>(['apply', '--env', 'prod'], { cwd: root });
+    expect(reapplied.plan.build).toEqual([]);
+    expect(await count('prod', 'fraud_alerts')).toBe(alertsV2);
+
+    // Release the first commit to staging: its tables are still there, so again nothing to build.
+    const old = await slipwayJson<ApplyJson>(
+      ['apply', '--env', 'staging', '--commit', firstCommit.slice(0, 10)],
+      { cwd: root },
+    );
+    expect(old.release?.commit?.sha).toBe(firstCommit);
+    expect(old.plan.build).toEqual([]);
+    expect(await count('staging', 'fraud_alerts')).toBe(alertsV1);
+
+    const history = await slipwayJson<{
+      current: string;
+      releases: { id: string; kind: string; status: string }[];
+    }>(['history', '--env', 'prod'], { cwd: root });
+    expect(history.releases.map((r) => r.kind)).toEqual(['apply', 'rollback', 'promote', 'promote']);
+    expect(history.releases.every((r) => r.status === 'succeeded')).toBe(true);
+    expect(history.current).toBe(reapplied.release?.id);
+    const text = await slipway(['history', '--env', 'prod'], { cwd: root });
+    expect(text.stdout).toContain(rolledBack.release.id);
+
+    // Runs: the next day of data arrives; the incremental fact grows once, not twice.
+    expect((await slipway(['generate', '--slice', '1'], { cwd: root })).code).toBe(0);
+    const run1 = await slipwayJson<{ models: { model: string; added: number }[] }>(['run', '--env', 'prod'], {
+      cwd: root,
+    });
+    const added = run1.models.find((m) => m.model === 'fct_transactions')?.added ?? 0;
+    expect(added).toBeGreaterThan(0);
+    const run2 = await slipwayJson<{ models: { model: string; added: number }[] }>(['run', '--env', 'prod'], {
+      cwd: root,
+    });
+    expect(run2.models.find((m) => m.model === 'fct_transactions')?.added).toBe(0);
+
+    const status = await slipwayJson<{
+      environments: { environment: string; release: { id: string } | null; lastRun: unknown }[];
+    }>(['status'], { cwd: root });
+    const prod = status.environments.find((e) => e.environment === 'prod');
+    expect(prod?.release?.id).toBe(reapplied.release?.id);
+    expect(prod?.lastRun).toMatchObject({ status: 'succeeded' });
+
+    // gc --keep 1 drops only what no environment needs: both environments read as before.
+    const prodAlerts = await count('prod', 'fraud_alerts');
+    const dry = await slipwayJson<{ dropped: unknown[]; dryRun: boolean }>(
+      ['gc', '--keep', '1', '--dry-run'],
+      { cwd: root },
+    );
+    expect(dry.dryRun).toBe(true);
+    const gc = await slipwayJson<{ dropped: unknown[] }>(['gc', '--keep', '1'], { cwd: root });
+    expect(gc.dropped).toEqual(dry.dropped);
+    expect(await count('prod', 'fraud_alerts')).toBe(prodAlerts);
+    expect(await count('staging', 'fraud_alerts')).toBe(alertsV1);
+  }, 180_000);
+});
