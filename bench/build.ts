@@ -135,7 +135,7 @@ console.log('bench/build — the JKL reference project, Slipway vs the same SQL 
 const rows: string[][] = [];
 for (const scale of SCALES) {
   const { project, transactions } = await prepare(scale);
-  const repeats = scale >= 10 ? 3 : 5;
+  const repeats = scale >= 10 ? 2 : 3;
   const slipway: number[] = [];
   const direct: number[] = [];
   for (let i = 0; i < repeats; i++) {
