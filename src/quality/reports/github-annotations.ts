@@ -1,6 +1,6 @@
 /**
- * GitHub Actions workflow commands (`::error file=…,line=…::message`): each failing check or unit
- * test becomes an annotation on its file and line in the pull request. Values are escaped as the
+ * GitHub Actions workflow commands (`::error file=…,line=…::message`): each failing check, unit
+ * test or model build becomes an annotation on its file and line in the pull request. Values are escaped as the
  * runner expects (`%`, CR, LF everywhere; also `:` and `,` in properties).
  */
 import type { QualityReport } from './quality-report.js';
@@ -16,6 +16,12 @@ export function renderGithubAnnotations(report: QualityReport): string[] {
         { file: c.position.file, line: c.position.line, col: c.position.column, title: `check ${c.id}` },
         c.message,
       ),
+    );
+  }
+  for (const b of report.builds ?? []) {
+    if (b.status !== 'failed') continue;
+    lines.push(
+      command('error', { file: b.file, line: b.line, title: `model ${b.model} did not build` }, b.message),
     );
   }
   for (const t of report.tests) {

@@ -1,0 +1,259 @@
+/**
+ * `slipway ci --base REF`: the pull-request gate in one command. Validates the working tree's
+ * project, runs the unit tests, plans against an environment (prod), builds only what changed
+ * into `ci_<sha>` (the rest read prod's tables by reference), runs the changed models' checks,
+ * diffs them against prod, writes the reports, and drops `ci_<sha>` unless `--keep`. Exit 1 when
+ * anything blocks the merge.
+ */
+import { type Command, Option } from 'commander';
+import { formatDuration } from '../../core/duration.js';
+import { InvalidArgumentError, WorkFailedError } from '../../core/errors.js';
+import { fingerprintProject } from '../../project/fingerprint.js';
+import { type BranchChanges, changesSince } from '../../project/git-changes.js';
+import { isGitRepository, readCommit } from '../../project/git-commit.js';
+import type { Project } from '../../project/project.js';
+import type { CheckResult } from '../../quality/check-result.js';
+import { escapeCell, escapeText } from '../../quality/reports/markdown-report.js';
+import type { BuildProblem, QualityReport } from '../../quality/reports/quality-report.js';
+import type { UnitTestResult } from '../../quality/unit-tests/run-unit-tests.js';
+import { ciEnvironmentName } from '../../release/ci-environment.js';
+import { type CiOutcome, runCi } from '../../release/run-ci.js';
+import { type GlobalOptions, requireEnvironment } from '../project-context.js';
+import { environmentStrategy, loadReleaseProject, withReleaseSession } from '../release-context.js';
+import { createBuildProgress } from '../render/build-progress.js';
+import { renderPlanMarkdown, renderPlanText } from '../render/plan-render.js';
+import {
+  addReportOptions,
+  printCheckResults,
+  printDiff,
+  type ReportFileOptions,
+  writeReportFiles,
+} from '../render/quality-output.js';
+import { createOutput, type Output, pc, status } from '../render/terminal.js';
+
+interface CiOptions extends GlobalOptions, ReportFileOptions {
+  readonly base?: string;
+  readonly env: string;
+  readonly keep?: boolean;
+  readonly wait?: boolean;
+  readonly concurrency?: string;
+}
+
+export function registerCi(program: Command): void {
+  addReportOptions(
+    program
+      .command('ci')
+      .description(
+        'the pull-request gate: unit tests, plan, build the changed models in ci_<sha>, checks, data diff',
+      )
+      .option('--base <ref>', 'the git ref the branch merges into (e.g. origin/main)')
+      .addOption(new Option('--env <env>', 'the environment to compare with').default('prod'))
+      .option('--keep', 'keep the ci_<sha> environment and its tables afterwards (for a look)')
+      .option('--wait', 'wait for a ci run of the same commit instead of failing (exit 3)')
+      .option('--concurrency <n>', 'models built at once (default: the project setting)'),
+  ).action(async function ciAction(this: Command) {
+    const options = this.optsWithGlobals<CiOptions>();
+    const output = createOutput({ json: Boolean(options.json) });
+    const stage = (text: string): void => output.line(`${pc.cyan('→')} ${text}`);
+    const loaded = await loadReleaseProject(options);
+    try {
+      const { project, root } = loaded;
+      stage(
+        `${project.config.name} is valid: ${project.models.size} models, ${project.sources.size} sources`,
+      );
+      requireEnvironment(project, options.env);
+      const strategy = environmentStrategy(project, options.env);
+      const concurrency = Number(options.concurrency ?? project.config.defaults?.concurrency ?? 4);
+      if (!Number.isInteger(concurrency) || concurrency < 1)
+        throw new InvalidArgumentError(
+          `--concurrency must be a positive whole number, not '${options.concurrency}'`,
+        );
+      const changes = options.base === undefined ? undefined : await changesSince(root, options.base);
+      if (changes)
+        stage(
+          `compared with ${changes.base} (merge base ${changes.mergeBase.slice(0, 8)}): ${plural(changes.commits.length, 'commit')}, ${plural(changes.files.length, 'file')} changed`,
+        );
+      const head = (await isGitRepository(root)) ? await readCommit(root) : undefined;
+      const ciEnvironment = ciEnvironmentName(head?.sha);
+      const progress = createBuildProgress(output, 0);
+      const outcome = await withReleaseSession(
+        loaded,
+        {
+          environments: [ciEnvironment],
+          warehouseEnvironment: options.env,
+          purpose: `ci against ${options.env}`,
+          wait: Boolean(options.wait),
+        },
+        async (session) => {
+          try {
+            return await runCi(session, {
+              project,
+              fingerprints: fingerprintProject(project),
+              environment: options.env,
+              ciEnvironment,
+              strategy,
+              commit: loaded.commit,
+              changes,
+              actor: session.actor,
+              concurrency,
+              keep: Boolean(options.keep),
+              ...(project.config.defaults?.check_sample_rows === undefined
+                ? {}
+                : { sampleRows: project.config.defaults.check_sample_rows }),
+              reporter: progress,
+              onStage: stage,
+            });
+          } finally {
+            progress.stop();
+          }
+        },
+      );
+      await writeReportFiles(options, ciReport(project, outcome, changes));
+      output.data(ciJson(outcome, changes));
+      if (!output.json) printSummary(output, outcome);
+      if (outcome.blockers.length > 0) {
+        throw new WorkFailedError(
+          `${plural(outcome.blockers.length, 'blocking problem')}: ${outcome.blockers.slice(0, 3).join('; ')}${outcome.blockers.length > 3 ? '; …' : ''}`,
+          { hint: 'this change must not merge as it is; the reports show the failing rows' },
+        );
+      }
+    } finally {
+      await loaded.dispose();
+    }
+  });
+}
+
+function printSummary(output: Output, o: CiOutcome): void {
+  output.line();
+  output.line(renderPlanText(o.plan));
+  const tests = o.tests.results;
+  const failedTests = tests.filter((t) => t.status !== 'pass');
+  output.line();
+  output.line(
+    `${failedTests.length ? status.fail('✗') : status.ok('✓')} unit tests: ${tests.length - failedTests.length} of ${tests.length} passed`,
+  );
+  for (const t of failedTests)
+    output.line(
+      `  ${status.fail(t.status)} ${t.name} ${pc.dim(`${t.file}:${t.position.line}`)} ${t.message}`,
+    );
+  if (o.checks) {
+    output.line();
+    output.line(pc.bold(`Checks on ${o.ciEnvironment} (${o.checked.join(', ')})`));
+    printCheckResults(output, o.checks.results);
+  } else {
+    output.line(pc.dim('No checks to run: nothing with checks changed.'));
+  }
+  if (o.diffs.length > 0 || o.notDiffed.length > 0) {
+    output.line();
+    output.line(pc.bold(`Data diff against ${o.environment}`));
+    for (const d of o.diffs) printDiff(output, d.model, d.diff);
+    for (const n of o.notDiffed) output.line(pc.dim(`  ${n.model}: not diffed (${n.reason})`));
+  }
+  output.line();
+  const built = o.builds.filter((b) => b.status === 'built').length;
+  output.line(
+    `${o.ciEnvironment}: built ${plural(built, 'model')}${o.builds.length > built ? ` (${o.builds.length - built} did not build)` : ''}, ` +
+      `${o.reused.length} read from ${o.environment}'s tables; ` +
+      (o.kept
+        ? `kept (drop it with the next slipway ci of this commit, or slipway gc for its tables)`
+        : `dropped${o.dropped.length ? ` with ${plural(o.dropped.length, 'table')} built only for it` : ''}`) +
+      pc.dim(` — ${formatDuration(o.durationMs)}`),
+  );
+  if (o.blockers.length > 0) {
+    output.line(status.fail(`✗ ${plural(o.blockers.length, 'blocking problem')}:`));
+    for (const b of o.blockers) output.line(status.fail(`  - ${b}`));
+  } else {
+    output.line(status.ok('✓ nothing blocks this change'));
+  }
+}
+
+/** The report every renderer reads; file positions are made relative to the repository root. */
+function ciReport(project: Project, o: CiOutcome, changes: BranchChanges | undefined): QualityReport {
+  const prefix = changes?.prefix ?? '';
+  const at = (file: string): string => `${prefix}${file}`;
+  const checks: CheckResult[] = (o.checks?.results ?? []).map((c) => ({
+    ...c,
+    position: { ...c.position, file: at(c.position.file) },
+  }));
+  const tests: UnitTestResult[] = o.tests.results.map((t) => ({ ...t, file: at(t.file) }));
+  const builds: BuildProblem[] = o.builds
+    .filter((b) => b.status !== 'built')
+    .map((b) => {
+      const model = project.models.get(b.name);
+      return {
+        model: b.name,
+        file: at(model?.file ?? ''),
+        line: model?.position.line ?? 1,
+        status: b.status === 'failed' ? 'failed' : 'skipped',
+        message: b.message ?? '',
+      };
+    });
+  const notes = [
+    ...(o.baselineRelease === undefined
+      ? [`${o.environment} has never been released: compared with an empty baseline, every model is new.`]
+      : []),
+    ...o.notDiffed.map((n) => `${n.model}: not diffed (${n.reason}).`),
+  ];
+  return {
+    title: `${project.config.name} · ${o.ciEnvironment} against ${o.environment}`,
+    checks,
+    tests,
+    diffs: o.diffs,
+    // The report gives the plan its own heading.
+    planMarkdown: renderPlanMarkdown(o.plan).replace(/^### .*\n+/, ''),
+    builds,
+    notes,
+    sections: changes ? [{ title: 'Changes', markdown: changesMarkdown(changes) }] : [],
+  };
+}
+
+function changesMarkdown(changes: BranchChanges): string {
+  const out = [
+    `Compared with \`${escapeText(changes.base)}\` (merge base \`${changes.mergeBase.slice(0, 8)}\`): ${plural(changes.commits.length, 'commit')}, ${plural(changes.files.length, 'file')} changed.`,
+    '',
+  ];
+  if (changes.commits.length > 0) {
+    out.push('| commit | author | message |', '|---|---|---|');
+    for (const c of changes.commits)
+      out.push(`| \`${c.sha.slice(0, 8)}\` | ${escapeCell(c.author)} | ${escapeCell(c.message)} |`);
+    out.push('');
+  }
+  if (changes.files.length > 0) {
+    out.push('<details><summary>files changed</summary>', '');
+    for (const f of changes.files) out.push(`- ${f.status} \`${changes.prefix}${f.path}\``);
+    out.push('', '</details>');
+  }
+  return out.join('\n');
+}
+
+function ciJson(o: CiOutcome, changes: BranchChanges | undefined): unknown {
+  return {
+    ciEnvironment: o.ciEnvironment,
+    environment: o.environment,
+    baseline: { releaseId: o.baselineRelease ?? null, neverReleased: o.baselineRelease === undefined },
+    changes: changes ?? null,
+    blocking: o.blockers.length > 0,
+    blockers: o.blockers,
+    plan: o.plan,
+    built: o.builds.map((b) => ({
+      model: b.name,
+      table: b.relation.name,
+      status: b.status,
+      rows: b.rows ?? null,
+      error: b.message ?? null,
+    })),
+    reused: o.reused,
+    tests: o.tests.results,
+    checked: o.checked,
+    checks: o.checks?.results ?? [],
+    diffs: o.diffs,
+    notDiffed: o.notDiffed,
+    kept: o.kept,
+    dropped: o.dropped,
+    durationMs: Math.round(o.durationMs),
+  };
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
