@@ -30,7 +30,7 @@ interface CiJson {
 let workspace: string;
 let project: string;
 let reports: string;
-let prodBefore: string;
+let before: WarehouseView;
 
 const env = { SLIPWAY_ACTOR: 'ci-bot' };
 
@@ -59,35 +59,33 @@ async function query(sql: string): Promise<readonly Record<string, unknown>[]> {
   return json<{ rows: Record<string, unknown>[] }>(result).rows;
 }
 
-/** Prod as a reader sees it: its release, its views' definitions and a digest of its data. */
-async function prodSnapshot(): Promise<string> {
+interface WarehouseView {
+  /** Prod as a reader sees it: its release, its views' definitions and a digest of its data. */
+  readonly prod: string;
+  readonly ciSchemas: readonly string[];
+  readonly physical: readonly string[];
+}
+
+/** Everything the tests compare, in two commands (each CLI start costs). */
+async function snapshot(): Promise<WarehouseView> {
   const status = json<{ environments: { release: { id: string } }[] }>(
     await runCli(['status', '--env', 'prod', '--json'], { cwd: project, env }),
   );
-  const views = await query(
-    "select view_name, sql from duckdb_views() where schema_name = 'prod' order by view_name",
+  const [row] = await query(
+    `select
+       (select list(view_name || ': ' || sql order by view_name) from duckdb_views() where schema_name = 'prod') as views,
+       (select md5(string_agg(m::varchar, '|' order by merchant_id)) from dim_merchants m) as merchants,
+       (select md5(string_agg(a::varchar, '|' order by alert_id)) from fraud_alerts a) as alerts,
+       (select count(*) from fct_transactions) as transactions,
+       (select coalesce(list(schema_name), []) from information_schema.schemata where schema_name like 'ci%') as ci_schemas,
+       (select list(table_name order by table_name) from information_schema.tables where table_schema = 'slipway_physical') as physical`,
   );
-  const data = await query(
-    `select (select md5(string_agg(m::varchar, '|' order by merchant_id)) from dim_merchants m) as merchants,
-            (select md5(string_agg(a::varchar, '|' order by alert_id)) from fraud_alerts a) as alerts,
-            (select count(*) from fct_transactions) as transactions`,
-  );
-  return JSON.stringify({ release: status.environments[0]?.release.id, views, data });
-}
-
-async function ciSchemas(): Promise<unknown[]> {
-  return (
-    await query(
-      "select schema_name from information_schema.schemata where schema_name like 'ci\\_%' escape '\\'",
-    )
-  ).map((r) => r['schema_name']);
-}
-
-async function physicalTables(): Promise<Set<string>> {
-  const rows = await query(
-    "select table_name from information_schema.tables where table_schema = 'slipway_physical'",
-  );
-  return new Set(rows.map((r) => String(r['table_name'])));
+  const { ci_schemas, physical, ...prod } = row ?? {};
+  return {
+    prod: JSON.stringify({ release: status.environments[0]?.release.id, ...prod }),
+    ciSchemas: ci_schemas as string[],
+    physical: physical as string[],
+  };
 }
 
 beforeAll(async () => {
@@ -98,7 +96,7 @@ beforeAll(async () => {
   expect(init.code, init.stderr).toBe(0);
   const apply = await runCli(['apply', '--env', 'prod', '--yes'], { cwd: project, env });
   expect(apply.code, apply.stderr).toBe(0);
-  prodBefore = await prodSnapshot();
+  before = await snapshot();
 }, 180_000);
 
 afterAll(async () => {
@@ -114,7 +112,6 @@ describe('slipway ci', () => {
         `with merchants as (\n${body}\n)\nselect * from merchants\nunion all\n(select * from merchants order by merchant_id limit 1)`,
     );
     git('commit', '-q', '-am', 'dim_merchants: repeat one merchant');
-    const tablesBefore = await physicalTables();
 
     const result = await runCli(
       [
@@ -155,9 +152,8 @@ describe('slipway ci', () => {
       ),
     ]);
 
-    expect(await prodSnapshot()).toBe(prodBefore);
-    expect(await ciSchemas()).toEqual([]);
-    expect(await physicalTables()).toEqual(tablesBefore);
+    // Prod as it was; no ci_ schema; the tables built for the run are gone.
+    expect(await snapshot()).toEqual(before);
   });
 
   it('passes a comment-only change without building anything', async () => {
@@ -175,8 +171,15 @@ describe('slipway ci', () => {
     // The edited file's checks still run (a new check must be seen), on prod's own table.
     expect(ci.checked).toEqual(['fraud_alerts']);
     expect(ci.checks.filter((c) => c.status === 'fail')).toEqual([]);
-    expect(await prodSnapshot()).toBe(prodBefore);
-    expect(await ciSchemas()).toEqual([]);
+
+    // Against an environment never released: said so, everything new (here: prod's tables reused).
+    const staging = await runCli(['ci', '--base', 'main', '--env', 'staging'], { cwd: project, env });
+    expect(staging.code, staging.stderr).toBe(0);
+    expect(staging.stdout).toContain('staging has never been released: every model is new');
+    expect(staging.stdout).toMatch(
+      /ci_\w+: built 0 models, 0 read staging's own tables, 24 tables built earlier reused/,
+    );
+    expect(await snapshot()).toEqual(before);
   });
 
   it('passes a non-breaking column addition, building only that model and reusing the rest', async () => {
@@ -188,7 +191,6 @@ describe('slipway ci', () => {
       ),
     );
     git('commit', '-q', '-am', 'fraud_alerts: is_critical');
-    const tablesBefore = await physicalTables();
 
     const result = await runCli(
       ['ci', '--base', 'main', '--json', '--markdown', path.join(reports, 'ok.md')],
@@ -202,7 +204,7 @@ describe('slipway ci', () => {
     expect(ci.blocking).toBe(false);
     // Only fraud_alerts is built; its downstream tables keep prod's (non-breaking).
     expect(ci.built.map((b) => [b.model, b.status])).toEqual([['fraud_alerts', 'built']]);
-    expect(tablesBefore.has(ci.built[0]?.table ?? '')).toBe(false);
+    expect(before.physical).not.toContain(ci.built[0]?.table);
     expect(ci.reused).toEqual(expect.arrayContaining(['customer_risk_scores', 'daily_merchant_report']));
     expect(ci.reused).toHaveLength(23);
     const diff = ci.diffs.find((d) => d.model === 'fraud_alerts')?.diff;
@@ -211,8 +213,6 @@ describe('slipway ci', () => {
     expect(ci.dropped).toEqual([ci.built[0]?.table]);
     expect(await readFile(path.join(reports, 'ok.md'), 'utf8')).toContain('Nothing blocks this change');
 
-    expect(await prodSnapshot()).toBe(prodBefore);
-    expect(await ciSchemas()).toEqual([]);
-    expect(await physicalTables()).toEqual(tablesBefore);
+    expect(await snapshot()).toEqual(before);
   });
 });

@@ -147,15 +147,16 @@ function printSummary(output: Output, o: CiOutcome): void {
     output.line();
     output.line(pc.bold(`Data diff against ${o.environment}`));
     for (const d of o.diffs) printDiff(output, d.model, d.diff);
-    for (const n of o.notDiffed) output.line(pc.dim(`  ${n.model}: not diffed (${n.reason})`));
+    for (const line of notDiffedLines(o)) output.line(pc.dim(`  ${line}`));
   }
   output.line();
   const built = o.builds.filter((b) => b.status === 'built').length;
+  const kept = o.plan.models.filter((m) => m.action === 'keep').length;
   output.line(
     `${o.ciEnvironment}: built ${plural(built, 'model')}${o.builds.length > built ? ` (${o.builds.length - built} did not build)` : ''}, ` +
-      `${o.reused.length} read from ${o.environment}'s tables; ` +
+      `${kept} read ${o.environment}'s own tables, ${plural(o.plan.reuse.length, 'table')} built earlier reused; ` +
       (o.kept
-        ? `kept (drop it with the next slipway ci of this commit, or slipway gc for its tables)`
+        ? `kept: slipway query --env ${o.ciEnvironment} "…" (the next slipway gc drops its tables)`
         : `dropped${o.dropped.length ? ` with ${plural(o.dropped.length, 'table')} built only for it` : ''}`) +
       pc.dim(` — ${formatDuration(o.durationMs)}`),
   );
@@ -192,7 +193,7 @@ function ciReport(project: Project, o: CiOutcome, changes: BranchChanges | undef
     ...(o.baselineRelease === undefined
       ? [`${o.environment} has never been released: compared with an empty baseline, every model is new.`]
       : []),
-    ...o.notDiffed.map((n) => `${n.model}: not diffed (${n.reason}).`),
+    ...notDiffedLines(o),
   ];
   return {
     title: `${project.config.name} · ${o.ciEnvironment} against ${o.environment}`,
@@ -252,6 +253,20 @@ function ciJson(o: CiOutcome, changes: BranchChanges | undefined): unknown {
     dropped: o.dropped,
     durationMs: Math.round(o.durationMs),
   };
+}
+
+/** Models not diffed, with models new to the baseline on one line rather than one each. */
+function notDiffedLines(o: CiOutcome): string[] {
+  const isNew = (n: { readonly reason: string }) => n.reason.startsWith('new');
+  const added = o.notDiffed.filter(isNew).map((n) => n.model);
+  return [
+    ...(added.length > 0
+      ? [
+          `new (not in ${o.environment}), nothing to diff against: ${added.length > 8 ? `${added.length} models` : added.join(', ')}`,
+        ]
+      : []),
+    ...o.notDiffed.filter((n) => !isNew(n)).map((n) => `${n.model}: not diffed (${n.reason})`),
+  ];
 }
 
 function plural(n: number, word: string): string {

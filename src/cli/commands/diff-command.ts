@@ -33,8 +33,8 @@ export function registerDiff(program: Command): void {
       const options = this.optsWithGlobals<DiffOptions>();
       const output = createOutput({ json: Boolean(options.json) });
       const project = await openProject(options);
-      requireEnvironment(project, envA);
-      requireEnvironment(project, envB);
+      requireEnvironment(project, envA, { ephemeral: true });
+      requireEnvironment(project, envB, { ephemeral: true });
       const models =
         options.model ?? [...project.models.values()].filter((m) => keyOf(m).length > 0).map((m) => m.name);
       for (const m of models) {
