@@ -105,7 +105,11 @@ export async function runCi(services: ReleaseServices, request: CiRequest): Prom
         : `${request.environment} has never been released: every model is new and is built`,
     );
 
-    stage(`environment ${ciEnvironment}: ${plan.build.length} models to build`);
+    stage(
+      plan.build.length > 0
+        ? `environment ${ciEnvironment}: building ${plan.build.length} of ${plan.models.length} models`
+        : `environment ${ciEnvironment}: nothing to build, every view reads an existing table`,
+    );
     await prepareCiEnvironment(warehouse, project, ciEnvironment);
     const results = new Map<string, ModelBuildResult>();
     let buildFailed = false;
@@ -139,7 +143,11 @@ export async function runCi(services: ReleaseServices, request: CiRequest): Prom
     await showCiModels(warehouse, ciEnvironment, shown);
 
     const targets = checkTargets(request, plan, live.definitions, unavailable);
-    stage(`checks of ${targets.length} changed models and sources`);
+    stage(
+      targets.length > 0
+        ? `checks of ${targets.join(', ')}`
+        : 'no checks: no model or source with checks changed',
+    );
     const checks = await runCiChecks(request, services, targets, shown);
 
     const { diffs, notDiffed } = await diffChanged(services, request, plan, unavailable, stage);

@@ -7,12 +7,13 @@
  */
 import { type Command, Option } from 'commander';
 import { formatDuration } from '../../core/duration.js';
-import { InvalidArgumentError, WorkFailedError } from '../../core/errors.js';
+import { InvalidArgumentError, ProjectError, WorkFailedError } from '../../core/errors.js';
 import { fingerprintProject } from '../../project/fingerprint.js';
 import { type BranchChanges, changesSince } from '../../project/git-changes.js';
 import { isGitRepository, readCommit } from '../../project/git-commit.js';
 import type { Project } from '../../project/project.js';
 import type { CheckResult } from '../../quality/check-result.js';
+import { renderDiagnosticAnnotations } from '../../quality/reports/github-annotations.js';
 import { escapeCell, escapeText } from '../../quality/reports/markdown-report.js';
 import type { BuildProblem, QualityReport } from '../../quality/reports/quality-report.js';
 import type { UnitTestResult } from '../../quality/unit-tests/run-unit-tests.js';
@@ -53,74 +54,84 @@ export function registerCi(program: Command): void {
       .option('--concurrency <n>', 'models built at once (default: the project setting)'),
   ).action(async function ciAction(this: Command) {
     const options = this.optsWithGlobals<CiOptions>();
-    const output = createOutput({ json: Boolean(options.json) });
-    const stage = (text: string): void => output.line(`${pc.cyan('→')} ${text}`);
-    const loaded = await loadReleaseProject(options);
     try {
-      const { project, root } = loaded;
-      stage(
-        `${project.config.name} is valid: ${project.models.size} models, ${project.sources.size} sources`,
-      );
-      requireEnvironment(project, options.env);
-      const strategy = environmentStrategy(project, options.env);
-      const concurrency = Number(options.concurrency ?? project.config.defaults?.concurrency ?? 4);
-      if (!Number.isInteger(concurrency) || concurrency < 1)
-        throw new InvalidArgumentError(
-          `--concurrency must be a positive whole number, not '${options.concurrency}'`,
-        );
-      const changes = options.base === undefined ? undefined : await changesSince(root, options.base);
-      if (changes)
-        stage(
-          `compared with ${changes.base} (merge base ${changes.mergeBase.slice(0, 8)}): ${plural(changes.commits.length, 'commit')}, ${plural(changes.files.length, 'file')} changed`,
-        );
-      const head = (await isGitRepository(root)) ? await readCommit(root) : undefined;
-      const ciEnvironment = ciEnvironmentName(head?.sha);
-      const progress = createBuildProgress(output, 0);
-      const outcome = await withReleaseSession(
-        loaded,
-        {
-          environments: [ciEnvironment],
-          warehouseEnvironment: options.env,
-          purpose: `ci against ${options.env}`,
-          wait: Boolean(options.wait),
-        },
-        async (session) => {
-          try {
-            return await runCi(session, {
-              project,
-              fingerprints: fingerprintProject(project),
-              environment: options.env,
-              ciEnvironment,
-              strategy,
-              commit: loaded.commit,
-              changes,
-              actor: session.actor,
-              concurrency,
-              keep: Boolean(options.keep),
-              ...(project.config.defaults?.check_sample_rows === undefined
-                ? {}
-                : { sampleRows: project.config.defaults.check_sample_rows }),
-              reporter: progress,
-              onStage: stage,
-            });
-          } finally {
-            progress.stop();
-          }
-        },
-      );
-      await writeReportFiles(options, ciReport(project, outcome, changes));
-      output.data(ciJson(outcome, changes));
-      if (!output.json) printSummary(output, outcome);
-      if (outcome.blockers.length > 0) {
-        throw new WorkFailedError(
-          `${plural(outcome.blockers.length, 'blocking problem')}: ${outcome.blockers.slice(0, 3).join('; ')}${outcome.blockers.length > 3 ? '; …' : ''}`,
-          { hint: 'this change must not merge as it is; the reports show the failing rows' },
-        );
-      }
-    } finally {
-      await loaded.dispose();
+      await ci(options);
+    } catch (error) {
+      // A project that does not load (or a check on a column that does not exist) stops the run
+      // before any report; the pull request still gets its problems on their lines.
+      if (error instanceof ProjectError && options.annotations === 'github')
+        for (const line of renderDiagnosticAnnotations(error.diagnostics)) process.stdout.write(`${line}\n`);
+      throw error;
     }
   });
+}
+
+async function ci(options: CiOptions): Promise<void> {
+  const output = createOutput({ json: Boolean(options.json) });
+  const stage = (text: string): void => output.line(`${pc.cyan('→')} ${text}`);
+  const loaded = await loadReleaseProject(options);
+  try {
+    const { project, root } = loaded;
+    stage(`${project.config.name} is valid: ${project.models.size} models, ${project.sources.size} sources`);
+    requireEnvironment(project, options.env);
+    const strategy = environmentStrategy(project, options.env);
+    const concurrency = Number(options.concurrency ?? project.config.defaults?.concurrency ?? 4);
+    if (!Number.isInteger(concurrency) || concurrency < 1)
+      throw new InvalidArgumentError(
+        `--concurrency must be a positive whole number, not '${options.concurrency}'`,
+      );
+    const changes = options.base === undefined ? undefined : await changesSince(root, options.base);
+    if (changes)
+      stage(
+        `compared with ${changes.base} (merge base ${changes.mergeBase.slice(0, 8)}): ${plural(changes.commits.length, 'commit')}, ${plural(changes.files.length, 'file')} changed`,
+      );
+    const head = (await isGitRepository(root)) ? await readCommit(root) : undefined;
+    const ciEnvironment = ciEnvironmentName(head?.sha);
+    const progress = createBuildProgress(output, 0);
+    const outcome = await withReleaseSession(
+      loaded,
+      {
+        environments: [ciEnvironment],
+        warehouseEnvironment: options.env,
+        purpose: `ci against ${options.env}`,
+        wait: Boolean(options.wait),
+      },
+      async (session) => {
+        try {
+          return await runCi(session, {
+            project,
+            fingerprints: fingerprintProject(project),
+            environment: options.env,
+            ciEnvironment,
+            strategy,
+            commit: loaded.commit,
+            changes,
+            actor: session.actor,
+            concurrency,
+            keep: Boolean(options.keep),
+            ...(project.config.defaults?.check_sample_rows === undefined
+              ? {}
+              : { sampleRows: project.config.defaults.check_sample_rows }),
+            reporter: progress,
+            onStage: stage,
+          });
+        } finally {
+          progress.stop();
+        }
+      },
+    );
+    await writeReportFiles(options, ciReport(project, outcome, changes));
+    output.data(ciJson(outcome, changes));
+    if (!output.json) printSummary(output, outcome);
+    if (outcome.blockers.length > 0) {
+      throw new WorkFailedError(
+        `${plural(outcome.blockers.length, 'blocking problem')}: ${outcome.blockers.slice(0, 3).join('; ')}${outcome.blockers.length > 3 ? '; …' : ''}`,
+        { hint: 'this change must not merge as it is; the reports show the failing rows' },
+      );
+    }
+  } finally {
+    await loaded.dispose();
+  }
 }
 
 function printSummary(output: Output, o: CiOutcome): void {

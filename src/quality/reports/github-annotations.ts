@@ -3,6 +3,7 @@
  * test or model build becomes an annotation on its file and line in the pull request. Values are escaped as the
  * runner expects (`%`, CR, LF everywhere; also `:` and `,` in properties).
  */
+import type { Diagnostic } from '../../core/errors.js';
 import type { QualityReport } from './quality-report.js';
 
 export function renderGithubAnnotations(report: QualityReport): string[] {
@@ -36,6 +37,17 @@ export function renderGithubAnnotations(report: QualityReport): string[] {
     );
   }
   return lines;
+}
+
+/** Problems with the project itself (`file:line:col`), for a run that stopped before any report. */
+export function renderDiagnosticAnnotations(diagnostics: readonly Diagnostic[]): string[] {
+  return diagnostics.map((d) =>
+    command(
+      d.severity === 'warning' ? 'warning' : 'error',
+      { file: d.position.file, line: d.position.line, col: d.position.column, title: 'slipway' },
+      d.hint ? `${d.message}\n${d.hint}` : d.message,
+    ),
+  );
 }
 
 function command(
