@@ -144,9 +144,9 @@ export async function runCi(services: ReleaseServices, request: CiRequest): Prom
 
     const targets = checkTargets(request, plan, live.definitions, unavailable);
     stage(
-      targets.length > 0
-        ? `checks of ${targets.join(', ')}`
-        : 'no checks: no model or source with checks changed',
+      targets.length === 0
+        ? 'no checks: no model or source changed'
+        : `checks of ${targets.length > 6 ? `${targets.length} models and sources` : targets.join(', ')}`,
     );
     const checks = await runCiChecks(request, services, targets, shown);
 
