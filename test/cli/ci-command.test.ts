@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, runCli } from '../helpers/run-cli.js';
 
@@ -88,6 +89,19 @@ async function snapshot(): Promise<WarehouseView> {
   };
 }
 
+/** The newest `ci` event in the state store's audit log. */
+function lastCiEvent(): { environment: string; actor: string; data: Record<string, unknown> } {
+  const db = new Database(path.join(project, '.slipway', 'state.db'), { readonly: true });
+  try {
+    const row = db
+      .prepare("select environment, actor, data from events where type = 'ci' order by seq desc limit 1")
+      .get() as { environment: string; actor: string; data: string };
+    return { ...row, data: JSON.parse(row.data) as Record<string, unknown> };
+  } finally {
+    db.close();
+  }
+}
+
 beforeAll(async () => {
   workspace = await mkdtemp(path.join(tmpdir(), 'slipway-ci-'));
   project = path.join(workspace, 'jkl');
@@ -153,6 +167,48 @@ describe('slipway ci', () => {
     ]);
 
     // Prod as it was; no ci_ schema; the tables built for the run are gone.
+    expect(await snapshot()).toEqual(before);
+    const event = lastCiEvent();
+    expect(event).toMatchObject({
+      environment: `ci_${git('rev-parse', 'HEAD').slice(0, 8)}`,
+      actor: 'ci-bot',
+    });
+    expect(event.data).toMatchObject({
+      against: 'prod',
+      base: 'main',
+      blocking: true,
+      blockers: ['check dim_merchants.merchant_id.unique failed'],
+      kept: false,
+    });
+  });
+
+  it('fails a branch whose model does not build, at the model file; downstream skipped, nothing left behind', async () => {
+    git('checkout', '-q', '-b', 'no-build', 'main');
+    await editModel('models/intermediate/int_merchant_stats.sql', (body) =>
+      body.replace('count(*) as txn_count', "count(*) + (merchant_id::varchar || 'x')::integer as txn_count"),
+    );
+    git('commit', '-q', '-am', 'int_merchant_stats: a cast that fails');
+
+    const result = await runCli(['ci', '--base', 'main', '--annotations', 'github', '--json'], {
+      cwd: project,
+      env,
+    });
+    expect(result.code, result.stderr).toBe(1);
+    // Annotations come first on stdout (GitHub reads them there), then the JSON document.
+    const ci = JSON.parse(result.stdout.replace(/^::.*\n/gm, '')) as CiJson;
+    expect(ci.built.find((b) => b.model === 'int_merchant_stats')?.status).toBe('failed');
+    expect(ci.built.find((b) => b.model === 'dim_merchants')?.status).toBe('skipped');
+    expect(ci.blockers).toEqual(['model int_merchant_stats did not build']);
+    // The annotation is on the line of the failing expression (the engine's LINE, mapped to the file).
+    const file = 'models/intermediate/int_merchant_stats.sql';
+    const lines = (await readFile(path.join(project, file), 'utf8')).split('\n');
+    const line = lines.findIndex((l) => l.includes("|| 'x')::integer")) + 1;
+    expect(result.stdout).toMatch(
+      new RegExp(
+        `^::error file=${file},line=${line},title=model int_merchant_stats did not build::Conversion Error`,
+        'm',
+      ),
+    );
     expect(await snapshot()).toEqual(before);
   });
 

@@ -11,7 +11,7 @@ import { InvalidArgumentError, ProjectError, WorkFailedError } from '../../core/
 import { fingerprintProject } from '../../project/fingerprint.js';
 import { type BranchChanges, changesSince } from '../../project/git-changes.js';
 import { isGitRepository, readCommit } from '../../project/git-commit.js';
-import type { Project } from '../../project/project.js';
+import type { ModelNode, Project } from '../../project/project.js';
 import type { CheckResult } from '../../quality/check-result.js';
 import { renderDiagnosticAnnotations } from '../../quality/reports/github-annotations.js';
 import { escapeCell, escapeText } from '../../quality/reports/markdown-report.js';
@@ -195,7 +195,7 @@ function ciReport(project: Project, o: CiOutcome, changes: BranchChanges | undef
       return {
         model: b.name,
         file: at(model?.file ?? ''),
-        line: model?.position.line ?? 1,
+        line: model ? failingLine(model, b.message ?? '') : 1,
         status: b.status === 'failed' ? 'failed' : 'skipped',
         message: b.message ?? '',
       };
@@ -217,6 +217,25 @@ function ciReport(project: Project, o: CiOutcome, changes: BranchChanges | undef
     notes,
     sections: changes ? [{ title: 'Changes', markdown: changesMarkdown(changes) }] : [],
   };
+}
+
+/**
+ * The file line a build error points at: the engine quotes the failing line (`LINE n: text`) of
+ * the compiled SELECT, which keeps the model body's lines; that text is found in the file (the
+ * occurrence nearest line n of the body). Otherwise, the model's own position.
+ */
+function failingLine(model: ModelNode, message: string): number {
+  const match = /\bLINE (\d+): ?(.*)/.exec(message);
+  const quoted = match?.[2]?.replace(/^\.\.\.|\.\.\.$/g, '').trim();
+  if (model.language !== 'sql' || !match || !quoted) return model.position.line;
+  const lines = model.text.split('\n');
+  const estimate = model.text.slice(0, model.bodyOffset).split('\n').length + Number(match[1]) - 1;
+  let best: number | undefined;
+  lines.forEach((text, index) => {
+    if (!text.includes(quoted)) return;
+    if (best === undefined || Math.abs(index + 1 - estimate) < Math.abs(best - estimate)) best = index + 1;
+  });
+  return best ?? model.position.line;
 }
 
 function changesMarkdown(changes: BranchChanges): string {
