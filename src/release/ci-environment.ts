@@ -83,6 +83,7 @@ export async function dropUnreferencedTables(
     const record = records.get(table);
     if (referenced.has(table) || (record !== undefined && record.refcount > 0)) continue;
     const kind = present.get(table);
+    if (!kind && !record) continue; // never started (skipped after an upstream failure)
     if (kind) await warehouse.dropRelation(physicalTable(table), kind);
     if (record) await state.deletePhysicalTable(table);
     dropped.push(table);
