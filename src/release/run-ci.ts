@@ -145,7 +145,9 @@ export async function runCi(services: ReleaseServices, request: CiRequest): Prom
     const targets = checkTargets(request, plan, live.definitions, unavailable);
     stage(
       targets.length === 0
-        ? 'no checks: no model or source changed'
+        ? unavailable.size > 0
+          ? 'no checks: the changed models did not build'
+          : 'no checks: no model or source changed'
         : `checks of ${targets.length > 6 ? `${targets.length} models and sources` : targets.join(', ')}`,
     );
     const checks = await runCiChecks(request, services, targets, shown);

@@ -34,7 +34,7 @@ export function printCiSummary(output: Output, o: CiOutcome): void {
     output.line(pc.bold(`Checks on ${o.ciEnvironment} (${o.checked.join(', ')})`));
     printCheckResults(output, o.checks.results);
   } else {
-    output.line(pc.dim('No checks to run: nothing with checks changed.'));
+    output.line(pc.dim(`No checks ran on ${o.ciEnvironment}.`));
   }
   if (o.diffs.length > 0 || o.notDiffed.length > 0) {
     output.line();
@@ -46,7 +46,7 @@ export function printCiSummary(output: Output, o: CiOutcome): void {
   const built = o.builds.filter((b) => b.status === 'built').length;
   const kept = o.plan.models.filter((m) => m.action === 'keep').length;
   output.line(
-    `${o.ciEnvironment}: built ${plural(built, 'model')}${o.builds.length > built ? ` (${o.builds.length - built} did not build)` : ''}, ` +
+    `${o.ciEnvironment}: built ${plural(built, 'model')}${o.builds.length > built ? ` (${count(o, 'failed')} failed, ${count(o, 'skipped')} skipped)` : ''}, ` +
       `${kept} read ${o.environment}'s own tables, ${plural(o.plan.reuse.length, 'table')} built earlier reused; ` +
       (o.kept
         ? `kept: slipway query --env ${o.ciEnvironment} "…" (the next slipway gc drops its tables)`
@@ -179,6 +179,10 @@ function notDiffedLines(o: CiOutcome): string[] {
       : []),
     ...o.notDiffed.filter((n) => !isNew(n)).map((n) => `${n.model}: not diffed (${n.reason})`),
   ];
+}
+
+function count(o: CiOutcome, status: 'failed' | 'skipped'): number {
+  return o.builds.filter((b) => b.status === status).length;
 }
 
 export function plural(n: number, word: string): string {
