@@ -150,7 +150,7 @@ describe('slipway ci', () => {
       /❌ \*\*dim\\_merchants\.merchant\\_id\.unique\*\* \(unique, error\) — `models\/marts\/dim_merchants\.sql:7`/,
     );
     expect(markdown).toMatch(/\| merchant\\_id \| duplicate\\_count \|\n\|---\|---\|\n\| \d+ \| 2 \|/);
-    expect(markdown).toContain('dim: repeat one merchant'.replace('dim', 'dim\\_merchants'));
+    expect(markdown).toContain('dim\\_merchants: repeat one merchant'); // the commit, under Changes
 
     const junit = await readFile(path.join(reports, 'broken.xml'), 'utf8');
     expect(junit.match(/<failure /g)).toHaveLength(1);
