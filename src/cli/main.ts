@@ -8,6 +8,7 @@ import { formatDiagnostic, ProjectError, SlipwayError, WorkFailedError } from '.
 import { registerApply } from './commands/apply-command.js';
 import { registerBuild } from './commands/build-command.js';
 import { registerCheck } from './commands/check-command.js';
+import { registerCi } from './commands/ci-command.js';
 import { registerDiff } from './commands/diff-command.js';
 import { registerGc } from './commands/gc-command.js';
 import { registerGenerate } from './commands/generate-command.js';
@@ -50,6 +51,7 @@ export function createProgram(): Command {
   registerTest(program);
   registerCheck(program);
   registerDiff(program);
+  registerCi(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -30,9 +30,20 @@ export async function openProject(options: GlobalOptions): Promise<Project> {
   }
 }
 
-/** Fails with a suggestion when `environment` is not declared in slipway.yaml. */
-export function requireEnvironment(project: Project, environment: string): void {
+/** `slipway ci`'s ephemeral environments (`ci_<sha>`), readable while they exist (`--keep`). */
+export const EPHEMERAL_ENVIRONMENT = /^ci_[a-z0-9_]{1,60}$/;
+
+/**
+ * Fails with a suggestion when `environment` is not declared in slipway.yaml. Commands that only
+ * read (query, check, diff) pass `ephemeral` to accept a kept `ci_<sha>` environment too.
+ */
+export function requireEnvironment(
+  project: Project,
+  environment: string,
+  { ephemeral = false }: { readonly ephemeral?: boolean } = {},
+): void {
   if (environment in project.config.environments) return;
+  if (ephemeral && EPHEMERAL_ENVIRONMENT.test(environment)) return;
   const known = Object.keys(project.config.environments);
   const suggestion = closestMatch(environment, known);
   throw new InvalidArgumentError(`unknown environment '${environment}'`, {

@@ -132,11 +132,14 @@ export async function withReleaseSession<T>(
     purpose,
     wait,
     readOnlyWarehouse = false,
+    warehouseEnvironment = environments[0],
   }: {
     readonly environments: readonly string[];
     readonly purpose: string;
     readonly wait?: boolean | number;
     readonly readOnlyWarehouse?: boolean;
+    /** Whose warehouse connection to open (default: the first environment's). */
+    readonly warehouseEnvironment?: string;
   },
   body: (session: ReleaseSession) => Promise<T>,
 ): Promise<T> {
@@ -156,7 +159,7 @@ export async function withReleaseSession<T>(
           warehouse = await openWarehouse(loaded.project, {
             root: loaded.root,
             readOnly: readOnlyWarehouse,
-            ...(environments[0] === undefined ? {} : { environment: environments[0] }),
+            ...(warehouseEnvironment === undefined ? {} : { environment: warehouseEnvironment }),
           });
           await openNow(warehouse);
           return await body({

@@ -6,6 +6,7 @@
  * counts and examples crosses into Node.
  */
 import { InvalidArgumentError } from '../core/errors.js';
+import type { ModelNode } from '../project/project.js';
 import type { ColumnInfo, RelationRef, Row, Warehouse } from '../warehouse/warehouse.js';
 
 export interface DataDiffRequest {
@@ -174,4 +175,14 @@ ${joined}`;
     sql: statement,
     durationMs: performance.now() - began,
   };
+}
+
+/** The columns a model's rows are matched by: its unique_key, else its first `unique` check's. */
+export function diffKeyOf(model: Pick<ModelNode, 'uniqueKey' | 'checks'>): readonly string[] {
+  if (model.uniqueKey.length > 0) return model.uniqueKey;
+  const unique = model.checks.find((c) => c.kind === 'unique');
+  if (!unique) return [];
+  return unique.column !== undefined
+    ? [unique.column]
+    : ((unique.params['columns'] as string[] | undefined) ?? []);
 }

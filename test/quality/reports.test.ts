@@ -98,4 +98,43 @@ describe('report renderers', () => {
     const passing = renderBitbucketInsights({ ...report, checks: [warning], tests: [] });
     expect(passing.report.result).toBe('PASSED');
   });
+
+  it('reports a model that did not build as blocking, on its file (slipway ci)', () => {
+    const ci: QualityReport = {
+      title: 'jkl-fraud · ci_abc against prod',
+      checks: [result({})],
+      tests: [],
+      diffs: [],
+      notes: ['prod has never been released'],
+      builds: [
+        {
+          model: 'fraud_alerts',
+          file: 'models/marts/fraud_alerts.sql',
+          line: 1,
+          status: 'failed',
+          message: 'Binder Error: x',
+        },
+        {
+          model: 'customer_risk_scores',
+          file: 'models/marts/c.model.ts',
+          line: 1,
+          status: 'skipped',
+          message: 'upstream failed',
+        },
+      ],
+    };
+    const junit = renderJUnitReport(ci);
+    expect(junit).toMatch(/<testsuites [^>]*tests="3" failures="1" errors="0"/);
+    expect(junit).toMatch(/<testsuite name="slipway.builds" tests="2" failures="1" errors="0" skipped="1"/);
+    expect(renderGithubAnnotations(ci)).toEqual([
+      '::error file=models/marts/fraud_alerts.sql,line=1,title=model fraud_alerts did not build::Binder Error: x',
+    ]);
+    expect(renderBitbucketInsights(ci).report.result).toBe('FAILED');
+    const markdown = renderMarkdownReport(ci);
+    expect(markdown).toContain('Blocking problems');
+    expect(markdown).toContain('> prod has never been released');
+    expect(markdown).toContain(
+      '❌ **fraud\\_alerts** failed — `models/marts/fraud_alerts.sql:1`: Binder Error: x',
+    );
+  });
 });

@@ -33,7 +33,7 @@ export function registerCheck(program: Command): void {
     const options = this.optsWithGlobals<CheckOptions>();
     const output = createOutput({ json: Boolean(options.json) });
     const project = await openProject(options);
-    requireEnvironment(project, options.env);
+    requireEnvironment(project, options.env, { ephemeral: true });
     const targets = selectCheckTargets(project, options.select ?? [], options.exclude ?? []);
     const checks = projectChecks(project, targets);
     const warehouse = await openWarehouse(project, { environment: options.env, readOnly: true });

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from '../../core/errors.js';
 import type { ModelNode } from '../../project/project.js';
-import { type DataDiffResult, diffData } from '../../quality/data-diff.js';
+import { type DataDiffResult, diffData, diffKeyOf as keyOf } from '../../quality/data-diff.js';
 import { environmentRelation } from '../../release/physical-layout.js';
 import { type GlobalOptions, openProject, openWarehouse, requireEnvironment } from '../project-context.js';
 import { printDiff } from '../render/quality-output.js';
@@ -33,8 +33,8 @@ export function registerDiff(program: Command): void {
       const options = this.optsWithGlobals<DiffOptions>();
       const output = createOutput({ json: Boolean(options.json) });
       const project = await openProject(options);
-      requireEnvironment(project, envA);
-      requireEnvironment(project, envB);
+      requireEnvironment(project, envA, { ephemeral: true });
+      requireEnvironment(project, envB, { ephemeral: true });
       const models =
         options.model ?? [...project.models.values()].filter((m) => keyOf(m).length > 0).map((m) => m.name);
       for (const m of models) {
@@ -73,14 +73,4 @@ export function registerDiff(program: Command): void {
       }
       if (output.json) process.stdout.write(`${JSON.stringify({ envA, envB, diffs }, jsonReplacer, 2)}\n`);
     });
-}
-
-/** The model's unique_key, else the columns of its first `unique` check. */
-function keyOf(model: ModelNode): readonly string[] {
-  if (model.uniqueKey.length > 0) return model.uniqueKey;
-  const unique = model.checks.find((c) => c.kind === 'unique');
-  if (!unique) return [];
-  return unique.column !== undefined
-    ? [unique.column]
-    : ((unique.params['columns'] as string[] | undefined) ?? []);
 }

@@ -34,7 +34,7 @@ export function registerQuery(program: Command): void {
       if (!Number.isInteger(limit) || limit < 0)
         throw new InvalidArgumentError(`--limit must be a whole number, not '${options.limit}'`);
       const project = await openProject(options);
-      requireEnvironment(project, options.env);
+      requireEnvironment(project, options.env, { ephemeral: true });
       const warehouse = await openWarehouse(project, { environment: options.env, readOnly: true });
       const parser = await createDuckDbSqlParser();
       try {

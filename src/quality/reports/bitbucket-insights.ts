@@ -41,7 +41,7 @@ export function renderBitbucketInsights(report: QualityReport): {
   readonly annotations: readonly BitbucketAnnotation[];
 } {
   const totals = reportTotals(report);
-  const details = `${totals.checks.pass} checks passed, ${totals.checks.fail} failed, ${totals.checks.warn} warned, ${totals.checks.error} could not run; ${totals.tests.pass} unit tests passed, ${totals.tests.fail + totals.tests.error} failed.`;
+  const details = `${totals.checks.pass} checks passed, ${totals.checks.fail} failed, ${totals.checks.warn} warned, ${totals.checks.error} could not run; ${totals.tests.pass} unit tests passed, ${totals.tests.fail + totals.tests.error} failed${totals.builds.failed > 0 ? `; ${totals.builds.failed} models did not build` : ''}.`;
   const annotations: BitbucketAnnotation[] = [];
   for (const c of report.checks) {
     if (c.status === 'pass') continue;
@@ -57,6 +57,19 @@ export function renderBitbucketInsights(report: QualityReport): {
       ),
       result: 'FAILED',
       severity: c.status === 'warn' ? 'LOW' : c.status === 'error' ? 'MEDIUM' : 'HIGH',
+    });
+  }
+  for (const b of report.builds ?? []) {
+    if (b.status !== 'failed') continue;
+    annotations.push({
+      external_id: `slipway-build-${b.model}`,
+      annotation_type: 'BUG',
+      path: b.file,
+      line: b.line,
+      summary: cut(`model ${b.model} did not build: ${b.message}`, MAX_SUMMARY),
+      details: cut(b.message, MAX_DETAILS),
+      result: 'FAILED',
+      severity: 'HIGH',
     });
   }
   for (const t of report.tests) {

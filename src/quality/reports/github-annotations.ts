@@ -1,8 +1,9 @@
 /**
- * GitHub Actions workflow commands (`::error file=…,line=…::message`): each failing check or unit
- * test becomes an annotation on its file and line in the pull request. Values are escaped as the
+ * GitHub Actions workflow commands (`::error file=…,line=…::message`): each failing check, unit
+ * test or model build becomes an annotation on its file and line in the pull request. Values are escaped as the
  * runner expects (`%`, CR, LF everywhere; also `:` and `,` in properties).
  */
+import type { Diagnostic } from '../../core/errors.js';
 import type { QualityReport } from './quality-report.js';
 
 export function renderGithubAnnotations(report: QualityReport): string[] {
@@ -18,6 +19,12 @@ export function renderGithubAnnotations(report: QualityReport): string[] {
       ),
     );
   }
+  for (const b of report.builds ?? []) {
+    if (b.status !== 'failed') continue;
+    lines.push(
+      command('error', { file: b.file, line: b.line, title: `model ${b.model} did not build` }, b.message),
+    );
+  }
   for (const t of report.tests) {
     if (t.status === 'pass') continue;
     const detail = t.diff ? `${t.message}\n${t.diff}` : t.message;
@@ -30,6 +37,17 @@ export function renderGithubAnnotations(report: QualityReport): string[] {
     );
   }
   return lines;
+}
+
+/** Problems with the project itself (`file:line:col`), for a run that stopped before any report. */
+export function renderDiagnosticAnnotations(diagnostics: readonly Diagnostic[]): string[] {
+  return diagnostics.map((d) =>
+    command(
+      d.severity === 'warning' ? 'warning' : 'error',
+      { file: d.position.file, line: d.position.line, col: d.position.column, title: 'slipway' },
+      d.hint ? `${d.message}\n${d.hint}` : d.message,
+    ),
+  );
 }
 
 function command(

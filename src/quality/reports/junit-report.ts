@@ -14,6 +14,7 @@ interface Case {
   readonly seconds: number;
   readonly failure?: { readonly message: string; readonly body: string };
   readonly error?: { readonly message: string; readonly body: string };
+  readonly skipped?: string;
   readonly out?: string;
 }
 
@@ -48,12 +49,24 @@ export function renderJUnitReport(report: QualityReport): string {
     ...(t.status === 'fail' ? { failure: { message: t.message, body: t.diff } } : {}),
     ...(t.status === 'error' ? { error: { message: t.message, body: t.message } } : {}),
   }));
+  // Only models that did not build are listed (the plan says what built).
+  const builds: Case[] = (report.builds ?? []).map((b) => ({
+    name: b.model,
+    classname: 'builds',
+    file: b.file,
+    line: b.line,
+    seconds: 0,
+    ...(b.status === 'failed'
+      ? { failure: { message: `did not build: ${b.message.split('\n')[0] ?? ''}`, body: b.message } }
+      : { skipped: b.message }),
+  }));
   const totals = reportTotals(report);
   const suites = [suite('slipway.checks', checks), suite('slipway.unit_tests', tests)];
-  const all = [...checks, ...tests];
+  if (builds.length > 0) suites.push(suite('slipway.builds', builds));
+  const all = [...checks, ...tests, ...builds];
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="${attr(report.title)}" tests="${all.length}" failures="${totals.checks.fail + totals.tests.fail}" errors="${totals.checks.error + totals.tests.error}" time="${seconds(all)}">`,
+    `<testsuites name="${attr(report.title)}" tests="${all.length}" failures="${totals.checks.fail + totals.tests.fail + totals.builds.failed}" errors="${totals.checks.error + totals.tests.error}" time="${seconds(all)}">`,
     ...suites,
     '</testsuites>',
     '',
@@ -63,8 +76,9 @@ export function renderJUnitReport(report: QualityReport): string {
 function suite(name: string, cases: readonly Case[]): string {
   const failures = cases.filter((c) => c.failure).length;
   const errors = cases.filter((c) => c.error).length;
+  const skipped = cases.filter((c) => c.skipped !== undefined).length;
   const lines = [
-    `  <testsuite name="${attr(name)}" tests="${cases.length}" failures="${failures}" errors="${errors}" skipped="0" time="${seconds(cases)}">`,
+    `  <testsuite name="${attr(name)}" tests="${cases.length}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${seconds(cases)}">`,
   ];
   for (const c of cases) {
     const open = `    <testcase name="${attr(c.name)}" classname="${attr(c.classname)}" file="${attr(c.file)}" line="${c.line}" time="${c.seconds.toFixed(3)}"`;
@@ -77,6 +91,7 @@ function suite(name: string, cases: readonly Case[]): string {
       inner.push(
         `      <error message="${attr(c.error.message)}" type="error">${text(c.error.body)}</error>`,
       );
+    if (c.skipped !== undefined) inner.push(`      <skipped message="${attr(c.skipped)}"/>`);
     if (c.out) inner.push(`      <system-out>${text(c.out)}</system-out>`);
     lines.push(inner.length ? `${open}>\n${inner.join('\n')}\n    </testcase>` : `${open}/>`);
   }

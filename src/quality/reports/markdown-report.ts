@@ -26,6 +26,20 @@ export function renderMarkdownReport(report: QualityReport): string {
     `| unit tests | ${totals.tests.pass} | ${totals.tests.fail} | – | ${totals.tests.error} |`,
     '',
   );
+  for (const note of report.notes ?? []) out.push(`> ${escapeText(note)}`, '');
+  for (const section of report.sections ?? [])
+    out.push(`### ${escapeText(section.title)}`, '', section.markdown.trim(), '');
+  if (report.builds && report.builds.length > 0) {
+    out.push('### Builds that failed', '');
+    for (const b of report.builds.filter((x) => x.status === 'failed'))
+      out.push(
+        `${ICON.fail} **${escapeText(b.model)}** failed — \`${b.file}:${b.line}\`: ${escapeText(b.message.split('\n')[0] ?? '')}`,
+        '',
+      );
+    const skipped = report.builds.filter((x) => x.status === 'skipped').map((x) => escapeText(x.model));
+    if (skipped.length > 0)
+      out.push(`Not built because something upstream failed: ${skipped.join(', ')}.`, '');
+  }
   if (report.planMarkdown) out.push('### Plan', '', report.planMarkdown.trim(), '');
   const problems = report.checks.filter((c) => c.status !== 'pass');
   if (report.checks.length > 0) {
