@@ -150,6 +150,7 @@ export class GitOpsReconciler implements Reconciler {
           sha: event.sha,
           previous: event.previous ?? null,
           forced: event.forced,
+          commits: event.totalCommits,
           // Commits a burst coalesced: recorded, released as part of the newest head.
           coalesced: skipped.slice(-50),
           coalescedCount: Math.max(0, event.totalCommits - 1),
