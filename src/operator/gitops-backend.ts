@@ -6,6 +6,7 @@
  */
 import { ConflictError, SlipwayError } from '../core/errors.js';
 import type { ReleaseRecord, RunRecord } from '../state/state-store.js';
+import { pullRequestNumber } from './commit-info.js';
 import type { SyncRequester } from './operator.js';
 import type {
   ActionResult,
@@ -262,7 +263,9 @@ export class GitOpsBackend implements OperatorBackend {
       author: release.commit?.author ?? '',
       authoredAt: release.commit?.time ?? release.createdAt,
       message: release.commit?.message ?? '',
-      pullRequest: meta?.pullRequest ?? null,
+      // The annotation, else the merge message itself (a release made by the CLI, or one a
+      // moment old whose annotation is being written).
+      pullRequest: meta?.pullRequest ?? pullRequestNumber(release.commit?.message ?? '') ?? null,
     };
   }
 
