@@ -95,12 +95,19 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
     branch: options.branch,
     directory: path.join(home, 'mirror.git'),
   });
-  const parser = await createDuckDbSqlParser();
   const workspace = new CommitWorkspace({
     mirror,
     directory: path.join(home, 'checkouts'),
     links: { data: options.dataDir ?? defaultDataDir(home, options.repo) },
-    loadProject: (directory) => loadProject(directory, { parser }),
+    // A parser (an in-memory engine) per load, so an idle operator holds none.
+    loadProject: async (directory) => {
+      const parser = await createDuckDbSqlParser();
+      try {
+        return await loadProject(directory, { parser });
+      } finally {
+        await parser.close();
+      }
+    },
   });
   let operator: Operator | undefined;
   const timers = new Set<NodeJS.Timeout>();
@@ -226,7 +233,7 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
   try {
     server = await startHttpServer(app, { port: options.port, hostname: options.host });
   } catch (error) {
-    await Promise.allSettled([state.close(), lease.close(), parser.close()]);
+    await Promise.allSettled([state.close(), lease.close()]);
     store.close();
     throw error;
   }
@@ -246,7 +253,6 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
     store.close();
     await lease.close();
     await state.close();
-    await parser.close();
     await telemetry.shutdown();
   };
   return {

@@ -54,6 +54,11 @@ export interface GitOpsReconcilerOptions {
   readonly requestPass?: (afterMs: number) => void;
   readonly onTimeline?: (entry: TimelineEntry) => void;
   readonly now?: () => number;
+  /**
+   * Close the warehouse after this long without work (default 1 s; 0 keeps it open): an idle
+   * operator holds no engine memory, and read-only commands can open the file meanwhile.
+   */
+  readonly idleCloseMs?: number;
 }
 
 export interface PassContext {
@@ -70,6 +75,8 @@ export class GitOpsReconciler implements Reconciler {
   readonly #o: GitOpsReconcilerOptions;
   readonly #actions: ReleaseActions;
   #queue: Promise<unknown> = Promise.resolve();
+  #queued = 0;
+  #idleTimer: NodeJS.Timeout | undefined;
   #warehouse: Warehouse | undefined;
   #current: LoadedCommit | undefined;
   #manual: Set<string> | 'all' | undefined;
@@ -251,6 +258,8 @@ export class GitOpsReconciler implements Reconciler {
   /** Closes the warehouse (when leadership is lost or on shutdown); the next need reopens it. */
   async releaseWarehouse(): Promise<void> {
     await this.#exclusive(async () => {
+      if (this.#idleTimer) clearTimeout(this.#idleTimer);
+      this.#idleTimer = undefined;
       const warehouse = this.#warehouse;
       this.#warehouse = undefined;
       await warehouse?.close();
@@ -425,8 +434,29 @@ export class GitOpsReconciler implements Reconciler {
   }
 
   #exclusive<T>(body: () => Promise<T>): Promise<T> {
-    const run = this.#queue.then(body, body);
+    this.#queued += 1;
+    if (this.#idleTimer) clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
+    const run = this.#queue.then(body, body).finally(() => {
+      this.#queued -= 1;
+      if (this.#queued === 0) this.#scheduleIdleClose();
+    });
     this.#queue = run.catch(() => undefined);
     return run;
+  }
+
+  #scheduleIdleClose(): void {
+    const idleMs = this.#o.idleCloseMs ?? 1000;
+    if (idleMs <= 0 || !this.#warehouse) return;
+    this.#idleTimer = setTimeout(() => {
+      this.#idleTimer = undefined;
+      if (this.#queued > 0) return;
+      const warehouse = this.#warehouse;
+      this.#warehouse = undefined;
+      void warehouse
+        ?.close()
+        .catch((error: unknown) => this.#o.logger.warn({ err: error }, 'closing the warehouse failed'));
+    }, idleMs);
+    this.#idleTimer.unref();
   }
 }
