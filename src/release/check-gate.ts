@@ -1,6 +1,6 @@
 /**
  * The release gate made of the project's data-quality checks: the checks declared on the models
- * a release built run against their new physical tables (references to other models resolve to
+ * whose tables are new to the environment (built by this release or reused) run against them (references to other models resolve to
  * the tables the environment will show after the switch), and an error-severity failure stops
  * the release before the switch. Warn-severity failures are reported and do not block.
  */
@@ -25,10 +25,12 @@ export interface CheckGateOptions {
  * await applyRelease(services, { ...request, gate: checkGate({ project, warehouse }) });
  */
 export function checkGate({ project, warehouse, sampleRows, signal }: CheckGateOptions): ReleaseGate {
-  return async function checksGate({ built, target }) {
-    const models = new Set(built.map((b) => b.model));
+  return async function checksGate({ plan, target }) {
+    // Every table new to the environment: built now, or reused from an earlier attempt that
+    // may never have been checked (a release interrupted or failed after building it).
+    const models = new Set([...plan.build, ...plan.reuse].map((b) => b.model));
     const checks = projectChecks(project, models);
-    if (checks.length === 0) return { passed: true, summary: 'no checks on the versions built' };
+    if (checks.length === 0) return { passed: true, summary: 'no checks on the new versions' };
     const relationOf = (name: string): RelationRef => {
       const pointer = target[name];
       if (pointer) return physicalTable(pointer.table);
@@ -47,7 +49,7 @@ export function checkGate({ project, warehouse, sampleRows, signal }: CheckGateO
     const warned = summary.results.filter(
       (r) => r.status === 'warn' || (r.status !== 'pass' && !isBlocking(r)),
     );
-    const head = `${summary.results.length} checks on ${models.size} built models`;
+    const head = `${summary.results.length} checks on ${models.size} new model versions`;
     const summaryLine =
       blocking.length > 0
         ? `${head}: ${blocking.length} failed (${blocking

@@ -172,3 +172,39 @@ describe('drift', () => {
     expect((await services.state.getPointer('staging'))?.models).toEqual(pointer?.models);
   });
 });
+
+describe('rollback to a table dropped behind the state store', () => {
+  it('fails in the switch and leaves the environment as it was', async () => {
+    const { rollbackRelease } = await import('../../src/release/promote-release.js');
+    const pointer = await services.state.getPointer('staging');
+    const differs = (await services.state.listReleases({ environment: 'staging' })).find(
+      (r) =>
+        r.status === 'succeeded' &&
+        Object.values(r.models).some(
+          (m) => !Object.values(pointer?.models ?? {}).some((p) => p.table === m.table),
+        ),
+    );
+    const gone = Object.values(differs?.models ?? {}).find(
+      (m) => !Object.values(pointer?.models ?? {}).some((p) => p.table === m.table),
+    );
+    expect(gone).toBeDefined();
+    const [record] = await services.state.getPhysicalTables([gone!.table]);
+    await services.warehouse.dropRelation(
+      { schema: 'slipway_physical', name: gone!.table },
+      record?.kind === 'view' ? 'view' : 'table',
+    );
+    const before = await rows('select max(version) as v from staging.grand_total');
+    await expect(
+      rollbackRelease(services, {
+        environment: 'staging',
+        to: differs?.id as string,
+        strategy: 'blue-green',
+        actor: 'tester',
+      }),
+    ).rejects.toThrow();
+    expect((await services.state.getPointer('staging'))?.releaseId).toBe(pointer?.releaseId);
+    expect(await rows('select max(version) as v from staging.grand_total')).toEqual(before);
+    const [last] = await services.state.listReleases({ environment: 'staging', limit: 1 });
+    expect(last).toMatchObject({ kind: 'rollback', status: 'failed' });
+  });
+});

@@ -60,10 +60,10 @@ export function registerApply(program: Command): void {
               actor: session.actor,
               concurrency,
             };
-            if (!options.yes && !output.json && process.stdin.isTTY && process.stdout.isTTY) {
-              const preview = await planApply(session, request);
+            // On a terminal the plan is shown first (and confirmed unless --yes).
+            const preview = output.interactive ? await planApply(session, request) : undefined;
+            if (preview?.changes && !options.yes && process.stdin.isTTY) {
               output.line(renderPlanText(preview));
-              if (!preview.changes) return;
               const rl = createInterface({ input: process.stdin, output: process.stdout });
               const answer = await rl.question(`\nApply this plan to ${options.env}? [y/N] `);
               rl.close();
@@ -72,7 +72,12 @@ export function registerApply(program: Command): void {
                 return;
               }
             }
-            const progress = createBuildProgress(output, 0);
+            const progress = createBuildProgress(output, preview?.build.length ?? 0);
+            // Ctrl-C cancels the builds: the release is recorded as failed, nothing is switched,
+            // and the lock is released (a second Ctrl-C, or a kill, is left to crash recovery).
+            const abort = new AbortController();
+            const onSignal = (): void => abort.abort(new Error('interrupted'));
+            process.once('SIGINT', onSignal);
             try {
               const gate = options.checks
                 ? checkGate({
@@ -86,6 +91,7 @@ export function registerApply(program: Command): void {
               const result = await applyRelease(session, {
                 ...request,
                 reporter: progress,
+                signal: abort.signal,
                 ...(gate ? { gate } : {}),
               });
               progress.stop();
@@ -120,6 +126,7 @@ export function registerApply(program: Command): void {
                   `built in ${formatDuration(t.buildMs)}, switched in ${formatDuration(t.switchMs)}`,
               );
             } finally {
+              process.off('SIGINT', onSignal);
               progress.stop();
             }
           },

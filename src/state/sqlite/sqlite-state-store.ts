@@ -11,7 +11,6 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { SlipwayError } from '../../core/errors.js';
 import type {
-  EnvironmentModels,
   EnvironmentPointer,
   EventRecord,
   LockAttempt,
@@ -28,6 +27,17 @@ import type {
   SwitchPointer,
 } from '../state-store.js';
 import { MIGRATIONS, type Migration } from './sqlite-migrations.js';
+import {
+  parseModels,
+  type SqlRow,
+  tablesOf,
+  toEvent,
+  toLease,
+  toPhysical,
+  toPointer,
+  toRelease,
+  toRun,
+} from './sqlite-rows.js';
 
 export interface SqliteStateStoreOptions {
   /** The database file (its folder is created), or `:memory:`. */
@@ -38,8 +48,6 @@ export interface SqliteStateStoreOptions {
   readonly isProcessAlive?: (pid: number) => boolean;
   readonly migrations?: readonly Migration[];
 }
-
-type SqlRow = Record<string, unknown>;
 
 /**
  * Opens (creating and migrating when needed) a SQLite state store.
@@ -562,107 +570,4 @@ function stateError(message: string, cause: unknown): SlipwayError {
   return new SlipwayError('state', `${message}: ${cause instanceof Error ? cause.message : String(cause)}`, {
     cause,
   });
-}
-
-function parseModels(value: unknown): EnvironmentModels {
-  return JSON.parse(String(value)) as EnvironmentModels;
-}
-
-function tablesOf(models: EnvironmentModels): string[] {
-  return Object.values(models).map((m) => m.table);
-}
-
-const opt = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : String(v));
-
-function toRelease(row: SqlRow): ReleaseRecord {
-  const sha = opt(row['commit_sha']);
-  const message = opt(row['commit_message']);
-  return {
-    id: String(row['id']),
-    environment: String(row['environment']),
-    kind: String(row['kind']) as ReleaseRecord['kind'],
-    strategy: String(row['strategy']) as ReleaseRecord['strategy'],
-    status: String(row['status']) as ReleaseStatus,
-    commit:
-      sha === undefined
-        ? undefined
-        : {
-            sha,
-            author: String(row['commit_author'] ?? ''),
-            time: String(row['commit_time'] ?? ''),
-            ...(message === undefined ? {} : { message }),
-          },
-    actor: String(row['actor']),
-    models: parseModels(row['models']),
-    plan: JSON.parse(String(row['plan'])),
-    previousReleaseId: opt(row['previous_release_id']),
-    source: opt(row['source']),
-    error: opt(row['error']),
-    createdAt: String(row['created_at']),
-    switchedAt: opt(row['switched_at']),
-    finishedAt: opt(row['finished_at']),
-    timings: JSON.parse(String(row['timings'])) as Record<string, number>,
-  };
-}
-
-function toPointer(row: SqlRow): EnvironmentPointer {
-  return {
-    environment: String(row['name']),
-    releaseId: String(row['release_id']),
-    models: parseModels(row['models']),
-    updatedAt: String(row['updated_at']),
-  };
-}
-
-function toPhysical(row: SqlRow): PhysicalTableRecord {
-  const columns = opt(row['columns']);
-  return {
-    name: String(row['name']),
-    model: String(row['model']),
-    fingerprint: String(row['fingerprint']),
-    kind: String(row['kind']) as PhysicalTableRecord['kind'],
-    status: String(row['status']) as PhysicalTableRecord['status'],
-    refcount: Number(row['refcount']),
-    rows: row['rows'] === null ? undefined : Number(row['rows']),
-    columns: columns === undefined ? undefined : (JSON.parse(columns) as PhysicalTableRecord['columns']),
-    buildMs: row['build_ms'] === null ? undefined : Number(row['build_ms']),
-    createdAt: String(row['created_at']),
-    builtAt: opt(row['built_at']),
-  };
-}
-
-function toRun(row: SqlRow): RunRecord {
-  return {
-    id: String(row['id']),
-    environment: String(row['environment']),
-    releaseId: String(row['release_id']),
-    status: String(row['status']) as RunRecord['status'],
-    actor: String(row['actor']),
-    models: JSON.parse(String(row['models'])),
-    error: opt(row['error']),
-    startedAt: String(row['started_at']),
-    finishedAt: opt(row['finished_at']),
-  };
-}
-
-function toEvent(row: SqlRow): EventRecord {
-  return {
-    seq: Number(row['seq']),
-    at: String(row['at']),
-    type: String(row['type']),
-    environment: opt(row['environment']),
-    releaseId: opt(row['release_id']),
-    runId: opt(row['run_id']),
-    actor: opt(row['actor']),
-    data: JSON.parse(String(row['data'])),
-  };
-}
-
-function toLease(row: SqlRow): LockLease {
-  return {
-    name: String(row['name']),
-    holder: JSON.parse(String(row['holder'])) as LockHolder,
-    acquiredAt: String(row['acquired_at']),
-    expiresAt: String(row['expires_at']),
-  };
 }
