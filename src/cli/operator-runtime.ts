@@ -131,6 +131,10 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
     telemetry,
     ...(options.step ? { step: options.step } : {}),
     ...(options.onTimeline ? { onTimeline: options.onTimeline } : {}),
+    onPass: () => {
+      if (term() !== undefined)
+        void startScheduler().catch((e: unknown) => logger.warn({ err: e }, 'scheduler failed'));
+    },
     requestPass: (afterMs) =>
       later(afterMs, () => {
         const t = term();
@@ -139,8 +143,19 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
       }),
   });
   let scheduler: RunScheduler | undefined;
-  const startScheduler = async (): Promise<void> => {
-    if (scheduler) return;
+  let schedulerStart: Promise<void> | undefined;
+  // Once per leadership, after the first pass (when the environments are known).
+  const startScheduler = (): Promise<void> => {
+    schedulerStart ??= createScheduler();
+    return schedulerStart;
+  };
+  const stopScheduler = async (): Promise<void> => {
+    const running = scheduler;
+    scheduler = undefined;
+    schedulerStart = undefined;
+    await running?.stop();
+  };
+  const createScheduler = async (): Promise<void> => {
     const schedules = reconciler.environments.flatMap((e) =>
       e.schedule ? [{ environment: e.name, cron: e.schedule }] : [],
     );
@@ -194,11 +209,11 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
       if (t === undefined) return;
       void reconciler
         .refresh(t)
-        .then(startScheduler)
         .catch((e: unknown) => logger.warn({ err: e }, 'refresh failed'))
         .finally(() => later(refreshEvery, tick));
     };
-    later(refreshEvery, tick);
+    // A first pass at once: drift, waiting promotions and the scheduler need no new commit.
+    later(0, tick);
   };
   operator = new Operator({
     lease,
@@ -212,7 +227,9 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
       options.onStateChange?.(s);
       if (s === 'leader') void onLeader();
       // A leader that lost its lease lets the warehouse go, so the next leader can open it.
-      if (s === 'standby' || s === 'stopped') void reconciler.releaseWarehouse();
+      if (s === 'standby' || s === 'stopped') {
+        void stopScheduler().then(() => reconciler.releaseWarehouse());
+      }
     },
   });
   const backend = new GitOpsBackend({ reconciler, sync: operator, leaderTerm: term });
@@ -245,7 +262,7 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
     timers.clear();
     await operator.stop();
     for (const t of timers) clearTimeout(t);
-    await scheduler?.stop();
+    await stopScheduler();
     await running.close().catch(() => undefined);
     await reconciler.releaseWarehouse();
     await workspace.clear().catch(() => undefined);

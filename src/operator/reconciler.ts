@@ -53,6 +53,8 @@ export interface GitOpsReconcilerOptions {
   /** Asks the operator for another pass later (a soak ends). */
   readonly requestPass?: (afterMs: number) => void;
   readonly onTimeline?: (entry: TimelineEntry) => void;
+  /** Called after each pass over the environments (the runtime starts the scheduler then). */
+  readonly onPass?: () => void;
   readonly now?: () => number;
   /**
    * Close the warehouse after this long without work (default 1 s; 0 keeps it open): an idle
@@ -174,6 +176,7 @@ export class GitOpsReconciler implements Reconciler {
       this.#current = loaded;
       await this.#pass(ctx);
       this.#o.store.setLastHandledCommit(event.sha, context.term);
+      this.#o.onPass?.();
     });
   }
 
@@ -185,6 +188,7 @@ export class GitOpsReconciler implements Reconciler {
     return this.#exclusive(async () => {
       if (!(await this.#ensureCurrent())) return;
       await this.#pass({ trigger, fence }, { rootsToo: false });
+      this.#o.onPass?.();
     });
   }
 

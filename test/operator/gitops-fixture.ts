@@ -58,9 +58,9 @@ export interface GitOpsFixture {
   remove(): Promise<void>;
 }
 
-export async function gitopsFixture(): Promise<GitOpsFixture> {
+export async function gitopsFixture(config = GITOPS_CONFIG): Promise<GitOpsFixture> {
   const project = await tempProject({
-    'slipway.yaml': GITOPS_CONFIG,
+    'slipway.yaml': config,
     'sources/orders.yml': 'sources:\n  - name: orders\n    files: data/orders.csv\n',
     'data/orders.csv': ORDERS,
     '.gitignore': '.slipway/\ndata/\n',
