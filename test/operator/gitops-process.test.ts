@@ -11,7 +11,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { EnvironmentStatus, Release } from '../../src/operator/operator-backend.js';
 import { type GitDaemon, startGitDaemon } from '../helpers/git-fixtures.js';
 import { git } from '../helpers/release-project.js';
-import { BIN } from '../helpers/run-cli.js';
+import { BIN, json as parseJson, runCli } from '../helpers/run-cli.js';
 import { api, eventually, type GitOpsFixture, gitopsFixture, TOKENS } from './gitops-fixture.js';
 
 let fixture: GitOpsFixture;
@@ -141,6 +141,29 @@ it('a leader killed mid-release is replaced by the standby, which settles the re
   );
   const prod = await environment(standby.url, 'prod');
   expect(prod.live?.commit.pullRequest).toBe(31);
+
+  // The CLI talks to the running operator: found through operator.json in its home, or by URL.
+  const viaHome = { SLIPWAY_OPERATOR_HOME: fixture.home, SLIPWAY_TOKEN: TOKENS.admin };
+  const status = await runCli(['status', '--json'], { env: viaHome });
+  expect(status.code).toBe(0);
+  const listed = parseJson<{ operator: string; environments: EnvironmentStatus[] }>(status);
+  expect(listed.operator).toBe(standby.url);
+  expect(listed.environments.find((e) => e.name === 'prod')?.live?.commit.sha).toBe(next);
+  const noToken = await runCli(['status'], { env: { SLIPWAY_OPERATOR_URL: standby.url } });
+  expect(noToken.code).toBe(2);
+  expect(noToken.stderr).toMatch(/SLIPWAY_TOKEN/);
+  const viaUrl = { SLIPWAY_OPERATOR_URL: standby.url, SLIPWAY_TOKEN: TOKENS.admin };
+  const rollback = await runCli(['rollback', '--env', 'prod', '--reason', 'from the CLI'], { env: viaUrl });
+  expect(rollback.code).toBe(0);
+  expect(rollback.stdout).toMatch(/auto-sync paused until the next commit/);
+  const history = parseJson<{ releases: Release[] }>(
+    await runCli(['history', '--env', 'prod', '--json'], { env: viaUrl }),
+  );
+  expect(history.releases[0]).toMatchObject({ trigger: 'rollback', actor: 'api:ada', commit: { sha: head } });
+  const paused = await environment(standby.url, 'prod');
+  expect(paused.paused?.commit).toBe(next);
+  const approve = await runCli(['approve', '--env', 'prod'], { env: viaUrl });
+  expect(approve.code).toBe(3); // prod needs no approval: a conflict, from the operator
 
   // SIGTERM: a clean stop that gives the lease and the operator file up.
   const exited = new Promise<number | null>((resolve) => standby.child.once('exit', (code) => resolve(code)));
