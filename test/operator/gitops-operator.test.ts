@@ -7,6 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendGitHubPush } from '../../src/cli/demo/push-webhook.js';
 import type { OperatorRuntime } from '../../src/cli/operator-runtime.js';
@@ -322,6 +323,32 @@ describe('the operator on a real repository', () => {
     expect(reported).toBe(202);
     expect(await runtime.reconciler.lastHandledCommit()).toBe(newest);
   }, 90_000);
+  it('while another process holds the DuckDB file for writing, the operator says so instead of opening it', async () => {
+    await new Promise((r) => setTimeout(r, 1500)); // the idle operator has closed the warehouse
+    const file = path.join(fixture.home, '.slipway', 'warehouse.duckdb');
+    const holder = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { DuckDBInstance } from '@duckdb/node-api'; const i = await DuckDBInstance.create(${JSON.stringify(file)}); await (await i.connect()).run('select 1'); console.log('open'); setInterval(() => {}, 1000);`,
+      ],
+      { cwd: path.resolve(import.meta.dirname, '..', '..'), stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout?.on('data', (d: Buffer) => d.toString().includes('open') && resolve());
+        holder.once('exit', (code) => reject(new Error(`holder exited ${code}`)));
+      });
+      await expect(runtime.reconciler.withServices(async () => 'opened')).rejects.toThrow(
+        /the warehouse is open for writing in another process/,
+      );
+    } finally {
+      holder.kill('SIGKILL');
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await runtime.reconciler.withServices(async () => 'opened')).toBe('opened');
+  });
 });
 
 /** Moves `ref` through `shas`, one committed ref update each (one git process), calling `after` after each. */
