@@ -317,7 +317,7 @@ describe('the operator on a real repository', () => {
       .slice(before);
     expect(syncs.length).toBeGreaterThanOrEqual(1);
     expect(syncs.length, `burst took ${burstMs} ms`).toBeLessThanOrEqual(5);
-    expect((syncs.at(-1)?.data as { sha: string }).sha).toBe(newest);
+    expect((syncs.at(-1)?.data as { sha: string } | undefined)?.sha).toBe(newest);
     // Every commit is accounted for (none skipped silently): 200 burst commits + the merge's two.
     const reported = syncs.reduce((n, e) => n + (e.data as { commits: number }).commits, 0);
     expect(reported).toBe(202);
