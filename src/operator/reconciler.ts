@@ -174,7 +174,20 @@ export class GitOpsReconciler implements Reconciler {
         return;
       }
       this.#current = loaded;
-      await this.#pass(ctx);
+      try {
+        await this.#pass(ctx);
+      } catch (error) {
+        // Not handled: the watcher offers the same commits again at the next trigger.
+        await this.#o.state.appendEvent({
+          type: 'sync.deferred',
+          actor: `operator (${event.trigger})`,
+          data: {
+            summary: `${event.sha.slice(0, 10)} not synced yet: ${error instanceof Error ? error.message : String(error)}`,
+            sha: event.sha,
+          },
+        });
+        throw error;
+      }
       this.#o.store.setLastHandledCommit(event.sha, context.term);
       this.#o.onPass?.();
     });

@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { ConflictError } from '../../core/errors.js';
 import type { ActionResult } from '../../operator/operator-backend.js';
 import { OperatorStore } from '../../operator/operator-store.js';
+import { openSqliteStateStore } from '../../state/sqlite/sqlite-state-store.js';
 import { discoverOperator, operatorHome } from '../operator-client.js';
 import type { GlobalOptions } from '../project-context.js';
 import { currentActor } from '../release-context.js';
@@ -60,6 +61,24 @@ export function registerApprove(program: Command): void {
           { releaseId, by: actor, comment: options.comment ?? null, at: new Date().toISOString() },
           undefined,
         );
+        const stateFile = path.join(operatorHome(options), '.slipway', 'state.db');
+        if (existsSync(stateFile)) {
+          const state = openSqliteStateStore({ path: stateFile });
+          try {
+            await state.appendEvent({
+              type: 'approval.granted',
+              environment: options.env,
+              releaseId,
+              actor,
+              data: {
+                summary: `${actor} approved ${releaseId} for ${options.env}`,
+                comment: options.comment ?? null,
+              },
+            });
+          } finally {
+            await state.close();
+          }
+        }
         output.data({ action: 'approve', environment: options.env, releaseId, actor });
         output.line(
           `${status.ok('✓')} approved ${releaseId} for ${options.env}; the operator promotes it on its next pass`,
