@@ -6,14 +6,17 @@
 import { Command, CommanderError } from 'commander';
 import { formatDiagnostic, ProjectError, SlipwayError, WorkFailedError } from '../core/errors.js';
 import { registerApply } from './commands/apply-command.js';
+import { registerApprove } from './commands/approve-command.js';
 import { registerBuild } from './commands/build-command.js';
 import { registerCheck } from './commands/check-command.js';
 import { registerCi } from './commands/ci-command.js';
+import { registerDemo } from './commands/demo-command.js';
 import { registerDiff } from './commands/diff-command.js';
 import { registerGc } from './commands/gc-command.js';
 import { registerGenerate } from './commands/generate-command.js';
 import { registerHistory } from './commands/history-command.js';
 import { registerInit } from './commands/init-command.js';
+import { registerOperator } from './commands/operator-command.js';
 import { registerPlan } from './commands/plan-command.js';
 import { registerPromote } from './commands/promote-command.js';
 import { registerQuery } from './commands/query-command.js';
@@ -52,6 +55,9 @@ export function createProgram(): Command {
   registerCheck(program);
   registerDiff(program);
   registerCi(program);
+  registerApprove(program);
+  registerOperator(program);
+  registerDemo(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -2,6 +2,8 @@
 import type { Command } from 'commander';
 import { formatDuration } from '../../core/duration.js';
 import { InvalidArgumentError } from '../../core/errors.js';
+import type { Release } from '../../operator/operator-backend.js';
+import { discoverOperator } from '../operator-client.js';
 import { type GlobalOptions, requireEnvironment } from '../project-context.js';
 import { loadReleaseProject, openStateStore } from '../release-context.js';
 import { createOutput, renderTable, status } from '../render/terminal.js';
@@ -24,6 +26,30 @@ export function registerHistory(program: Command): void {
       const limit = Number(options.limit);
       if (!Number.isInteger(limit) || limit < 1)
         throw new InvalidArgumentError(`--limit must be a positive whole number, not '${options.limit}'`);
+      const operator = await discoverOperator(options);
+      if (operator) {
+        const { releases } = await operator.get<{ releases: Release[] }>(
+          `/api/v1/releases?environment=${encodeURIComponent(options.env)}&limit=${Math.min(limit, 500)}`,
+        );
+        output.data({ environment: options.env, operator: operator.url, releases });
+        output.line(
+          renderTable(
+            ['release', 'status', 'trigger', 'commit', 'PR', 'author', 'actor', 'started', 'note'],
+            releases.map((r) => [
+              status.bold(r.id),
+              r.status === 'failed' ? status.fail(r.status) : r.status,
+              r.trigger,
+              r.commit.sha.slice(0, 10),
+              r.commit.pullRequest === null ? '' : `#${r.commit.pullRequest}`,
+              r.commit.author,
+              r.actor,
+              r.startedAt,
+              (r.message ?? '').slice(0, 60),
+            ]),
+          ),
+        );
+        return;
+      }
       const loaded = await loadReleaseProject(options);
       const state = openStateStore(loaded.project, loaded.root);
       try {

@@ -133,27 +133,8 @@ export function registerInit(program: Command): void {
           hint: 'choose a new folder (or, in a project, add CI files only: slipway init . --ci github)',
         });
       }
-      const ciFiles = new Set(Object.values(CI_FILES).map((f) => path.normalize(f)));
-      await cp(template, target, {
-        recursive: true,
-        filter: (src) => {
-          const relative = path.relative(template, src);
-          const rel = relative.split(path.sep);
-          // CI files are copied only for the providers asked for.
-          if (
-            ciFiles.has(relative) ||
-            relative === '.github' ||
-            relative === path.join('.github', 'workflows')
-          )
-            return false;
-          return !rel.includes('node_modules') && rel[0] !== 'data' && rel[0] !== '.slipway';
-        },
-      });
-      const ciWritten = await writeCiFiles(template, target, providers);
-      await writeFile(path.join(target, '.gitignore'), '.slipway/\ndata/\nnode_modules/\n');
-      await writeEditorSchemas(target);
       output.note(status.dim(`generating sample data (scale ${scale})…`));
-      const generated = await generateData(target, { scale, slice: 0, seed: 42 });
+      const { generated, ciWritten } = await scaffoldProject(template, target, { providers, scale });
       let git = false;
       if (options.git) {
         try {
@@ -196,6 +177,34 @@ export function registerInit(program: Command): void {
       output.line('  slipway build --env dev');
       output.line('  slipway query --env dev "select severity, count(*) from fraud_alerts group by all"');
     });
+}
+
+/**
+ * Copies the template into `target` (without data, state or CI files other than `providers`'),
+ * writes `.gitignore` and the editor schemas, and generates the sample data into `target/data`.
+ */
+export async function scaffoldProject(
+  template: string,
+  target: string,
+  { providers = [], scale }: { readonly providers?: readonly string[]; readonly scale: number },
+): Promise<{ generated: Awaited<ReturnType<typeof generateData>>; ciWritten: string[] }> {
+  const ciFiles = new Set(Object.values(CI_FILES).map((f) => path.normalize(f)));
+  await cp(template, target, {
+    recursive: true,
+    filter: (src) => {
+      const relative = path.relative(template, src);
+      const rel = relative.split(path.sep);
+      // CI files are copied only for the providers asked for.
+      if (ciFiles.has(relative) || relative === '.github' || relative === path.join('.github', 'workflows'))
+        return false;
+      return !rel.includes('node_modules') && rel[0] !== 'data' && rel[0] !== '.slipway';
+    },
+  });
+  const ciWritten = await writeCiFiles(template, target, providers);
+  await writeFile(path.join(target, '.gitignore'), '.slipway/\ndata/\nnode_modules/\n');
+  await writeEditorSchemas(target);
+  const generated = await generateData(target, { scale, slice: 0, seed: 42 });
+  return { generated, ciWritten };
 }
 
 async function exists(file: string): Promise<boolean> {

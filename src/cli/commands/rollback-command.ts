@@ -1,7 +1,9 @@
 /** `slipway rollback --env E [--to RELEASE]`: re-point E at an earlier release; nothing is rebuilt. */
 import type { Command } from 'commander';
 import { formatDuration } from '../../core/duration.js';
+import type { ActionResult } from '../../operator/operator-backend.js';
 import { rollbackRelease } from '../../release/promote-release.js';
+import { discoverOperator } from '../operator-client.js';
 import { type GlobalOptions, requireEnvironment } from '../project-context.js';
 import { environmentStrategy, loadReleaseProject, withReleaseSession } from '../release-context.js';
 import { createOutput, status } from '../render/terminal.js';
@@ -10,6 +12,7 @@ interface RollbackOptions extends GlobalOptions {
   readonly env: string;
   readonly to?: string;
   readonly wait?: boolean;
+  readonly reason?: string;
 }
 
 export function registerRollback(program: Command): void {
@@ -19,9 +22,24 @@ export function registerRollback(program: Command): void {
     .requiredOption('--env <env>', 'environment to roll back')
     .option('--to <release>', 'release id to go back to (default: the one the current release replaced)')
     .option('--wait', 'wait for the environment lock instead of failing (exit 3)')
+    .option('--reason <text>', 'why (recorded in the audit log when an operator runs)')
     .action(async function rollbackAction(this: Command) {
       const options = this.optsWithGlobals<RollbackOptions>();
       const output = createOutput({ json: Boolean(options.json) });
+      const operator = await discoverOperator(options);
+      if (operator) {
+        // The operator owns the warehouse and pauses auto-sync so the rollback stays.
+        const result = await operator.post<ActionResult>(
+          `/api/v1/environments/${encodeURIComponent(options.env)}/rollback`,
+          {
+            ...(options.to ? { to: options.to } : {}),
+            ...(options.reason ? { reason: options.reason } : {}),
+          },
+        );
+        output.data(result);
+        output.line(`${status.ok('✓')} ${result.message} ${status.dim(`(operator at ${operator.url})`)}`);
+        return;
+      }
       const loaded = await loadReleaseProject(options);
       try {
         requireEnvironment(loaded.project, options.env);

@@ -1,7 +1,9 @@
 /** `slipway status [--env E]`: what each environment shows, who holds it, its last run. */
 import type { Command } from 'commander';
+import type { EnvironmentStatus } from '../../operator/operator-backend.js';
 import { environmentLockName } from '../../release/environment-lock.js';
 import type { ReleaseRecord } from '../../state/state-store.js';
+import { discoverOperator } from '../operator-client.js';
 import { type GlobalOptions, requireEnvironment } from '../project-context.js';
 import { loadReleaseProject, openStateStore } from '../release-context.js';
 import { createOutput, renderTable, status } from '../render/terminal.js';
@@ -18,6 +20,15 @@ export function registerStatus(program: Command): void {
     .action(async function statusAction(this: Command) {
       const options = this.optsWithGlobals<StatusOptions>();
       const output = createOutput({ json: Boolean(options.json) });
+      const operator = await discoverOperator(options);
+      if (operator) {
+        const environments = options.env
+          ? [await operator.get<EnvironmentStatus>(`/api/v1/environments/${encodeURIComponent(options.env)}`)]
+          : (await operator.get<{ environments: EnvironmentStatus[] }>('/api/v1/environments')).environments;
+        output.data({ operator: operator.url, environments });
+        output.line(renderOperatorStatus(environments));
+        return;
+      }
       const loaded = await loadReleaseProject(options);
       const state = openStateStore(loaded.project, loaded.root);
       try {
@@ -98,4 +109,27 @@ export function summary(release: ReleaseRecord) {
     timings: release.timings,
     error: release.error ?? null,
   };
+}
+
+/** The operator's view: sync status, live and desired commit, pause, approval, drift. */
+export function renderOperatorStatus(environments: readonly EnvironmentStatus[]): string {
+  return renderTable(
+    ['environment', 'sync', 'release', 'commit', 'PR', 'desired', 'policy', 'paused', 'approval', 'drift'],
+    environments.map((e) => [
+      status.bold(e.name),
+      e.sync === 'Synced'
+        ? status.ok(e.sync)
+        : e.sync === 'Degraded'
+          ? status.fail(e.sync)
+          : status.warn(e.sync),
+      e.live?.releaseId ?? status.dim('none'),
+      e.live?.commit.sha.slice(0, 10) ?? '',
+      e.live?.commit.pullRequest == null ? '' : `#${e.live.commit.pullRequest}`,
+      e.desiredCommit?.slice(0, 10) ?? '',
+      e.promoteFrom ? `${e.policy} ← ${e.promoteFrom}` : e.policy,
+      e.paused ? status.warn(`Paused: ${e.paused.reason}`) : '',
+      e.pendingApproval ? status.warn(`waiting: ${e.pendingApproval.releaseId}`) : '',
+      e.drift.length > 0 ? status.fail(e.drift.map((d) => `${d.relation} ${d.problem}`).join('; ')) : '',
+    ]),
+  );
 }

@@ -1,0 +1,330 @@
+/**
+ * The running operator, assembled: the git mirror and watcher, the leader lease, the reconciler
+ * over the release code, the scheduler, and the HTTP server. This is where the concrete adapters
+ * are chosen (SQLite state and lease, DuckDB warehouse and parser). `slipway operator`,
+ * `slipway demo`, the benchmark and the tests all start it through `startOperatorRuntime`.
+ *
+ * The operator home holds everything the operator owns:
+ *   .slipway/state.db       releases, pointers, runs, events (the project's state store)
+ *   .slipway/operator.db    leader lease, sync controls, release annotations (fenced by term)
+ *   .slipway/warehouse.duckdb  (or wherever the project's connection points, relative to home)
+ *   data/                   input data, linked into every checked-out commit
+ *   mirror.git, checkouts/  the bare clone and commit checkouts
+ *   operator.json           URL and pid of the leader, for the CLI to find it
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ConflictError, WarehouseError } from '../core/errors.js';
+import { CommitWorkspace, type LoadedCommit } from '../operator/commit-workspace.js';
+import { GitMirror } from '../operator/git-mirror.js';
+import { GitOpsBackend } from '../operator/gitops-backend.js';
+import { Operator, type OperatorState } from '../operator/operator.js';
+import { OperatorStore } from '../operator/operator-store.js';
+import { GitOpsReconciler, type TimelineEntry } from '../operator/reconciler.js';
+import { RunScheduler } from '../operator/run-scheduler.js';
+import { SqliteLeaderLease } from '../operator/sqlite-leader-lease.js';
+import { loadProject } from '../project/load-project.js';
+import { withEnvironmentLocks } from '../release/environment-lock.js';
+import type { StepHook } from '../release/release-steps.js';
+import { runEnvironment } from '../release/run-environment.js';
+import type { ApiTokens } from '../server/api-tokens.js';
+import { createServerApp } from '../server/create-server-app.js';
+import { type RunningServer, startHttpServer } from '../server/start-http-server.js';
+import { openSqliteStateStore } from '../state/sqlite/sqlite-state-store.js';
+import type { StateStore } from '../state/state-store.js';
+import { createLogger, type Logger } from '../telemetry/logger.js';
+import { createTelemetry } from '../telemetry/tracer.js';
+import { createDuckDbSqlParser } from '../warehouse/duckdb/duckdb-sql-parser.js';
+import type { Warehouse } from '../warehouse/warehouse.js';
+import { openWarehouse } from './project-context.js';
+
+export const OPERATOR_FILE = 'operator.json';
+
+export interface OperatorRuntimeOptions {
+  /** URL or path of the repository. */
+  readonly repo: string;
+  readonly branch: string;
+  readonly home: string;
+  readonly port: number;
+  readonly host: string;
+  /** Poll interval; 0 disables polling (webhooks only). */
+  readonly pollMs: number;
+  readonly settleMs?: number;
+  readonly leaseTtlMs?: number;
+  readonly tokens: ApiTokens;
+  readonly webhookSecrets?: { readonly github?: string; readonly bitbucket?: string };
+  /** Input data linked into each checkout as `data/`. Default `<home>/data`, else `<repo>/data`. */
+  readonly dataDir?: string;
+  readonly logger?: Logger;
+  readonly step?: StepHook;
+  readonly onTimeline?: (entry: TimelineEntry) => void;
+  readonly onStateChange?: (state: OperatorState) => void;
+}
+
+export interface OperatorRuntime {
+  readonly url: string;
+  readonly home: string;
+  readonly operator: Operator;
+  readonly reconciler: GitOpsReconciler;
+  readonly backend: GitOpsBackend;
+  readonly state: StateStore;
+  /** Resolves when this process has become the leader. */
+  leader(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface OperatorFile {
+  readonly url: string;
+  readonly pid: number;
+  readonly repo: string;
+  readonly branch: string;
+  readonly startedAt: string;
+}
+
+export async function startOperatorRuntime(options: OperatorRuntimeOptions): Promise<OperatorRuntime> {
+  const home = path.resolve(options.home);
+  await mkdir(path.join(home, '.slipway'), { recursive: true });
+  const logger = options.logger ?? createLogger({ level: process.env['SLIPWAY_LOG_LEVEL'] ?? 'warn' });
+  const telemetry = createTelemetry();
+  const state = openSqliteStateStore({ path: path.join(home, '.slipway', 'state.db') });
+  const store = new OperatorStore(path.join(home, '.slipway', 'operator.db'));
+  const lease = new SqliteLeaderLease({ file: path.join(home, '.slipway', 'operator.db') });
+  const mirror = new GitMirror({
+    url: options.repo,
+    branch: options.branch,
+    directory: path.join(home, 'mirror.git'),
+  });
+  const workspace = new CommitWorkspace({
+    mirror,
+    directory: path.join(home, 'checkouts'),
+    links: { data: options.dataDir ?? defaultDataDir(home, options.repo) },
+    // A parser (an in-memory engine) per load, so an idle operator holds none.
+    loadProject: async (directory) => {
+      const parser = await createDuckDbSqlParser();
+      try {
+        return await loadProject(directory, { parser });
+      } finally {
+        await parser.close();
+      }
+    },
+  });
+  let operator: Operator | undefined;
+  const timers = new Set<NodeJS.Timeout>();
+  const later = (ms: number, body: () => void): void => {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      body();
+    }, ms);
+    timer.unref();
+    timers.add(timer);
+  };
+  const term = (): number | undefined => (operator?.state === 'leader' ? operator.grant?.term : undefined);
+  const reconciler: GitOpsReconciler = new GitOpsReconciler({
+    state,
+    store,
+    workspace,
+    commitInfo: (sha) => mirror.commit(sha),
+    head: () => mirror.head().catch(() => undefined),
+    openWarehouse: (loaded) => openOperatorWarehouse(loaded, home),
+    logger,
+    telemetry,
+    ...(options.step ? { step: options.step } : {}),
+    ...(options.onTimeline ? { onTimeline: options.onTimeline } : {}),
+    onPass: () => {
+      if (term() !== undefined)
+        void startScheduler().catch((e: unknown) => logger.warn({ err: e }, 'scheduler failed'));
+    },
+    requestPass: (afterMs) =>
+      later(afterMs, () => {
+        const t = term();
+        if (t !== undefined)
+          void reconciler.refresh(t).catch((e: unknown) => logger.warn({ err: e }, 'refresh failed'));
+      }),
+  });
+  let scheduler: RunScheduler | undefined;
+  let schedulerStart: Promise<void> | undefined;
+  // Once per leadership, after the first pass (when the environments are known).
+  const startScheduler = (): Promise<void> => {
+    schedulerStart ??= createScheduler();
+    return schedulerStart;
+  };
+  const stopScheduler = async (): Promise<void> => {
+    const running = scheduler;
+    scheduler = undefined;
+    schedulerStart = undefined;
+    await running?.stop();
+  };
+  const createScheduler = async (): Promise<void> => {
+    const schedules = reconciler.environments.flatMap((e) =>
+      e.schedule ? [{ environment: e.name, cron: e.schedule }] : [],
+    );
+    if (schedules.length === 0) return;
+    scheduler = new RunScheduler({
+      schedules,
+      logger,
+      lastRunAt: async (environment) => {
+        const [run] = await state.listRuns({ environment, limit: 1 });
+        return run ? new Date(run.startedAt) : undefined;
+      },
+      run: (request) =>
+        reconciler.withServices(async (services, loaded) => {
+          if (!loaded) return;
+          await withEnvironmentLocks(
+            state,
+            [request.environment],
+            { purpose: `run ${request.environment}`, wait: 60_000 },
+            () =>
+              runEnvironment(services, {
+                project: loaded.project,
+                environment: request.environment,
+                actor: `scheduler (${request.reason})`,
+                concurrency: loaded.project.config.defaults?.concurrency ?? 4,
+              }),
+          );
+        }),
+    });
+    await scheduler.start();
+  };
+  let server: RunningServer | undefined;
+  let becameLeader: () => void = () => {};
+  const leaderPromise = new Promise<void>((resolve) => {
+    becameLeader = resolve;
+  });
+  const pollMs = options.pollMs;
+  const onLeader = async (): Promise<void> => {
+    if (server)
+      await writeOperatorFile(home, {
+        url: server.url,
+        pid: process.pid,
+        repo: mirror.url,
+        branch: options.branch,
+        startedAt: new Date().toISOString(),
+      });
+    becameLeader();
+    // Drift and waiting promotions are looked at every poll interval (every 30 s without polling).
+    const refreshEvery = pollMs > 0 ? pollMs : 30_000;
+    const tick = (): void => {
+      const t = term();
+      if (t === undefined) return;
+      void reconciler
+        .refresh(t)
+        .catch((e: unknown) => logger.warn({ err: e }, 'refresh failed'))
+        .finally(() => later(refreshEvery, tick));
+    };
+    // A first pass at once: drift, waiting promotions and the scheduler need no new commit.
+    later(0, tick);
+  };
+  operator = new Operator({
+    lease,
+    source: mirror,
+    reconciler,
+    pollIntervalMs: pollMs,
+    ...(options.settleMs === undefined ? {} : { settleMs: options.settleMs }),
+    ...(options.leaseTtlMs === undefined ? {} : { leaseTtlMs: options.leaseTtlMs }),
+    logger,
+    onStateChange: (s) => {
+      options.onStateChange?.(s);
+      if (s === 'leader') void onLeader();
+      // A leader that lost its lease lets the warehouse go, so the next leader can open it.
+      if (s === 'standby' || s === 'stopped') {
+        void stopScheduler().then(() => reconciler.releaseWarehouse());
+      }
+    },
+  });
+  const backend = new GitOpsBackend({ reconciler, sync: operator, leaderTerm: term });
+  const app = createServerApp({
+    backend,
+    sync: operator,
+    branch: options.branch,
+    tokens: options.tokens,
+    ...(options.webhookSecrets ? { webhookSecrets: options.webhookSecrets } : {}),
+    logger,
+    health: () => ({
+      state: operator?.state,
+      holder: operator?.holderId,
+      term: operator?.grant?.term ?? null,
+      watcher: operator?.watcher?.status ?? null,
+    }),
+  });
+  try {
+    server = await startHttpServer(app, { port: options.port, hostname: options.host });
+  } catch (error) {
+    await Promise.allSettled([state.close(), lease.close()]);
+    store.close();
+    throw error;
+  }
+  const running = server;
+  operator.start();
+  let stopping: Promise<void> | undefined;
+  const stop = async (): Promise<void> => {
+    for (const t of timers) clearTimeout(t);
+    timers.clear();
+    await operator.stop();
+    for (const t of timers) clearTimeout(t);
+    await stopScheduler();
+    await running.close().catch(() => undefined);
+    await reconciler.releaseWarehouse();
+    await workspace.clear().catch(() => undefined);
+    await removeOperatorFile(home, process.pid);
+    store.close();
+    await lease.close();
+    await state.close();
+    await telemetry.shutdown();
+  };
+  return {
+    url: running.url,
+    home,
+    operator,
+    reconciler,
+    backend,
+    state,
+    leader: () => leaderPromise,
+    stop: () => {
+      stopping ??= stop();
+      return stopping;
+    },
+  };
+}
+
+/** The project's warehouse, its relative path resolved in the operator home, opened for writing now. */
+async function openOperatorWarehouse(loaded: LoadedCommit, home: string): Promise<Warehouse> {
+  const warehouse = await openWarehouse(loaded.project, { root: home });
+  try {
+    await warehouse.listSchemas();
+  } catch (error) {
+    await warehouse.close().catch(() => undefined);
+    if (error instanceof WarehouseError && /in use by another process|lock/i.test(error.message)) {
+      throw new ConflictError('the warehouse is open for writing in another process', {
+        cause: error,
+        hint: 'only one process may write the DuckDB file: stop the other slipway command (or operator) first',
+      });
+    }
+    throw error;
+  }
+  return warehouse;
+}
+
+function defaultDataDir(home: string, repo: string): string {
+  const own = path.join(home, 'data');
+  if (existsSync(own)) return own;
+  const local = path.resolve(repo, 'data');
+  return !/^[a-z][a-z0-9+.-]*:\/\//i.test(repo) && existsSync(local) ? local : own;
+}
+
+async function writeOperatorFile(home: string, file: OperatorFile): Promise<void> {
+  await writeFile(path.join(home, OPERATOR_FILE), `${JSON.stringify(file, null, 2)}\n`);
+}
+
+async function removeOperatorFile(home: string, pid: number): Promise<void> {
+  const file = await readOperatorFile(home);
+  if (file?.pid === pid) await rm(path.join(home, OPERATOR_FILE), { force: true });
+}
+
+export async function readOperatorFile(home: string): Promise<OperatorFile | undefined> {
+  try {
+    return JSON.parse(await readFile(path.join(home, OPERATOR_FILE), 'utf8')) as OperatorFile;
+  } catch {
+    return undefined;
+  }
+}

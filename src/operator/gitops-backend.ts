@@ -1,0 +1,315 @@
+/**
+ * The operator's API backend: reads come from the state store and the operator store (so a
+ * standby answers them too), actions go through the reconciler's queue and are stamped with the
+ * leader's lease term, so a deposed leader cannot act. Every action is in the audit log with the
+ * API token's name as its actor.
+ */
+import { ConflictError, SlipwayError } from '../core/errors.js';
+import type { ReleaseRecord, RunRecord } from '../state/state-store.js';
+import { pullRequestNumber } from './commit-info.js';
+import type { SyncRequester } from './operator.js';
+import type {
+  ActionResult,
+  Actor,
+  CheckResult,
+  CommitRecord,
+  EnvironmentStatus,
+  EventQuery,
+  ListQuery,
+  OperatorBackend,
+  OperatorEvent,
+  Release,
+  Run,
+} from './operator-backend.js';
+import type { GitOpsReconciler } from './reconciler.js';
+
+export interface GitOpsBackendOptions {
+  readonly reconciler: GitOpsReconciler;
+  readonly sync: SyncRequester;
+  /** The lease term while this process leads; undefined on a standby. */
+  readonly leaderTerm: () => number | undefined;
+}
+
+export class GitOpsBackend implements OperatorBackend {
+  readonly #o: GitOpsBackendOptions;
+
+  constructor(options: GitOpsBackendOptions) {
+    this.#o = options;
+  }
+
+  async listEnvironments(): Promise<readonly EnvironmentStatus[]> {
+    const names = this.#o.reconciler.environments.map((e) => e.name);
+    return Promise.all(names.map((n) => this.getEnvironment(n)));
+  }
+
+  async getEnvironment(name: string): Promise<EnvironmentStatus> {
+    const { reconciler } = this.#o;
+    const env = reconciler.environments.find((e) => e.name === name);
+    if (!env) throw new SlipwayError('not_found', `unknown environment '${name}'`);
+    const { state, store } = reconciler;
+    const pointer = await state.getPointer(name);
+    const release = pointer ? await state.getRelease(pointer.releaseId) : undefined;
+    const desired = (await reconciler.desiredCommit(name)) ?? null;
+    const attempt = store.lastAttempt(name);
+    const drift = reconciler.drift(name);
+    const pause = store.pause(name);
+    const pending = store.pendingApproval(name);
+    let sync: EnvironmentStatus['sync'];
+    if (reconciler.isProgressing(name)) sync = 'Progressing';
+    else if (!pointer) sync = desired ? 'OutOfSync' : 'Unknown';
+    else if (drift.length > 0 || (attempt?.status === 'failed' && attempt.commit === desired))
+      sync = 'Degraded';
+    else if (desired !== null && (attempt?.commit === desired || release?.commit?.sha === desired))
+      sync = 'Synced';
+    else sync = 'OutOfSync';
+    return {
+      name,
+      sync,
+      policy: env.policy,
+      promoteFrom: env.promoteFrom ?? null,
+      desiredCommit: desired,
+      live: release ? { releaseId: release.id, commit: this.#commit(release) } : null,
+      paused: pause ? { reason: pause.reason, commit: pause.commit, since: pause.since, by: pause.by } : null,
+      pendingApproval: pending ?? null,
+      drift: drift.map((d) => ({ relation: d.relation, problem: d.problem })),
+      updatedAt: attempt?.at ?? pointer?.updatedAt ?? new Date().toISOString(),
+    };
+  }
+
+  async listReleases(query: ListQuery): Promise<readonly Release[]> {
+    const releases = await this.#o.reconciler.state.listReleases({
+      ...(query.environment ? { environment: query.environment } : {}),
+      limit: query.limit,
+    });
+    return releases.map((r) => this.#release(r));
+  }
+
+  async getRelease(id: string): Promise<Release> {
+    const release = await this.#o.reconciler.state.getRelease(id);
+    if (!release) throw new SlipwayError('not_found', `unknown release '${id}'`);
+    return this.#release(release);
+  }
+
+  async listRuns(query: ListQuery): Promise<readonly Run[]> {
+    const runs = await this.#o.reconciler.state.listRuns({
+      ...(query.environment ? { environment: query.environment } : {}),
+      limit: query.limit,
+    });
+    return runs.map(runOf);
+  }
+
+  async listCheckResults(
+    query: ListQuery & { readonly releaseId?: string },
+  ): Promise<readonly CheckResult[]> {
+    return this.#o.reconciler.store
+      .checkResults({
+        ...(query.environment ? { environment: query.environment } : {}),
+        ...(query.releaseId ? { releaseId: query.releaseId } : {}),
+        limit: query.limit,
+      })
+      .map((r) => ({ ...r, runId: null }));
+  }
+
+  async listEvents(query: EventQuery): Promise<readonly OperatorEvent[]> {
+    const events = await this.#o.reconciler.state.listEvents({
+      ...(query.environment ? { environment: query.environment } : {}),
+      ...(query.after === undefined ? {} : { afterSeq: query.after }),
+      limit: query.limit,
+    });
+    return events.map((e) => {
+      const data = (e.data ?? {}) as { summary?: unknown };
+      return {
+        seq: e.seq,
+        at: e.at,
+        type: e.type,
+        environment: e.environment ?? null,
+        actor: e.actor ?? null,
+        message: typeof data.summary === 'string' ? data.summary : (e.releaseId ?? e.type),
+      };
+    });
+  }
+
+  async sync(request: { readonly environment?: string; readonly actor: Actor }): Promise<ActionResult> {
+    this.#term();
+    if (request.environment !== undefined) await this.getEnvironment(request.environment);
+    await this.#audit('sync.requested', request.environment, request.actor, 'sync requested');
+    this.#o.reconciler.requestManual(request.environment);
+    this.#o.sync.notify('manual');
+    return {
+      action: 'sync',
+      environment: request.environment ?? null,
+      accepted: true,
+      message: `fetching the branch and reconciling ${request.environment ?? 'every environment'}`,
+      releaseId: null,
+    };
+  }
+
+  async approve(request: {
+    readonly environment: string;
+    readonly releaseId?: string;
+    readonly comment?: string;
+    readonly actor: Actor;
+  }): Promise<ActionResult> {
+    const fence = this.#term();
+    await this.getEnvironment(request.environment);
+    const result = await this.#o.reconciler.approve({
+      environment: request.environment,
+      ...(request.releaseId === undefined ? {} : { releaseId: request.releaseId }),
+      ...(request.comment === undefined ? {} : { comment: request.comment }),
+      actor: actorName(request.actor),
+      fence,
+    });
+    return {
+      action: 'approve',
+      environment: request.environment,
+      accepted: true,
+      message: result.promoted
+        ? `approved ${result.releaseId}; ${request.environment} now shows ${result.promoted.id}`
+        : `approved ${result.releaseId}`,
+      releaseId: result.promoted?.id ?? result.releaseId,
+    };
+  }
+
+  async rollback(request: {
+    readonly environment: string;
+    readonly to?: string;
+    readonly reason?: string;
+    readonly actor: Actor;
+  }): Promise<ActionResult> {
+    const fence = this.#term();
+    await this.getEnvironment(request.environment);
+    const release = await this.#o.reconciler.rollback({
+      environment: request.environment,
+      ...(request.to === undefined ? {} : { to: request.to }),
+      ...(request.reason === undefined ? {} : { reason: request.reason }),
+      actor: actorName(request.actor),
+      fence,
+    });
+    return {
+      action: 'rollback',
+      environment: request.environment,
+      accepted: true,
+      message: release
+        ? `${request.environment} rolled back as ${release.id}; auto-sync paused until the next commit`
+        : `${request.environment} already showed that release; auto-sync paused until the next commit`,
+      releaseId: release?.id ?? null,
+    };
+  }
+
+  async pause(request: {
+    readonly environment: string;
+    readonly reason?: string;
+    readonly actor: Actor;
+  }): Promise<ActionResult> {
+    const fence = this.#term();
+    await this.getEnvironment(request.environment);
+    await this.#o.reconciler.pause({
+      environment: request.environment,
+      ...(request.reason === undefined ? {} : { reason: request.reason }),
+      actor: actorName(request.actor),
+      fence,
+    });
+    return {
+      action: 'pause',
+      environment: request.environment,
+      accepted: true,
+      message: `auto-sync of ${request.environment} paused`,
+      releaseId: null,
+    };
+  }
+
+  async resume(request: { readonly environment: string; readonly actor: Actor }): Promise<ActionResult> {
+    const fence = this.#term();
+    await this.getEnvironment(request.environment);
+    const resumed = await this.#o.reconciler.resume({
+      environment: request.environment,
+      actor: actorName(request.actor),
+      fence,
+    });
+    if (!resumed) throw new ConflictError(`${request.environment} is not paused`);
+    this.#o.sync.notify('manual');
+    return {
+      action: 'resume',
+      environment: request.environment,
+      accepted: true,
+      message: `auto-sync of ${request.environment} resumed`,
+      releaseId: null,
+    };
+  }
+
+  #term(): number {
+    const term = this.#o.leaderTerm();
+    if (term === undefined) {
+      throw new ConflictError('this operator is a standby; ask the leader', {
+        hint: 'the leader is the process whose /healthz says state: leader',
+      });
+    }
+    return term;
+  }
+
+  async #audit(type: string, environment: string | undefined, actor: Actor, summary: string): Promise<void> {
+    await this.#o.reconciler.state.appendEvent({
+      type,
+      ...(environment ? { environment } : {}),
+      actor: actorName(actor),
+      data: { summary, role: actor.role },
+    });
+  }
+
+  #commit(release: ReleaseRecord): CommitRecord {
+    const meta = this.#o.reconciler.store.releaseMeta(release.id);
+    return {
+      sha: release.commit?.sha ?? '',
+      author: release.commit?.author ?? '',
+      authoredAt: release.commit?.time ?? release.createdAt,
+      message: release.commit?.message ?? '',
+      // The annotation, else the merge message itself (a release made by the CLI, or one a
+      // moment old whose annotation is being written).
+      pullRequest: meta?.pullRequest ?? pullRequestNumber(release.commit?.message ?? '') ?? null,
+    };
+  }
+
+  #release(release: ReleaseRecord): Release {
+    const meta = this.#o.reconciler.store.releaseMeta(release.id);
+    const status: Release['status'] =
+      release.status === 'building' || release.status === 'switching'
+        ? 'progressing'
+        : release.status === 'abandoned'
+          ? 'aborted'
+          : release.status;
+    return {
+      id: release.id,
+      environment: release.environment,
+      status,
+      strategy: release.strategy,
+      commit: this.#commit(release),
+      trigger: meta?.trigger ?? (release.kind === 'rollback' ? 'rollback' : 'manual'),
+      actor: release.actor,
+      startedAt: release.createdAt,
+      finishedAt: release.finishedAt ?? null,
+      message: release.error ?? meta?.message ?? null,
+    };
+  }
+}
+
+/** How an API caller appears in the audit log: `api:<token name> (<role>)`. */
+export function actorName(actor: Actor): string {
+  return `api:${actor.name}`;
+}
+
+function runOf(run: RunRecord): Run {
+  return {
+    id: run.id,
+    environment: run.environment,
+    releaseId: run.releaseId,
+    status: run.status,
+    trigger: run.actor.startsWith('scheduler')
+      ? run.actor.includes('catch-up')
+        ? 'catch_up'
+        : 'schedule'
+      : 'manual',
+    startedAt: run.startedAt,
+    finishedAt: run.finishedAt ?? null,
+    message: run.error ?? null,
+  };
+}

@@ -1,0 +1,594 @@
+/**
+ * What the reconciler does to one environment, each under the environment's lock in the state
+ * store: apply a commit (gated by the project's checks), promote from the source environment,
+ * roll back (pausing auto-sync), approve, pause and resume, and repair drift. Each action records
+ * its outcome for the status (`OperatorStore`), annotates the release with its trigger and pull
+ * request, and appends to the event log with its actor.
+ */
+import { ConflictError, WorkFailedError } from '../core/errors.js';
+import type { CheckResult } from '../quality/check-result.js';
+import { applyRelease, desiredModels } from '../release/apply-release.js';
+import { createSourceViews, prepareSchemas } from '../release/build-models.js';
+import { buildVersions } from '../release/build-versions.js';
+import { checkGate } from '../release/check-gate.js';
+import { withEnvironmentLocks } from '../release/environment-lock.js';
+import {
+  executeRelease,
+  type GateResult,
+  type ReleaseGate,
+  type ReleaseServices,
+} from '../release/execute-release.js';
+import { builtTables } from '../release/live-state.js';
+import { planRelease } from '../release/plan-release.js';
+import { promoteRelease, rollbackRelease } from '../release/promote-release.js';
+import type { StepHook } from '../release/release-steps.js';
+import { forgetSwitchedRelease } from '../release/switch-environment.js';
+import type {
+  EnvironmentModels,
+  EnvironmentPointer,
+  CommitInfo as ReleaseCommit,
+  ReleaseRecord,
+  StateStore,
+} from '../state/state-store.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { Warehouse } from '../warehouse/warehouse.js';
+import type { CommitInfo } from './commit-info.js';
+import type { LoadedCommit } from './commit-workspace.js';
+import { type DriftItem, detectDrift, repairViews } from './drift.js';
+import type { Fence, OperatorStore, ReleaseMeta } from './operator-store.js';
+import type { ManagedEnvironment } from './promotion-chain.js';
+import type { PassContext, TimelineEntry } from './reconciler.js';
+
+/** How long a release waits for an environment a CLI command holds. */
+const LOCK_WAIT_MS = 30_000;
+
+export interface ReleaseActionsOptions {
+  readonly state: StateStore;
+  readonly store: OperatorStore;
+  readonly logger: Logger;
+  readonly now: () => number;
+  readonly onTimeline?: (entry: TimelineEntry) => void;
+  readonly step?: StepHook;
+}
+
+type PullRequestOf = (sha: string) => Promise<{ info: CommitInfo | undefined; pullRequest: number | null }>;
+
+export class ReleaseActions {
+  readonly #o: ReleaseActionsOptions;
+  readonly #announced = new Set<string>();
+
+  constructor(options: ReleaseActionsOptions) {
+    this.#o = options;
+  }
+
+  /** False while auto-sync is paused for `desired`; a different desired commit resumes it. */
+  async checkPause(env: ManagedEnvironment, desired: string, fence: Fence): Promise<boolean> {
+    const pause = this.#o.store.pause(env.name);
+    if (!pause) return true;
+    if (pause.commit === null || pause.commit === desired) return false;
+    this.#o.store.setPause(env.name, undefined, fence);
+    await this.#o.state.appendEvent({
+      type: 'sync.resumed',
+      environment: env.name,
+      actor: 'operator',
+      data: {
+        summary: `new commit ${desired.slice(0, 10)} resumes auto-sync (paused at ${pause.commit.slice(0, 10)})`,
+      },
+    });
+    return true;
+  }
+
+  /** Releases the commit to a root environment, gated by the checks of the models it builds. */
+  async apply(
+    services: ReleaseServices,
+    env: ManagedEnvironment,
+    loaded: LoadedCommit,
+    ctx: PassContext,
+    commitMeta: { info: CommitInfo | undefined; pullRequest: number | null },
+  ): Promise<void> {
+    const { state, store } = this.#o;
+    const { project, fingerprints, sha, info } = loaded;
+    const commit = releaseCommit(info);
+    const actor = ctx.actor ?? `operator (${ctx.trigger})`;
+    let gateResult: GateResult | undefined;
+    const checks = checkGate({
+      project,
+      warehouse: services.warehouse,
+      ...(project.config.defaults?.check_sample_rows === undefined
+        ? {}
+        : { sampleRows: project.config.defaults.check_sample_rows }),
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
+    const gate: ReleaseGate = async function recordingGate(context) {
+      gateResult = await checks(context);
+      return gateResult;
+    };
+    const at = () => new Date(this.#o.now()).toISOString();
+    try {
+      const result = await withEnvironmentLocks(
+        state,
+        [env.name],
+        { purpose: `operator apply ${env.name}`, wait: LOCK_WAIT_MS },
+        () =>
+          applyRelease(services, {
+            project,
+            fingerprints,
+            environment: env.name,
+            strategy: env.strategy,
+            commit,
+            actor,
+            concurrency: project.config.defaults?.concurrency ?? 4,
+            gate,
+            ...(ctx.signal ? { signal: ctx.signal } : {}),
+          }),
+      );
+      const release = result.outcome?.release;
+      if (!release) {
+        const pointer = await state.getPointer(env.name);
+        store.setLastAttempt(
+          env.name,
+          {
+            commit: sha,
+            releaseId: pointer?.releaseId ?? null,
+            status: 'unchanged',
+            message: null,
+            at: at(),
+          },
+          ctx.fence,
+        );
+        this.#timeline(env.name, sha, 'unchanged', pointer?.releaseId, 'no model changed');
+        return;
+      }
+      this.#annotate(release.id, ctx, commitMeta.pullRequest, gateResult, env.name);
+      store.setLastAttempt(
+        env.name,
+        {
+          commit: sha,
+          releaseId: release.id,
+          status: 'succeeded',
+          message: gateResult?.summary ?? null,
+          at: at(),
+        },
+        ctx.fence,
+      );
+      this.#timeline(
+        env.name,
+        sha,
+        'released',
+        release.id,
+        `${result.plan.build.length} built, ${result.plan.reuse.length} reused; ${gateResult?.summary ?? 'no gate'}`,
+      );
+    } catch (error) {
+      if (error instanceof ConflictError || ctx.signal?.aborted) throw error; // retried later
+      const message = error instanceof Error ? error.message : String(error);
+      const [latest] = await state.listReleases({ environment: env.name, limit: 1 });
+      const failed = latest && latest.commit?.sha === sha && latest.status === 'failed' ? latest : undefined;
+      if (failed) this.#annotate(failed.id, ctx, commitMeta.pullRequest, gateResult, env.name);
+      store.setLastAttempt(
+        env.name,
+        { commit: sha, releaseId: failed?.id ?? null, status: 'failed', message, at: at() },
+        ctx.fence,
+      );
+      const blocked = gateResult !== undefined && !gateResult.passed;
+      await state.appendEvent({
+        type: blocked ? 'sync.blocked' : 'sync.failed',
+        environment: env.name,
+        actor,
+        ...(failed ? { releaseId: failed.id } : {}),
+        data: { summary: `${sha.slice(0, 10)}: ${message.slice(0, 500)}`, sha },
+      });
+      this.#timeline(env.name, sha, blocked ? 'blocked' : 'failed', failed?.id, message.split('\n')[0] ?? '');
+    }
+  }
+
+  /**
+   * Promotes the source environment's release once it is soaked and (if required) approved.
+   * Returns how long to wait when the soak has not ended yet.
+   */
+  async promote(
+    services: ReleaseServices,
+    env: ManagedEnvironment,
+    from: string,
+    desired: string,
+    ctx: PassContext,
+    pullRequestOf: PullRequestOf,
+  ): Promise<number | undefined> {
+    const { state, store } = this.#o;
+    const source = await state.getPointer(from);
+    if (!source) return undefined;
+    const sourceRelease = await state.getRelease(source.releaseId);
+    if (sourceRelease?.status !== 'succeeded') return undefined;
+    const pointer = await state.getPointer(env.name);
+    const at = new Date(this.#o.now()).toISOString();
+    if (pointer && sameModels(pointer.models, source.models)) {
+      if (store.lastAttempt(env.name)?.commit !== desired) {
+        store.setLastAttempt(
+          env.name,
+          { commit: desired, releaseId: pointer.releaseId, status: 'unchanged', message: null, at },
+          ctx.fence,
+        );
+      }
+      if (store.pendingApproval(env.name)) store.setPendingApproval(env.name, undefined, ctx.fence);
+      return undefined;
+    }
+    const switchedAt = Date.parse(sourceRelease.switchedAt ?? sourceRelease.createdAt);
+    const soakLeft = switchedAt + env.soakMs - this.#o.now();
+    if (soakLeft > 0) {
+      await this.#announce(`soak:${env.name}:${sourceRelease.id}`, env.name, 'promotion.soaking', {
+        summary: `${sourceRelease.id} soaks in ${from} for ${Math.ceil(soakLeft / 1000)} s more before ${env.name}`,
+      });
+      return soakLeft;
+    }
+    if (env.approval && store.approval(env.name)?.releaseId !== sourceRelease.id) {
+      if (store.pendingApproval(env.name)?.releaseId !== sourceRelease.id) {
+        store.setPendingApproval(
+          env.name,
+          { releaseId: sourceRelease.id, commit: desired, since: at },
+          ctx.fence,
+        );
+        await state.appendEvent({
+          type: 'approval.required',
+          environment: env.name,
+          releaseId: sourceRelease.id,
+          actor: 'operator',
+          data: {
+            summary: `${env.name} waits for approval of ${sourceRelease.id} (${desired.slice(0, 10)})`,
+          },
+        });
+        this.#timeline(
+          env.name,
+          desired,
+          'blocked',
+          sourceRelease.id,
+          'waiting for approval (slipway approve)',
+        );
+      }
+      return undefined;
+    }
+    const actor = ctx.actor ?? `operator (${ctx.trigger})`;
+    try {
+      const result = await withEnvironmentLocks(
+        state,
+        [from, env.name],
+        { purpose: `operator promote ${from} → ${env.name}`, wait: LOCK_WAIT_MS },
+        () => promoteRelease(services, { from, to: env.name, strategy: env.strategy, actor }),
+      );
+      const release = result.outcome?.release;
+      const { pullRequest } = await pullRequestOf(desired);
+      if (release) this.#annotate(release.id, ctx, pullRequest, undefined, env.name);
+      store.setLastAttempt(
+        env.name,
+        {
+          commit: desired,
+          releaseId: release?.id ?? pointer?.releaseId ?? null,
+          status: release ? 'succeeded' : 'unchanged',
+          message: null,
+          at,
+        },
+        ctx.fence,
+      );
+      store.setPendingApproval(env.name, undefined, ctx.fence);
+      this.#timeline(env.name, desired, release ? 'promoted' : 'unchanged', release?.id, `from ${from}`);
+    } catch (error) {
+      if (error instanceof ConflictError || ctx.signal?.aborted) throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      store.setLastAttempt(
+        env.name,
+        { commit: desired, releaseId: null, status: 'failed', message, at },
+        ctx.fence,
+      );
+      await state.appendEvent({
+        type: 'sync.failed',
+        environment: env.name,
+        actor,
+        data: { summary: `promotion from ${from} failed: ${message.slice(0, 500)}` },
+      });
+      this.#timeline(env.name, desired, 'failed', undefined, message.split('\n')[0] ?? '');
+    }
+    return undefined;
+  }
+
+  async rollback(
+    services: ReleaseServices,
+    env: ManagedEnvironment,
+    request: { to?: string; reason?: string; actor: string; fence: Fence; desired: string | undefined },
+  ): Promise<ReleaseRecord | undefined> {
+    const { state, store } = this.#o;
+    const result = await withEnvironmentLocks(
+      state,
+      [env.name],
+      { purpose: `rollback ${env.name}`, wait: LOCK_WAIT_MS },
+      () =>
+        rollbackRelease(services, {
+          environment: env.name,
+          ...(request.to === undefined ? {} : { to: request.to }),
+          strategy: env.strategy,
+          actor: request.actor,
+        }),
+    );
+    const release = result.outcome?.release;
+    const at = new Date(this.#o.now()).toISOString();
+    const reason = request.reason ?? `rolled back by ${request.actor}`;
+    if (release) {
+      store.putReleaseMeta(
+        { releaseId: release.id, trigger: 'rollback', pullRequest: null, message: reason },
+        request.fence,
+      );
+    }
+    const commit = result.source.commit?.sha ?? '';
+    store.setLastAttempt(
+      env.name,
+      { commit, releaseId: release?.id ?? result.source.id, status: 'succeeded', message: reason, at },
+      request.fence,
+    );
+    store.setPause(
+      env.name,
+      { reason: `rollback: ${reason}`, commit: request.desired ?? null, since: at, by: request.actor },
+      request.fence,
+    );
+    await state.appendEvent({
+      type: 'rollback',
+      environment: env.name,
+      actor: request.actor,
+      ...(release ? { releaseId: release.id } : {}),
+      data: { summary: `${env.name} rolled back to ${result.source.id} (${commit.slice(0, 10)}): ${reason}` },
+    });
+    await state.appendEvent({
+      type: 'sync.paused',
+      environment: env.name,
+      actor: request.actor,
+      data: {
+        summary: `auto-sync of ${env.name} paused until a commit other than ${(request.desired ?? '?').slice(0, 10)} arrives`,
+      },
+    });
+    this.#timeline(env.name, commit, 'rolled back', release?.id, reason);
+    return release;
+  }
+
+  approve(
+    env: ManagedEnvironment,
+    request: { releaseId?: string; comment?: string; actor: string; fence: Fence },
+  ): string {
+    const { store } = this.#o;
+    if (!env.approval) {
+      throw new ConflictError(`${env.name} does not require approval`, {
+        hint: `set approval: true on ${env.name} in slipway.yaml`,
+      });
+    }
+    const pending = store.pendingApproval(env.name);
+    const releaseId = request.releaseId ?? pending?.releaseId;
+    if (!releaseId) throw new ConflictError(`nothing is waiting for approval in ${env.name}`);
+    store.setApproval(
+      env.name,
+      {
+        releaseId,
+        by: request.actor,
+        comment: request.comment ?? null,
+        at: new Date(this.#o.now()).toISOString(),
+      },
+      request.fence,
+    );
+    void this.#o.state.appendEvent({
+      type: 'approval.granted',
+      environment: env.name,
+      releaseId,
+      actor: request.actor,
+      data: {
+        summary: `${request.actor} approved ${releaseId} for ${env.name}`,
+        comment: request.comment ?? null,
+      },
+    });
+    return releaseId;
+  }
+
+  async pause(request: { environment: string; reason?: string; actor: string; fence: Fence }): Promise<void> {
+    const { store, state } = this.#o;
+    if (store.pause(request.environment)?.commit === null) {
+      throw new ConflictError(`${request.environment} is already paused`);
+    }
+    const reason = request.reason ?? `paused by ${request.actor}`;
+    store.setPause(
+      request.environment,
+      { reason, commit: null, since: new Date(this.#o.now()).toISOString(), by: request.actor },
+      request.fence,
+    );
+    await state.appendEvent({
+      type: 'sync.paused',
+      environment: request.environment,
+      actor: request.actor,
+      data: { summary: `auto-sync of ${request.environment} paused: ${reason}` },
+    });
+  }
+
+  async resume(request: { environment: string; actor: string; fence: Fence }): Promise<boolean> {
+    const { store, state } = this.#o;
+    if (!store.pause(request.environment)) return false;
+    store.setPause(request.environment, undefined, request.fence);
+    await state.appendEvent({
+      type: 'sync.resumed',
+      environment: request.environment,
+      actor: request.actor,
+      data: { summary: `auto-sync of ${request.environment} resumed by ${request.actor}` },
+    });
+    return true;
+  }
+
+  detect(warehouse: Warehouse, pointer: EnvironmentPointer | undefined): Promise<DriftItem[]> {
+    return detectDrift(warehouse, pointer);
+  }
+
+  /**
+   * Puts the environment back on its release: views are re-pointed in one switch; missing tables
+   * are rebuilt from the release's commit first (a new release of the same commit).
+   */
+  async heal(
+    services: ReleaseServices,
+    env: ManagedEnvironment,
+    pointer: EnvironmentPointer,
+    drift: readonly DriftItem[],
+    loaded: LoadedCommit | undefined,
+    fence: Fence,
+  ): Promise<void> {
+    const { state } = this.#o;
+    const tablesMissing = drift.some((d) => d.problem === 'table missing');
+    const release = await state.getRelease(pointer.releaseId);
+    let healedBy: string | undefined;
+    await withEnvironmentLocks(
+      state,
+      [env.name],
+      { purpose: `self-heal ${env.name}`, wait: LOCK_WAIT_MS },
+      async () => {
+        if (!tablesMissing) {
+          await repairViews(services.warehouse, pointer);
+          return;
+        }
+        if (!loaded) {
+          throw new WorkFailedError(
+            `cannot rebuild ${env.name}: the commit of ${pointer.releaseId} is not available`,
+          );
+        }
+        healedBy = (await this.#rebuild(services, env, pointer, loaded, release?.commit)).id;
+      },
+    );
+    if (healedBy) {
+      this.#o.store.putReleaseMeta(
+        {
+          releaseId: healedBy,
+          trigger: 'manual',
+          pullRequest: null,
+          message: 'self-heal: rebuilt missing tables',
+        },
+        fence,
+      );
+    }
+    await state.appendEvent({
+      type: 'drift.healed',
+      environment: env.name,
+      actor: 'operator (self-heal)',
+      ...(healedBy ? { releaseId: healedBy } : {}),
+      data: {
+        summary: `${drift.length} drifted relation${drift.length === 1 ? '' : 's'} of ${env.name} put back on ${pointer.releaseId}${healedBy ? ` (rebuilt as ${healedBy})` : ''}`,
+        drift,
+      },
+    });
+    this.#timeline(
+      env.name,
+      release?.commit?.sha ?? '',
+      'healed',
+      healedBy ?? pointer.releaseId,
+      `${drift.length} drifted relations repaired`,
+    );
+  }
+
+  /** A release of the same commit planned as if the environment were empty: builds only what is gone. */
+  async #rebuild(
+    services: ReleaseServices,
+    env: ManagedEnvironment,
+    pointer: EnvironmentPointer,
+    loaded: LoadedCommit,
+    commit: ReleaseCommit | undefined,
+  ): Promise<ReleaseRecord> {
+    const { state, warehouse } = services;
+    await forgetSwitchedRelease(warehouse, env.name);
+    const plan = planRelease({
+      environment: env.name,
+      strategy: env.strategy,
+      commit,
+      desired: desiredModels(loaded.project, loaded.fingerprints),
+      live: { releaseId: pointer.releaseId, models: {}, definitions: new Map() },
+      builtTables: await builtTables(state, warehouse),
+    });
+    await prepareSchemas(warehouse, env.name);
+    await createSourceViews(warehouse, [...loaded.project.sources.values()]);
+    const outcome = await executeRelease(services, {
+      environment: env.name,
+      kind: 'apply',
+      strategy: env.strategy,
+      commit,
+      actor: 'operator (self-heal)',
+      plan,
+      build: (step) =>
+        buildVersions({
+          project: loaded.project,
+          warehouse,
+          state,
+          target: plan.target,
+          build: plan.build,
+          concurrency: loaded.project.config.defaults?.concurrency ?? 4,
+          step,
+          telemetry: services.telemetry,
+          logger: services.logger,
+        }),
+    });
+    return outcome.release;
+  }
+
+  #annotate(
+    releaseId: string,
+    ctx: PassContext,
+    pullRequest: number | null,
+    gate: GateResult | undefined,
+    environment: string,
+  ): void {
+    const meta: ReleaseMeta = {
+      releaseId,
+      trigger: ctx.trigger,
+      pullRequest,
+      message: gate?.summary ?? null,
+    };
+    this.#o.store.putReleaseMeta(meta, ctx.fence);
+    const details = gate?.details as { results?: readonly CheckResult[] } | undefined;
+    if (details?.results) {
+      const at = new Date(this.#o.now()).toISOString();
+      this.#o.store.putCheckResults(
+        details.results.map((r) => ({
+          id: `${releaseId}:${r.id}`,
+          check: r.id,
+          environment,
+          releaseId,
+          severity: r.severity,
+          status: r.status,
+          observed:
+            r.failingRows === undefined
+              ? r.message
+              : `${r.failingRows} failing of ${r.totalRows ?? '?'} rows`,
+          at,
+        })),
+        ctx.fence,
+      );
+    }
+  }
+
+  async #announce(key: string, environment: string, type: string, data: { summary: string }): Promise<void> {
+    if (this.#announced.has(key)) return;
+    this.#announced.add(key);
+    await this.#o.state.appendEvent({ type, environment, actor: 'operator', data });
+  }
+
+  #timeline(
+    environment: string,
+    commit: string,
+    outcome: TimelineEntry['outcome'],
+    releaseId: string | undefined,
+    message: string,
+  ): void {
+    this.#o.logger.info({ environment, commit, outcome, releaseId }, message);
+    this.#o.onTimeline?.({ at: this.#o.now(), environment, commit, outcome, releaseId, message });
+  }
+}
+
+/** The commit as a release records it. */
+export function releaseCommit(info: CommitInfo): ReleaseCommit {
+  return {
+    sha: info.sha,
+    author: `${info.author} <${info.authorEmail}>`,
+    time: new Date(info.authoredAt).toISOString(),
+    message: info.message.split('\n')[0] ?? '',
+  };
+}
+
+function sameModels(a: EnvironmentModels, b: EnvironmentModels): boolean {
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((k) => a[k]?.table === b[k]?.table);
+}
