@@ -248,9 +248,16 @@ export async function compileChecks(request: CompileChecksRequest): Promise<Comp
   };
   for (const scan of scans.values()) want(scan.relation, valueColumns(scan.probes));
   for (const n of nodes) if (n.kind === 'relationship') want(n.relation, [n.column]);
-  const estimates = new Map<string, DistinctEstimate | undefined>();
-  for (const [key, entry] of wanted)
-    estimates.set(key, await estimateDistinct(warehouse, entry.relation, [...entry.columns]));
+  // The samples and the regex probes are independent small queries: run them side by side.
+  const regexProblems = regexDiagnostics(warehouse, checks, dialect);
+  const estimates = new Map<string, DistinctEstimate | undefined>(
+    await Promise.all(
+      [...wanted].map(
+        async ([key, entry]) =>
+          [key, await estimateDistinct(warehouse, entry.relation, [...entry.columns])] as const,
+      ),
+    ),
+  );
   const estimateOf = (relation: RelationRef): DistinctEstimate | undefined =>
     estimates.get(relationKey(relation));
   const built: CheckNode[] = nodes.map((n) =>
@@ -269,7 +276,7 @@ export async function compileChecks(request: CompileChecksRequest): Promise<Comp
       }),
     );
   }
-  diagnostics.push(...(await regexDiagnostics(warehouse, checks, dialect)));
+  diagnostics.push(...(await regexProblems));
   return { nodes: Object.freeze(built), diagnostics };
 }
 

@@ -139,7 +139,11 @@ export function distinctStatement(
     const alias = raw(`f${index}`);
     if (probe.distinctCount) {
       const compared = and(probe.filter, probe.keyNotNull);
-      columns.push(sql`${dialect.countIf(compared)} AS ${raw(`n${index}`)}`);
+      columns.push(
+        probe.columns.length === 1 && !probe.filter
+          ? sql`count(${probe.key}) AS ${raw(`n${index}`)}`
+          : sql`${dialect.countIf(compared)} AS ${raw(`n${index}`)}`,
+      );
       columns.push(sql`${probe.distinctCount} AS ${alias}`);
     } else if (probe.columns.length === 1 && !probe.filter) {
       // count() and count(DISTINCT) skip NULLs by themselves; a FILTER clause measured slower.
