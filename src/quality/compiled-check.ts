@@ -71,7 +71,7 @@ export interface ScanNode {
   readonly kind: 'scan';
   readonly relation: RelationRef;
   readonly probes: readonly ScanProbe[];
-  /** Low-cardinality columns the statistics scan groups by (estimated from a sample). */
+  /** Low-cardinality columns the statement groups by (estimated from a sample). */
   readonly groupBy: readonly string[];
 }
 

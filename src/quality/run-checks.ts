@@ -1,8 +1,8 @@
 /**
- * Runs checks on a warehouse: compiles them (per relation a statistics scan for the row-level checks,
- * exact counts only for what the statistics cannot decide, one distinct-count query for the
- * uniqueness checks; one query per relationship / custom query check), runs the queries a few at a
- * time, judges each check, and fetches failing-row samples only for the checks that failed.
+ * Runs checks on a warehouse: compiles them (per relation one statement for the row-level checks
+ * and one distinct-count query for the uniqueness checks; one query per relationship / custom query
+ * check), runs the queries a few at a time, judges each check, and fetches failing-row samples only
+ * for the checks that failed.
  * `apply` calls this as its gate before the switch; `slipway check` calls it on an environment.
  */
 import { ProjectError } from '../core/errors.js';

@@ -1,7 +1,6 @@
 /**
- * Runs a `scan` node: the statistics scan and the uniqueness query side by side, then an exact
- * count for each probe the statistics could not decide, then the judgement of each probe (samples
- * only for failures). A probe whose query fails is isolated, so one bad `where` does not hide the
+ * Runs a `scan` node: its row-level statement and its uniqueness query side by side, then the
+ * judgement of each probe (samples only for failures). A probe whose query fails is isolated, so one bad `where` does not hide the
  * other checks of its relation.
  */
 import { formatDuration } from '../core/duration.js';
