@@ -1,7 +1,7 @@
 /**
  * Runs a `scan` node: its row-level statement and its uniqueness query side by side, then the
- * judgement of each probe (samples only for failures). A probe whose query fails is isolated, so one bad `where` does not hide the
- * other checks of its relation.
+ * judgement of each probe (samples only for failures). A probe whose query fails is isolated, so
+ * one bad `where` does not hide the other checks of its relation.
  */
 import { formatDuration } from '../core/duration.js';
 import type { Row, SqlValue } from '../warehouse/warehouse.js';
