@@ -1,6 +1,8 @@
 /**
  * The few engine-specific pieces of check SQL. Everything else the compiler writes is standard SQL
- * (`NOT IN`, `count(DISTINCT …) FILTER (WHERE …)`, anti-joins) that DuckDB and PostgreSQL both run.
+ * (`NOT IN`, `count(DISTINCT …) FILTER (WHERE …)`, CTEs, `GROUP BY`, anti-joins) that DuckDB and
+ * PostgreSQL both run. PostgreSQL declares no `sample` (TABLESAMPLE refuses views), so it never
+ * groups value checks by value.
  */
 import type { SqlValue, Warehouse } from '../warehouse/warehouse.js';
 import { type SqlFragment, sql } from './sql-fragment.js';
@@ -29,6 +31,17 @@ export interface CheckDialect {
     max: SqlValue,
     filter: SqlFragment | undefined,
   ) => SqlFragment;
+  /**
+   * The engine keeps min/max (and NULL) statistics per storage block and skips the blocks a `WHERE`
+   * rules out (DuckDB's zone maps). A check is then a filtered count that reads nothing on clean
+   * data; without it, every check is an aggregate in one shared scan.
+   */
+  readonly skipsBlocks: boolean;
+  /**
+   * A cheap sample of a relation for estimates (whole storage blocks, not a row-by-row draw), when
+   * the engine can sample any relation; without it value checks are always evaluated row by row.
+   */
+  readonly sample?: (relation: SqlFragment) => SqlFragment;
 }
 
 /** Integer key ranges up to this many values use the bitmap (32 MiB of state). */
@@ -47,11 +60,14 @@ const duckdb: CheckDialect = {
   asText: (value) => sql`CAST(${value} AS VARCHAR)`,
   // count_if is a plain counter; FILTER (WHERE …) measured about a quarter slower on DuckDB 1.5.
   countIf: (condition) => sql`count_if(${condition})`,
+  skipsBlocks: true,
   // Measured 8x faster than count(DISTINCT) on 5M distinct BIGINTs.
   bitmapDistinct: (value, min, max, filter) =>
     filter
       ? sql`bit_count(bitstring_agg(${value}, ${min}, ${max}) FILTER (WHERE ${filter}))`
       : sql`bit_count(bitstring_agg(${value}, ${min}, ${max}))`,
+  // About 1% of the vectors, read whole: ~30 ms on 10M rows. Seeded, so plans repeat.
+  sample: (relation) => sql`${relation} TABLESAMPLE 1% (system, 42)`,
 };
 
 const postgres: CheckDialect = {
@@ -64,6 +80,7 @@ const postgres: CheckDialect = {
   length: (text) => sql`char_length(${text})`,
   asText: (value) => sql`CAST(${value} AS TEXT)`,
   countIf: (condition) => sql`count(*) FILTER (WHERE ${condition})`,
+  skipsBlocks: false,
 };
 
 export function checkDialectFor(warehouse: Pick<Warehouse, 'dialect'>): CheckDialect {

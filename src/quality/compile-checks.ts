@@ -1,12 +1,13 @@
 /**
  * The check compiler: turns declarations into a few queries. Every row-level check on a relation
  * (not_null, accepted_values, range, pattern, length, expression, not_null_proportion, row_count,
- * freshness, and unique as `count(DISTINCT …)`) becomes a probe of that relation's single
- * aggregate scan, with its `where` folded into its own aggregates; relationships and custom
- * queries get a query each; a schema
- * contract is judged from the described columns. Identifiers are quoted by the warehouse and user
- * values are bound parameters; only the user's own SQL (`where`, `expression`, `query`) is
- * written into the statement, wrapped in parentheses.
+ * freshness) becomes a probe of that relation's `scan`, with its `where` folded into its own
+ * aggregates; value checks on columns a sample shows to have few distinct values are evaluated per
+ * distinct value. `unique` probes share one
+ * distinct-count query; relationships and custom queries get a query each; a schema contract is
+ * judged from the described columns. Identifiers are quoted by the warehouse and user values are
+ * bound parameters; only the user's own SQL (`where`, `expression`, `query`) is written into the
+ * statement, wrapped in parentheses.
  */
 
 import { parseDuration } from '../core/duration.js';
@@ -15,7 +16,13 @@ import type { CheckDeclaration } from '../project/project.js';
 import type { ColumnInfo, RelationRef, SqlValue, Warehouse } from '../warehouse/warehouse.js';
 import type { CheckDialect } from './check-dialect.js';
 import { checkDialectFor, INTEGER_TYPES, MAX_BITMAP_RANGE } from './check-dialect.js';
-import { type CheckNode, node, type ScanProbe } from './compiled-check.js';
+import { type CheckNode, node, type RelationshipNode, type ScanProbe } from './compiled-check.js';
+import {
+  type DistinctEstimate,
+  estimateDistinct,
+  lowCardinalityColumns,
+  repeats,
+} from './low-cardinality.js';
 import { join, raw, renderSql, type SqlFragment, sql } from './sql-fragment.js';
 
 export interface CompileChecksRequest {
@@ -28,7 +35,15 @@ export interface CompileChecksRequest {
    * `relationOf(name)` for the run. Defaults to the checks' targets and relationship parents.
    */
   readonly names?: readonly string[];
+  /**
+   * Group value checks (and relationship children) by value when a sample shows a column with at
+   * most this many distinct values (default 256; 0 = always evaluate row by row).
+   */
+  readonly maxGroupValues?: number;
 }
+
+/** Distinct values per column below which value checks are evaluated per value. */
+export const DEFAULT_MAX_GROUP_VALUES = 256;
 
 export interface CompiledChecks {
   readonly nodes: readonly CheckNode[];
@@ -55,7 +70,8 @@ export async function compileChecks(request: CompileChecksRequest): Promise<Comp
     return found;
   };
   const diagnostics: Diagnostic[] = [];
-  const nodes: CheckNode[] = [];
+  // Relationships learn whether to group their child column once the samples are in.
+  const nodes: (CheckNode | Omit<RelationshipNode, 'grouped'>)[] = [];
   const scans = new Map<string, { relation: RelationRef; probes: ScanProbe[] }>();
   const queryNames = request.names ?? [
     ...new Set(
@@ -92,7 +108,7 @@ export async function compileChecks(request: CompileChecksRequest): Promise<Comp
     };
     const where = typeof check.params['where'] === 'string' ? raw(`(${check.params['where']})`) : undefined;
     const addProbe = (probe: ScanProbe): void => {
-      const key = `${relation.schema}\u0000${relation.name}`;
+      const key = relationKey(relation);
       const scan = scans.get(key) ?? { relation, probes: [] };
       scan.probes.push(node(probe));
       scans.set(key, scan);
@@ -148,17 +164,15 @@ export async function compileChecks(request: CompileChecksRequest): Promise<Comp
           });
           continue;
         }
-        nodes.push(
-          node({
-            kind: 'relationship',
-            check,
-            relation,
-            column: info.name,
-            parent,
-            field: field.name,
-            filter: where,
-          }),
-        );
+        nodes.push({
+          kind: 'relationship',
+          check,
+          relation,
+          column: info.name,
+          parent,
+          field: field.name,
+          filter: where,
+        });
         continue;
       }
       case 'query':
@@ -192,7 +206,13 @@ export async function compileChecks(request: CompileChecksRequest): Promise<Comp
         continue;
       }
       case 'expression':
-        addProbe({ kind: 'row_condition', check, failing: raw(`NOT (${String(p['sql'])})`), filter: where });
+        addProbe({
+          kind: 'row_condition',
+          check,
+          failing: raw(`NOT (${String(p['sql'])})`),
+          filter: where,
+          valueColumn: undefined,
+        });
         continue;
       default: {
         const info = column(check.column);
@@ -202,16 +222,68 @@ export async function compileChecks(request: CompileChecksRequest): Promise<Comp
           check,
           failing: rowFailure(check, info, q(info.name), dialect),
           filter: where,
+          valueColumn: info.name,
         });
       }
     }
   }
+  const limit = request.maxGroupValues ?? DEFAULT_MAX_GROUP_VALUES;
+  const valueColumns = (probes: readonly ScanProbe[]): string[] => [
+    ...new Set(
+      probes.flatMap((p) =>
+        p.kind === 'row_condition' && VALUE_CHECKS.has(p.check.kind) && p.valueColumn !== undefined
+          ? [p.valueColumn]
+          : [],
+      ),
+    ),
+  ];
+  // One sample per relation, for the columns that could be grouped.
+  const wanted = new Map<string, { relation: RelationRef; columns: Set<string> }>();
+  const want = (relation: RelationRef, columns: readonly string[]): void => {
+    if (columns.length === 0 || limit <= 0 || !dialect.sample) return;
+    const key = relationKey(relation);
+    const entry = wanted.get(key) ?? { relation, columns: new Set<string>() };
+    for (const c of columns) entry.columns.add(c);
+    wanted.set(key, entry);
+  };
+  for (const scan of scans.values()) want(scan.relation, valueColumns(scan.probes));
+  for (const n of nodes) if (n.kind === 'relationship') want(n.relation, [n.column]);
+  // The samples and the regex probes are independent small queries: run them side by side.
+  const regexProblems = regexDiagnostics(warehouse, checks, dialect);
+  const estimates = new Map<string, DistinctEstimate | undefined>(
+    await Promise.all(
+      [...wanted].map(
+        async ([key, entry]) =>
+          [key, await estimateDistinct(warehouse, entry.relation, [...entry.columns])] as const,
+      ),
+    ),
+  );
+  const estimateOf = (relation: RelationRef): DistinctEstimate | undefined =>
+    estimates.get(relationKey(relation));
+  const built: CheckNode[] = nodes.map((n) =>
+    n.kind === 'relationship' && !('grouped' in n)
+      ? node({ ...n, grouped: repeats(estimateOf(n.relation), n.column) })
+      : (n as CheckNode),
+  );
   for (const scan of scans.values()) {
-    nodes.unshift(node({ kind: 'scan', relation: scan.relation, probes: Object.freeze(scan.probes) }));
+    const groupBy = lowCardinalityColumns(estimateOf(scan.relation), valueColumns(scan.probes), limit);
+    built.unshift(
+      node({
+        kind: 'scan',
+        relation: scan.relation,
+        probes: Object.freeze(scan.probes),
+        groupBy: Object.freeze([...groupBy]),
+      }),
+    );
   }
-  diagnostics.push(...(await regexDiagnostics(warehouse, checks, dialect)));
-  return { nodes: Object.freeze(nodes), diagnostics };
+  diagnostics.push(...(await regexProblems));
+  return { nodes: Object.freeze(built), diagnostics };
 }
+
+const relationKey = (relation: RelationRef): string => `${relation.schema}\u0000${relation.name}`;
+
+/** Checks whose condition reads nothing but the checked column's value: worth grouping by value. */
+const VALUE_CHECKS: ReadonlySet<string> = new Set(['accepted_values', 'pattern', 'length']);
 
 /**
  * The condition under which one row fails a column check. NULLs pass everything but not_null

@@ -1,20 +1,26 @@
 /**
  * Compiled checks: small immutable trees (frozen objects with a `kind` tag), built by
  * `compileChecks` and executed by `runChecks`. Row-level checks on one relation become probes of a
- * single `scan` node (one aggregate query), uniqueness included as `count(DISTINCT …)`;
- * relationships and custom queries are nodes of their own; a schema contract needs no query at all.
+ * `scan` node (one statement, see `scan-statements.ts`); uniqueness probes share one
+ * distinct-count query; relationships and custom queries are nodes of their own; a schema contract
+ * needs no query at all.
  */
 import type { CheckDeclaration } from '../project/project.js';
 import type { ColumnInfo, RelationRef } from '../warehouse/warehouse.js';
 import type { SqlFragment } from './sql-fragment.js';
 
-/** A row condition (true = the row fails) counted inside the relation's one aggregate scan. */
+/** A row condition (true = the row fails). */
 export interface RowConditionProbe {
   readonly kind: 'row_condition';
   readonly check: CheckDeclaration;
   readonly failing: SqlFragment;
   /** The check's `where`, folded into its aggregates; undefined = every row. */
   readonly filter: SqlFragment | undefined;
+  /**
+   * The column whose value alone decides `failing` (every column check; not `expression`). When
+   * the scan groups by that column, the condition is evaluated once per distinct value.
+   */
+  readonly valueColumn: string | undefined;
 }
 
 /** Rows (under the filter) counted for `row_count`. */
@@ -37,8 +43,9 @@ export interface FreshnessProbe {
 }
 
 /**
- * Uniqueness, counted in the same scan as `count(DISTINCT key)` against the rows compared (rows
- * with a NULL in the key are not compared, as in SQL UNIQUE). The duplicated keys themselves are
+ * Uniqueness, counted as `count(DISTINCT key)` (or a bitmap) against the rows compared (rows
+ * with a NULL in the key are not compared, as in SQL UNIQUE); a relation's uniqueness probes share
+ * one query. The duplicated keys themselves are
  * only grouped when the check failed, for the samples.
  */
 export interface DistinctProbe {
@@ -55,11 +62,17 @@ export interface DistinctProbe {
 
 export type ScanProbe = RowConditionProbe | RowCountProbe | FreshnessProbe | DistinctProbe;
 
-/** One aggregate query over one relation that answers every probe at once. */
+/**
+ * The probes of one relation, answered by one statement: an aggregate grouped by `groupBy` counts
+ * rows and evaluates conditions on those columns once per distinct value; every other condition is
+ * a filtered count the engine can answer from its block statistics where they rule rows out.
+ */
 export interface ScanNode {
   readonly kind: 'scan';
   readonly relation: RelationRef;
   readonly probes: readonly ScanProbe[];
+  /** Low-cardinality columns the statement groups by (estimated from a sample). */
+  readonly groupBy: readonly string[];
 }
 
 /** Child rows whose value has no match in the parent (an anti-join). */
@@ -71,6 +84,8 @@ export interface RelationshipNode {
   readonly parent: RelationRef;
   readonly field: string;
   readonly filter: SqlFragment | undefined;
+  /** The child column has few distinct values: group it before the join. */
+  readonly grouped: boolean;
 }
 
 /** The user's query; every row it returns is a failure. */

@@ -1,13 +1,13 @@
 /**
- * Runs checks on a warehouse: compiles them (one aggregate scan per relation for every row-level
- * and uniqueness check, one query per relationship / custom query check), runs the queries a few at
- * a time, judges each check, and fetches failing-row samples only for the checks that failed.
+ * Runs checks on a warehouse: compiles them (per relation one statement for the row-level checks
+ * and one distinct-count query for the uniqueness checks; one query per relationship / custom query
+ * check), runs the queries a few at a time, judges each check, and fetches failing-row samples only
+ * for the checks that failed.
  * `apply` calls this as its gate before the switch; `slipway check` calls it on an environment.
  */
-import { formatDuration } from '../core/duration.js';
 import { ProjectError } from '../core/errors.js';
 import type { CheckDeclaration } from '../project/project.js';
-import type { RelationRef, Row, SqlValue, Warehouse } from '../warehouse/warehouse.js';
+import type { RelationRef, Row, Warehouse } from '../warehouse/warehouse.js';
 import { checkDialectFor } from './check-dialect.js';
 import {
   baseResult,
@@ -16,19 +16,22 @@ import {
   failedStatus,
   isBlocking,
   percentOf,
-  type Threshold,
 } from './check-result.js';
 import { compileChecks } from './compile-checks.js';
-import type {
-  CheckNode,
-  CustomQueryNode,
-  DistinctProbe,
-  RelationshipNode,
-  ScanNode,
-  ScanProbe,
-  SchemaNode,
-} from './compiled-check.js';
-import { displaySql, join, raw, renderSql, type SqlFragment, sql } from './sql-fragment.js';
+import type { CheckNode, CustomQueryNode, RelationshipNode, SchemaNode } from './compiled-check.js';
+import {
+  and,
+  errorResult,
+  guarded,
+  num,
+  query,
+  type RunContext,
+  threshold,
+  thresholdText,
+  timed,
+} from './run-context.js';
+import { runScan } from './run-scan.js';
+import { displaySql, join, raw, sql } from './sql-fragment.js';
 
 export interface RunChecksRequest {
   readonly warehouse: Warehouse;
@@ -37,6 +40,11 @@ export interface RunChecksRequest {
   readonly relationOf: (target: string) => RelationRef;
   /** Model and source names custom `query` checks may read by bare name (default: the targets). */
   readonly names?: readonly string[];
+  /**
+   * Value checks on a column a sample shows to have at most this many distinct values are
+   * evaluated once per value (default 256; 0 = row by row). Both ways count the same rows.
+   */
+  readonly maxGroupValues?: number;
   /** Failing rows fetched per failed check (project `defaults.check_sample_rows`, default 5). */
   readonly sampleRows?: number;
   /** Statements run at once (default: the warehouse's concurrency). */
@@ -97,14 +105,6 @@ export async function runChecks(request: RunChecksRequest): Promise<CheckRunSumm
   };
 }
 
-interface RunContext {
-  readonly warehouse: Warehouse;
-  readonly sampleRows: number;
-  readonly now: () => number;
-  readonly signal: AbortSignal | undefined;
-  queries: number;
-}
-
 async function runNode(context: RunContext, n: CheckNode): Promise<CheckResult[]> {
   switch (n.kind) {
     case 'scan':
@@ -120,279 +120,21 @@ async function runNode(context: RunContext, n: CheckNode): Promise<CheckResult[]
   }
 }
 
-async function query(context: RunContext, statement: SqlFragment): Promise<readonly Row[]> {
-  const { text, params } = renderSql(statement);
-  context.queries += 1;
-  return (await context.warehouse.query(text, { params, signal: context.signal })).rows;
-}
-
-async function timed<T>(body: () => Promise<T>): Promise<[T, number]> {
-  const began = performance.now();
-  const value = await body();
-  return [value, performance.now() - began];
-}
-
-async function guarded(check: CheckDeclaration, body: () => Promise<CheckResult>): Promise<CheckResult> {
-  try {
-    return await body();
-  } catch (error) {
-    return errorResult(check, error instanceof Error ? error.message : String(error), '');
-  }
-}
-
-function errorResult(check: CheckDeclaration, reason: string, statement: string): CheckResult {
-  return {
-    ...baseResult(check),
-    status: 'error',
-    failingRows: undefined,
-    totalRows: undefined,
-    failingPercent: undefined,
-    message: `could not run: ${reason.split('\n')[0]}`,
-    samples: [],
-    sql: statement,
-    durationMs: 0,
-  };
-}
-
-const num = (value: SqlValue | undefined): number =>
-  value === null || value === undefined ? 0 : Number(value);
-const threshold = (check: CheckDeclaration): Threshold | undefined =>
-  check.params['threshold'] as Threshold | undefined;
-const and = (filter: SqlFragment | undefined, condition: SqlFragment): SqlFragment =>
-  filter ? sql`${filter} AND (${condition})` : sql`(${condition})`;
-
-/** The single aggregate statement answering every probe of a scan. */
-export function scanStatement(warehouse: Warehouse, scan: ScanNode): SqlFragment {
-  const dialect = checkDialectFor(warehouse);
-  const columns: SqlFragment[] = [];
-  const totals = new Map<string, string>();
-  const totalOf = (filter: SqlFragment | undefined): string => {
-    const key = filter ? displaySql(filter) : '';
-    let alias = totals.get(key);
-    if (!alias) {
-      alias = `t${totals.size}`;
-      totals.set(key, alias);
-      columns.push(
-        filter ? sql`${dialect.countIf(filter)} AS ${raw(alias)}` : sql`count(*) AS ${raw(alias)}`,
-      );
-    }
-    return alias;
-  };
-  scan.probes.forEach((probe, index) => {
-    totalOf(probe.filter);
-    const alias = raw(`f${index}`);
-    if (probe.kind === 'row_condition')
-      columns.push(sql`${dialect.countIf(and(probe.filter, probe.failing))} AS ${alias}`);
-    if (probe.kind === 'freshness') {
-      const newest = probe.filter
-        ? sql`max(${probe.value}) FILTER (WHERE ${probe.filter})`
-        : sql`max(${probe.value})`;
-      columns.push(sql`${dialect.epochMs(newest, probe.type)} AS ${alias}`);
-    }
-    if (probe.kind === 'distinct') {
-      if (probe.distinctCount) {
-        const compared = and(probe.filter, probe.keyNotNull);
-        columns.push(sql`${dialect.countIf(compared)} AS ${raw(`n${index}`)}`);
-        columns.push(sql`${probe.distinctCount} AS ${alias}`);
-      } else if (probe.columns.length === 1 && !probe.filter) {
-        // count() and count(DISTINCT) skip NULLs by themselves; a FILTER clause measured slower.
-        columns.push(sql`count(${probe.key}) AS ${raw(`n${index}`)}`);
-        columns.push(sql`count(DISTINCT ${probe.key}) AS ${alias}`);
-      } else {
-        const compared = and(probe.filter, probe.keyNotNull);
-        columns.push(sql`${dialect.countIf(compared)} AS ${raw(`n${index}`)}`);
-        columns.push(sql`count(DISTINCT ${probe.key}) FILTER (WHERE ${compared}) AS ${alias}`);
-      }
-    }
-  });
-  return sql`SELECT ${join(columns, ',\n  ')}\nFROM ${raw(warehouse.quoteRelation(scan.relation))}`;
-}
-
-/** The alias of the total a probe is measured against (same numbering as scanStatement). */
-function totalAliases(scan: ScanNode): string[] {
-  const totals = new Map<string, string>();
-  return scan.probes.map((probe) => {
-    const key = probe.filter ? displaySql(probe.filter) : '';
-    let alias = totals.get(key);
-    if (!alias) {
-      alias = `t${totals.size}`;
-      totals.set(key, alias);
-    }
-    return alias;
-  });
-}
-
-async function runScan(context: RunContext, scan: ScanNode): Promise<CheckResult[]> {
-  const statement = scanStatement(context.warehouse, scan);
-  let row: Row;
-  let ms: number;
-  try {
-    [[row = {}], ms] = (await timed(() => query(context, statement))) as [Row[], number];
-  } catch (error) {
-    // One bad `where` or expression must not hide the others: isolate each probe.
-    if (scan.probes.length > 1)
-      return (await Promise.all(scan.probes.map((p) => runScan(context, { ...scan, probes: [p] })))).flat();
-    const probe = scan.probes[0] as ScanProbe;
-    return [
-      errorResult(probe.check, error instanceof Error ? error.message : String(error), displaySql(statement)),
-    ];
-  }
-  const aliases = totalAliases(scan);
-  const shown = displaySql(statement);
-  return Promise.all(
-    scan.probes.map((probe, index) =>
-      guarded(probe.check, () =>
-        judgeProbe(
-          context,
-          scan,
-          probe,
-          num(row[aliases[index] as string]),
-          row[`f${index}`] ?? null,
-          shown,
-          ms,
-          num(row[`n${index}`]),
-        ),
-      ),
-    ),
-  );
-}
-
-async function judgeProbe(
-  context: RunContext,
-  scan: ScanNode,
-  probe: ScanProbe,
-  total: number,
-  measured: SqlValue,
-  shownSql: string,
-  durationMs: number,
-  compared: number,
-): Promise<CheckResult> {
-  const check = probe.check;
-  const base = { ...baseResult(check), sql: shownSql, durationMs, samples: [] as Row[] };
-  if (probe.kind === 'row_count') {
-    const min = check.params['min'] as number | undefined;
-    const max = check.params['max'] as number | undefined;
-    const bad = (min !== undefined && total < min) || (max !== undefined && total > max);
-    const bounds = [min !== undefined ? `min ${min}` : '', max !== undefined ? `max ${max}` : ''].filter(
-      Boolean,
-    );
-    return {
-      ...base,
-      status: bad ? failedStatus(check) : 'pass',
-      failingRows: undefined,
-      totalRows: total,
-      failingPercent: undefined,
-      message: `${total.toLocaleString('en-US')} rows (${bounds.join(', ') || 'no bounds'})`,
-    };
-  }
-  if (probe.kind === 'freshness') {
-    if (measured === null) {
-      return {
-        ...base,
-        status: total === 0 ? failedStatus(check) : failedStatus(check),
-        failingRows: undefined,
-        totalRows: total,
-        failingPercent: undefined,
-        message: `no ${probe.column} values: the data has no age`,
-      };
-    }
-    const age = context.now() - Number(measured);
-    const status =
-      probe.errorAfterMs !== undefined && age > probe.errorAfterMs
-        ? failedStatus(check)
-        : probe.warnAfterMs !== undefined && age > probe.warnAfterMs
-          ? 'warn'
-          : 'pass';
-    const limits = [
-      probe.warnAfterMs !== undefined ? `warn after ${formatDuration(probe.warnAfterMs)}` : '',
-      probe.errorAfterMs !== undefined ? `error after ${formatDuration(probe.errorAfterMs)}` : '',
-    ].filter(Boolean);
-    return {
-      ...base,
-      status,
-      failingRows: undefined,
-      totalRows: total,
-      failingPercent: undefined,
-      message: `newest ${probe.column} is ${formatDuration(Math.max(0, age))} old (${limits.join(', ')})`,
-    };
-  }
-  if (probe.kind === 'distinct') return judgeDistinct(context, scan, probe, compared, num(measured), base);
-  const failing = num(measured);
-  const percent = percentOf(failing, total);
-  let bad: boolean;
-  let message: string;
-  if (check.kind === 'not_null_proportion') {
-    const atLeast = Number(check.params['at_least']);
-    const share = total === 0 ? 1 : (total - failing) / total;
-    bad = share < atLeast;
-    message = `${(share * 100).toFixed(2)}% not null (at least ${(atLeast * 100).toFixed(2)}%)`;
-  } else {
-    bad = exceedsThreshold(failing, total, threshold(check));
-    message = `${failing.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} rows fail (${formatPercent(percent)})${thresholdText(check)}`;
-  }
-  const samples =
-    bad && failing > 0 && context.sampleRows > 0
-      ? await query(
-          context,
-          sql`SELECT * FROM ${raw(context.warehouse.quoteRelation(scan.relation))} WHERE ${and(probe.filter, probe.failing)} LIMIT ${raw(String(context.sampleRows))}`,
-        )
-      : [];
-  return {
-    ...base,
-    status: bad ? failedStatus(check) : 'pass',
-    failingRows: failing,
-    totalRows: total,
-    failingPercent: percent,
-    message,
-    samples,
-  };
-}
-
-/** Duplicate rows = rows compared − distinct keys; the duplicated keys are grouped only on failure. */
-async function judgeDistinct(
-  context: RunContext,
-  scan: ScanNode,
-  probe: DistinctProbe,
-  total: number,
-  distinct: number,
-  base: Pick<CheckResult, 'sql' | 'durationMs'> & ReturnType<typeof baseResult>,
-): Promise<CheckResult> {
-  const { warehouse } = context;
-  const failing = total - distinct;
-  const bad = exceedsThreshold(failing, total, threshold(probe.check));
-  const keys = join(
-    probe.columns.map((c) => raw(warehouse.quoteIdentifier(c))),
-    ', ',
-  );
-  const samples =
-    bad && context.sampleRows > 0
-      ? await query(
-          context,
-          sql`SELECT ${keys}, count(*) AS duplicate_count FROM ${raw(warehouse.quoteRelation(scan.relation))} WHERE ${and(probe.filter, probe.keyNotNull)} GROUP BY ${keys} HAVING count(*) > 1 ORDER BY duplicate_count DESC, ${keys} LIMIT ${raw(String(context.sampleRows))}`,
-        )
-      : [];
-  const what =
-    probe.columns.length > 1 ? `(${probe.columns.join(', ')}) combinations` : `${probe.columns[0]} values`;
-  return {
-    ...base,
-    status: bad ? failedStatus(probe.check) : 'pass',
-    failingRows: failing,
-    totalRows: total,
-    failingPercent: percentOf(failing, total),
-    message: `${failing.toLocaleString('en-US')} duplicate rows (repeated ${what}) among ${total.toLocaleString('en-US')} rows${thresholdText(probe.check)}`,
-    samples,
-  };
-}
-
 async function runRelationship(context: RunContext, n: RelationshipNode): Promise<CheckResult> {
   const { warehouse } = context;
   const col = raw(`slipway_child.${warehouse.quoteIdentifier(n.column)}`);
   const field = raw(warehouse.quoteIdentifier(n.field));
   // A left join to the distinct parent keys: a hash join, several times faster on DuckDB than
   // NOT EXISTS inside an aggregate, and no duplicate parents can multiply the child rows.
-  const from = sql`FROM ${raw(warehouse.quoteRelation(n.relation))} AS slipway_child LEFT JOIN (SELECT DISTINCT ${field} FROM ${raw(warehouse.quoteRelation(n.parent))}) AS slipway_parent ON slipway_parent.${field} = ${col} WHERE ${and(n.filter, sql`${col} IS NOT NULL`)}`;
+  const parentKeys = sql`(SELECT DISTINCT ${field} FROM ${raw(warehouse.quoteRelation(n.parent))}) AS slipway_parent`;
+  const from = sql`FROM ${raw(warehouse.quoteRelation(n.relation))} AS slipway_child LEFT JOIN ${parentKeys} ON slipway_parent.${field} = ${col} WHERE ${and(n.filter, sql`${col} IS NOT NULL`)}`;
   const orphan = sql`slipway_parent.${field} IS NULL`;
-  const statement = sql`SELECT count(*) AS total, ${checkDialectFor(warehouse).countIf(orphan)} AS failing ${from}`;
+  const dialect = checkDialectFor(warehouse);
+  // A child column with few distinct values is grouped first: the join then sees one row per
+  // value instead of one per child row (measured 3x faster on 10M rows with 1,000 values).
+  const statement = n.grouped
+    ? sql`SELECT sum(slipway_child.slipway_rows) AS total, coalesce(sum(slipway_child.slipway_rows) FILTER (WHERE ${orphan}), 0) AS failing FROM (SELECT ${raw(warehouse.quoteIdentifier(n.column))}, count(*) AS slipway_rows FROM ${raw(warehouse.quoteRelation(n.relation))} AS slipway_child WHERE ${and(n.filter, sql`${col} IS NOT NULL`)} GROUP BY ${col}) AS slipway_child LEFT JOIN ${parentKeys} ON slipway_parent.${field} = ${col}`
+    : sql`SELECT count(*) AS total, ${dialect.countIf(orphan)} AS failing ${from}`;
   const [[row = {}], ms] = (await timed(() => query(context, statement))) as [Row[], number];
   const total = num(row['total']);
   const failing = num(row['failing']);
@@ -529,19 +271,6 @@ async function runSchema(context: RunContext, n: SchemaNode): Promise<CheckResul
     sql: statement,
     durationMs: ms,
   };
-}
-
-function thresholdText(check: CheckDeclaration): string {
-  const t = threshold(check);
-  if (t?.rows !== undefined) return `; fails above ${t.rows} rows`;
-  if (t?.percent !== undefined) return `; fails above ${t.percent}%`;
-  return '';
-}
-
-function formatPercent(percent: number): string {
-  if (percent === 0) return '0%';
-  if (percent < 0.01) return '<0.01%';
-  return `${percent.toFixed(2)}%`;
 }
 
 async function forEachLimited<T>(

@@ -1,0 +1,130 @@
+/**
+ * How checks are executed, against real DuckDB: counts answered from DuckDB's block statistics
+ * (clean blocks skipped, dirty blocks read) must be the exact counts, NaN and infinities included;
+ * value checks evaluated once per distinct value must count what row-by-row evaluation counts.
+ * The table spans several storage blocks (row groups of 122,880 rows), dirt in only some of them.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CheckResult } from '../../src/quality/check-result.js';
+import { runChecks } from '../../src/quality/run-checks.js';
+import { createDuckDbWarehouse } from '../../src/warehouse/duckdb/duckdb-warehouse.js';
+import type { Warehouse } from '../../src/warehouse/warehouse.js';
+import { check } from './check-helpers.js';
+
+let warehouse: Warehouse;
+const ROWS = 400_000;
+
+beforeAll(async () => {
+  warehouse = createDuckDbWarehouse({ path: ':memory:', threads: 1 });
+  await warehouse.execute('create schema x');
+  // Clean everywhere except: NULLs, NaN, ±Infinity and bad codes only past row 300,000.
+  await warehouse.execute(`create table x.facts as select
+      i as id,
+      case when i = 300001 or i = 399999 then null else i % 1000 end as qty,
+      case when i = 300002 then 'NaN'::double when i = 300003 then 'Infinity'::double
+           when i = 350000 then '-Infinity'::double else (i % 100) / 10.0 end as amount,
+      case when i > 300000 and i % 997 = 0 then 'usd' when i > 300000 and i % 991 = 0 then ' EUR'
+           when i > 300000 and i % 983 = 0 then null when i > 300000 and i % 977 = 0 then 'ÉUR'
+           else (['USD', 'EUR', 'GBP'])[1 + i % 3] end as currency,
+      case when i % 10 = 0 then 'declined' else 'approved' end as status,
+      'note ' || i as note,
+      1 + i % 50 as merchant_id
+    from range(${ROWS}) r(i)`);
+  await warehouse.execute('create table x.merchants as select i as merchant_id from range(1, 48) r(i)');
+});
+afterAll(async () => {
+  await warehouse.close();
+});
+
+const relationOf = (target: string) => ({ schema: 'x', name: target });
+async function run(checks: ReturnType<typeof check>[], maxGroupValues?: number): Promise<CheckResult[]> {
+  const summary = await runChecks({ warehouse, checks, relationOf, sampleRows: 1, maxGroupValues });
+  return [...summary.results];
+}
+async function count(condition: string): Promise<number> {
+  const { rows } = await warehouse.query(`select count_if(${condition}) as n from x.facts`);
+  return Number(rows[0]?.['n']);
+}
+
+describe('counts from block statistics', () => {
+  it('clean data passes with zero failures; dirt in one block is counted exactly', async () => {
+    const [clean, nulls, range] = await run([
+      check('not_null', 'facts', 'id'),
+      check('not_null', 'facts', 'qty'),
+      check('range', 'facts', 'qty', { min: 0, max: 998 }),
+    ]);
+    expect(clean).toMatchObject({ status: 'pass', failingRows: 0, totalRows: ROWS, samples: [] });
+    expect(nulls).toMatchObject({ status: 'fail', failingRows: 2, totalRows: ROWS });
+    expect(range?.failingRows).toBe(await count('qty > 998'));
+    expect(range?.samples).toHaveLength(1);
+  });
+
+  it('NaN fails every range, +Infinity only a max, -Infinity only a min', async () => {
+    const [both, minOnly, maxOnly, exclusive, clean] = await run([
+      check('range', 'facts', 'amount', { min: 0, max: 10 }),
+      check('range', 'facts', 'amount', { min: 0 }),
+      check('range', 'facts', 'amount', { max: 10 }),
+      check('range', 'facts', 'amount', { min: 0, max: 9.9, inclusive: false }),
+      check('range', 'facts', 'amount', { min: 0, where: 'id < 300000' }),
+    ]);
+    expect(both?.failingRows).toBe(3); // NaN, +Inf, -Inf
+    expect(minOnly?.failingRows).toBe(2); // NaN, -Inf
+    expect(maxOnly?.failingRows).toBe(2); // NaN, +Inf
+    expect(exclusive?.failingRows).toBe(await count('amount <= 0 or amount >= 9.9 or isnan(amount)'));
+    expect(clean).toMatchObject({ status: 'pass', failingRows: 0, totalRows: 300_000 });
+  });
+
+  it('where filters count only their rows, in the failures and in the total', async () => {
+    const [declined, late] = await run([
+      check('not_null', 'facts', 'qty', { where: "status = 'declined'" }),
+      check('range', 'facts', 'amount', { max: 10, where: 'id > 300002' }),
+    ]);
+    expect(declined).toMatchObject({ failingRows: 0, totalRows: ROWS / 10, status: 'pass' });
+    expect(late).toMatchObject({ failingRows: 1, totalRows: ROWS - 300_003 }); // +Infinity
+  });
+});
+
+describe('value checks once per distinct value', () => {
+  const valueChecks = () => [
+    check('accepted_values', 'facts', 'currency', { values: ['USD', 'EUR', 'GBP'] }),
+    check('pattern', 'facts', 'currency', { regex: '^[A-Z]{3}$' }),
+    check('length', 'facts', 'currency', { min: 3, max: 3 }),
+    check('not_null', 'facts', 'currency'),
+    check('accepted_values', 'facts', 'currency', { values: ['USD'], where: "status = 'declined'" }),
+    check('pattern', 'facts', 'currency', { regex: '^[A-Z]+$', threshold: { percent: 1 } }),
+    check('not_null_proportion', 'facts', 'currency', { at_least: 0.999 }),
+  ];
+
+  it('grouped by value and row by row give the same results on dirty data', async () => {
+    const grouped = await run(valueChecks());
+    const perRow = await run(valueChecks(), 0);
+    expect(grouped[0]?.sql).toContain('GROUP BY "currency"');
+    expect(perRow[0]?.sql).not.toContain('GROUP BY');
+    const strip = (r: CheckResult) => ({ ...r, sql: '', durationMs: 0, id: '', position: undefined });
+    expect(grouped.map(strip)).toEqual(perRow.map(strip));
+    expect(grouped[0]?.failingRows).toBe(await count("currency not in ('USD', 'EUR', 'GBP')"));
+    expect(grouped[1]?.failingRows).toBe(await count("not regexp_matches(currency, '^[A-Z]{3}$')"));
+    expect(grouped[2]?.failingRows).toBe(await count('length(currency) <> 3'));
+    expect(grouped[3]?.failingRows).toBe(await count('currency is null'));
+    expect(grouped[4]?.failingRows).toBe(await count("status = 'declined' and currency <> 'USD'"));
+    expect(grouped.map((r) => r.status)).toEqual(['fail', 'fail', 'fail', 'fail', 'fail', 'pass', 'pass']);
+  });
+
+  it('a column with many distinct values is checked row by row', async () => {
+    const [r] = await run([check('pattern', 'facts', 'note', { regex: '^note [0-9]+$' })]);
+    expect(r).toMatchObject({ status: 'pass', failingRows: 0 });
+    expect(r?.sql).not.toContain('GROUP BY');
+  });
+
+  it('relationships: a repeating child column grouped first counts the same orphans', async () => {
+    const rel = () => [
+      check('relationships', 'facts', 'merchant_id', { to: 'merchants', field: 'merchant_id' }),
+    ];
+    const [grouped] = await run(rel());
+    const [perRow] = await run(rel(), 0);
+    expect(grouped?.sql).toContain('GROUP BY');
+    expect(perRow?.sql).not.toContain('GROUP BY');
+    expect(grouped).toMatchObject({ failingRows: await count('merchant_id > 47'), totalRows: ROWS });
+    expect(perRow).toMatchObject({ failingRows: grouped?.failingRows, totalRows: ROWS });
+  });
+});
