@@ -102,7 +102,7 @@ async function slipwayBuild(projectDir: string, dbFile: string, statements: stri
       environment: 'dev',
       selected: selectModels(project, []),
       fingerprints: fingerprintProject(project),
-      concurrency: project.config.defaults?.concurrency ?? 4,
+      concurrency: Number(process.env['BENCH_CONCURRENCY'] ?? project.config.defaults?.concurrency ?? 4),
       telemetry,
       logger: createLogger({ level: 'silent' }),
     });
@@ -135,7 +135,7 @@ console.log('bench/build — the JKL reference project, Slipway vs the same SQL 
 const rows: string[][] = [];
 for (const scale of SCALES) {
   const { project, transactions } = await prepare(scale);
-  const repeats = scale >= 10 ? 2 : 3;
+  const repeats = Number(process.env['BENCH_REPEATS'] ?? (scale >= 10 ? 2 : 3));
   const slipway: number[] = [];
   const direct: number[] = [];
   // The first Slipway build records the statements; the same project compiles to the same
