@@ -6,8 +6,7 @@
  * `apply` calls this as its gate before the switch; `slipway check` calls it on an environment.
  */
 import { ProjectError } from '../core/errors.js';
-import type { CheckDeclaration } from '../project/project.js';
-import type { RelationRef, Row, Warehouse } from '../warehouse/warehouse.js';
+import type { Row } from '../warehouse/warehouse.js';
 import { checkDialectFor } from './check-dialect.js';
 import {
   baseResult,
@@ -17,7 +16,7 @@ import {
   isBlocking,
   percentOf,
 } from './check-result.js';
-import { compileChecks } from './compile-checks.js';
+import { type CompileChecksRequest, compileChecks } from './compile-checks.js';
 import type { CheckNode, CustomQueryNode, RelationshipNode, SchemaNode } from './compiled-check.js';
 import {
   and,
@@ -33,18 +32,8 @@ import {
 import { runScan } from './run-scan.js';
 import { displaySql, join, raw, sql } from './sql-fragment.js';
 
-export interface RunChecksRequest {
-  readonly warehouse: Warehouse;
-  readonly checks: readonly CheckDeclaration[];
-  /** Where a check's target (model or source name) lives for this run, e.g. `"prod"."fraud_alerts"`. */
-  readonly relationOf: (target: string) => RelationRef;
-  /** Model and source names custom `query` checks may read by bare name (default: the targets). */
-  readonly names?: readonly string[];
-  /**
-   * Value checks on a column a sample shows to have at most this many distinct values are
-   * evaluated once per value (default 256; 0 = row by row). Both ways count the same rows.
-   */
-  readonly maxGroupValues?: number;
+/** What to check and where (shared with the compiler), and how to run it. */
+export interface RunChecksRequest extends CompileChecksRequest {
   /** Failing rows fetched per failed check (project `defaults.check_sample_rows`, default 5). */
   readonly sampleRows?: number;
   /** Statements run at once (default: the warehouse's concurrency). */
