@@ -4,7 +4,8 @@
  * what it shows, then sync — `applyRelease` with the check gate for a root, `promoteRelease`
  * (nothing rebuilt) for the rest once the source is green, soaked and approved. Rollbacks pause
  * the environment's auto-sync until a new commit arrives; drift is looked for on every pass and
- * repaired where `self_heal` is set. Every pass, action and outcome is appended to the event log
+ * repaired where `self_heal` is set. An environment with `verify:` is verified after each switch
+ * (`PostDeployVerifier`) and rolled back automatically when its live state fails. Every pass, action and outcome is appended to the event log
  * with its actor, and every release is annotated with its trigger and pull request.
  *
  * One thing at a time: commits, API actions and periodic refreshes run through one queue, and
@@ -24,6 +25,7 @@ import type { DriftItem } from './drift.js';
 import type { CommitsEvent, SyncTrigger } from './git-watcher.js';
 import type { Reconciler } from './operator.js';
 import type { Fence, OperatorStore } from './operator-store.js';
+import { PostDeployVerifier } from './post-deploy-verifier.js';
 import { type ManagedEnvironment, promotionChain } from './promotion-chain.js';
 import { ReleaseActions } from './release-actions.js';
 
@@ -32,7 +34,15 @@ export interface TimelineEntry {
   readonly at: number;
   readonly environment: string;
   readonly commit: string;
-  readonly outcome: 'released' | 'promoted' | 'unchanged' | 'blocked' | 'failed' | 'rolled back' | 'healed';
+  readonly outcome:
+    | 'released'
+    | 'promoted'
+    | 'unchanged'
+    | 'blocked'
+    | 'failed'
+    | 'verify failed'
+    | 'rolled back'
+    | 'healed';
   readonly releaseId: string | undefined;
   readonly message: string;
 }
@@ -76,6 +86,7 @@ export interface PassContext {
 export class GitOpsReconciler implements Reconciler {
   readonly #o: GitOpsReconcilerOptions;
   readonly #actions: ReleaseActions;
+  readonly #verifier: PostDeployVerifier;
   #queue: Promise<unknown> = Promise.resolve();
   #queued = 0;
   #idleTimer: NodeJS.Timeout | undefined;
@@ -85,7 +96,7 @@ export class GitOpsReconciler implements Reconciler {
   readonly #progressing = new Set<string>();
   readonly #drift = new Map<string, readonly DriftItem[]>();
   readonly #reported = new Map<string, string>();
-  readonly #soakTimers = new Set<string>();
+  readonly #passTimers = new Set<string>();
 
   constructor(options: GitOpsReconcilerOptions) {
     this.#o = options;
@@ -96,6 +107,15 @@ export class GitOpsReconciler implements Reconciler {
       now: options.now ?? Date.now,
       ...(options.onTimeline ? { onTimeline: options.onTimeline } : {}),
       ...(options.step ? { step: options.step } : {}),
+    });
+    this.#verifier = new PostDeployVerifier({
+      state: options.state,
+      store: options.store,
+      actions: this.#actions,
+      load: (sha) => options.workspace.load(sha),
+      logger: options.logger,
+      now: options.now ?? Date.now,
+      ...(options.onTimeline ? { onTimeline: options.onTimeline } : {}),
     });
   }
 
@@ -286,6 +306,8 @@ export class GitOpsReconciler implements Reconciler {
   async #pass(ctx: PassContext, { rootsToo = true }: { rootsToo?: boolean } = {}): Promise<void> {
     for (const env of this.environments) {
       if (ctx.signal?.aborted) return;
+      // A verification that came due (a `verify.delay` ended) runs whatever the sync policy.
+      await this.#verify(env, ctx);
       if (env.promoteFrom === undefined && !rootsToo) continue;
       await this.#syncEnvironment(env, ctx);
     }
@@ -308,8 +330,9 @@ export class GitOpsReconciler implements Reconciler {
         const wait = await this.#actions.promote(services, env, env.promoteFrom, desired, ctx, (sha) =>
           this.#pullRequestOf(sha),
         );
-        if (wait !== undefined) this.#scheduleSoak(env.name, wait);
+        if (wait !== undefined) this.#schedulePass(`promote:${env.name}`, wait);
       }
+      await this.#verify(env, ctx);
     } finally {
       this.#progressing.delete(env.name);
     }
@@ -363,11 +386,18 @@ export class GitOpsReconciler implements Reconciler {
     return this.#actions.detect(services.warehouse, await this.#o.state.getPointer(env.name));
   }
 
-  #scheduleSoak(environment: string, waitMs: number): void {
-    if (this.#soakTimers.has(environment) || !this.#o.requestPass) return;
-    this.#soakTimers.add(environment);
+  /** Post-deploy verification of the environment's release, when due; a pass is asked for when it will be. */
+  async #verify(env: ManagedEnvironment, ctx: PassContext): Promise<void> {
+    const wait = await this.#verifier.verifyDue(() => this.#services(), env, ctx);
+    if (wait !== undefined) this.#schedulePass(`verify:${env.name}`, wait);
+  }
+
+  /** Asks for a pass after `waitMs` (a soak or a verification delay ends), once per `key` at a time. */
+  #schedulePass(key: string, waitMs: number): void {
+    if (this.#passTimers.has(key) || !this.#o.requestPass) return;
+    this.#passTimers.add(key);
     this.#o.requestPass(waitMs + 50);
-    setTimeout(() => this.#soakTimers.delete(environment), waitMs + 50).unref();
+    setTimeout(() => this.#passTimers.delete(key), waitMs + 50).unref();
   }
 
   async #desiredCommit(env: ManagedEnvironment): Promise<string | undefined> {
