@@ -110,6 +110,7 @@ export function judgeVerification(
   if (bound !== undefined) {
     const widest = judged
       .map((r) => ({ r, change: rowChangePercent(r.before, r.after) }))
+      .filter((w) => w.change > 0)
       .sort((a, b) => b.change - a.change)[0];
     parts.push(
       judged.length === 0

@@ -53,6 +53,14 @@ describe('judgeVerification', () => {
     });
   });
 
+  it('names no largest change when no row count moved', () => {
+    const verdict = judgeVerification(POLICY, {
+      checks: [],
+      rowCounts: [{ model: 'a', before: 7, after: 7 }],
+    });
+    expect(verdict.summary).toBe('0 checks passed; 1 changed model within 50% rows');
+  });
+
   it('a change exactly at the bound passes; just beyond it fails', () => {
     const at = judgeVerification(POLICY, { checks: [], rowCounts: [{ model: 'a', before: 10, after: 5 }] });
     expect(at.passed).toBe(true);
