@@ -20,7 +20,7 @@ import type { Logger } from '../telemetry/logger.js';
 import type { Telemetry } from '../telemetry/tracer.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import type { CommitInfo } from './commit-info.js';
-import type { CommitWorkspace, LoadedCommit } from './commit-workspace.js';
+import type { CommitConfig, CommitWorkspace, LoadedCommit } from './commit-workspace.js';
 import type { DriftItem } from './drift.js';
 import type { CommitsEvent, SyncTrigger } from './git-watcher.js';
 import type { Reconciler } from './operator.js';
@@ -56,7 +56,7 @@ export interface GitOpsReconcilerOptions {
   /** The branch head the mirror last fetched, when known. */
   readonly head: () => Promise<string | undefined>;
   /** Opens the warehouse for writing (called when the operator first needs it, as leader). */
-  readonly openWarehouse: (loaded: LoadedCommit) => Promise<Warehouse>;
+  readonly openWarehouse: (commit: CommitConfig) => Promise<Warehouse>;
   readonly logger: Logger;
   readonly telemetry: Telemetry;
   readonly step?: StepHook;
@@ -91,7 +91,10 @@ export class GitOpsReconciler implements Reconciler {
   #queued = 0;
   #idleTimer: NodeJS.Timeout | undefined;
   #warehouse: Warehouse | undefined;
-  #current: LoadedCommit | undefined;
+  /** The commit being reconciled: its configuration (environments, warehouse) at least… */
+  #current: CommitConfig | undefined;
+  /** …and its whole project once something needed it (a release, a scheduled run). */
+  #loaded: LoadedCommit | undefined;
   #manual: Set<string> | 'all' | undefined;
   readonly #progressing = new Set<string>();
   readonly #drift = new Map<string, readonly DriftItem[]>();
@@ -129,7 +132,7 @@ export class GitOpsReconciler implements Reconciler {
 
   /** The environments of the promotion chain, as the last loaded commit declares them. */
   get environments(): readonly ManagedEnvironment[] {
-    return this.#current ? promotionChain(this.#current.project.config) : [];
+    return this.#current ? promotionChain(this.#current.config) : [];
   }
 
   isProgressing(environment: string): boolean {
@@ -193,7 +196,8 @@ export class GitOpsReconciler implements Reconciler {
         this.#o.store.setLastHandledCommit(event.sha, context.term);
         return;
       }
-      this.#current = loaded;
+      this.#current = { sha: loaded.sha, config: loaded.project.config };
+      this.#loaded = loaded;
       try {
         await this.#pass(ctx);
       } catch (error) {
@@ -288,7 +292,8 @@ export class GitOpsReconciler implements Reconciler {
   ): Promise<T> {
     return this.#exclusive(async () => {
       await this.#ensureCurrent();
-      return body(await this.#services(), this.#current);
+      const loaded = await this.#loadCurrent();
+      return body(await this.#services(), loaded);
     });
   }
 
@@ -324,7 +329,8 @@ export class GitOpsReconciler implements Reconciler {
     try {
       const services = await this.#services();
       if (env.promoteFrom === undefined) {
-        const loaded = this.#current as LoadedCommit;
+        const loaded = await this.#loadCurrent();
+        if (!loaded) throw new WorkFailedError('the operator has not loaded a commit yet');
         await this.#actions.apply(services, env, loaded, ctx, await this.#pullRequestOf(loaded.sha));
       } else {
         const wait = await this.#actions.promote(services, env, env.promoteFrom, desired, ctx, (sha) =>
@@ -452,18 +458,30 @@ export class GitOpsReconciler implements Reconciler {
     }
   }
 
-  /** Loads the last handled commit (or the head) when no pass has run since start. */
+  /**
+   * Reads the last handled commit's (or the head's) configuration when no pass has run since
+   * start: a periodic pass needs the environments only, so an idle operator checks out and parses
+   * nothing (the SQL parser's engine alone would add tens of MB).
+   */
   async #ensureCurrent(): Promise<boolean> {
     if (this.#current) return true;
     const sha = this.#o.store.lastHandledCommit() ?? (await this.#o.head());
     if (!sha) return false;
     try {
-      this.#current = await this.#o.workspace.load(sha);
+      this.#current = await this.#o.workspace.config(sha);
       return true;
     } catch (error) {
       this.#o.logger.warn({ err: error, sha }, 'cannot load the last handled commit');
       return false;
     }
+  }
+
+  /** The whole project of the current commit, loaded on first need. */
+  async #loadCurrent(): Promise<LoadedCommit | undefined> {
+    const current = this.#current;
+    if (!current) return undefined;
+    if (this.#loaded?.sha !== current.sha) this.#loaded = await this.#o.workspace.load(current.sha);
+    return this.#loaded;
   }
 
   async #services(): Promise<ReleaseServices> {
