@@ -49,10 +49,20 @@ export class PostDeployVerifier {
     ctx: Pick<PassContext, 'fence' | 'signal'>,
   ): Promise<number | undefined> {
     const { state, store } = this.#o;
-    if (!env.verify) return undefined;
     const pointer = await state.getPointer(env.name);
     const record = pointer ? store.verification(pointer.releaseId) : undefined;
     if (record?.status !== 'pending') return undefined;
+    if (!env.verify) {
+      // `verify:` was removed meanwhile: nothing is asked of the release any more, and what
+      // waits for it (a promotion) must not wait forever.
+      await this.#passed(
+        env,
+        record,
+        'not verified: the environment no longer has a verify block',
+        ctx.fence,
+      );
+      return undefined;
+    }
     const wait = Date.parse(record.dueAt) - this.#o.now();
     if (wait > 0) return wait;
     const release = (await state.getRelease(record.releaseId)) as ReleaseRecord;
