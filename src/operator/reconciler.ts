@@ -5,8 +5,10 @@
  * (nothing rebuilt) for the rest once the source is green, soaked and approved. Rollbacks pause
  * the environment's auto-sync until a new commit arrives; drift is looked for on every pass and
  * repaired where `self_heal` is set. An environment with `verify:` is verified after each switch
- * (`PostDeployVerifier`) and rolled back automatically when its live state fails. Every pass, action and outcome is appended to the event log
- * with its actor, and every release is annotated with its trigger and pull request.
+ * (`PostDeployVerifier`) and rolled back automatically when its live state fails. Every pass,
+ * action and outcome is appended to the event log with its actor, and every release is annotated
+ * with its trigger and pull request. A periodic pass needs only the commit's configuration; the
+ * whole project is loaded when a release or a run needs it.
  *
  * One thing at a time: commits, API actions and periodic refreshes run through one queue, and
  * each release also holds its environment's lock in the state store, so a CLI command run beside
