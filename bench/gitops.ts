@@ -5,7 +5,9 @@
  *
  * - webhook path: a 1-model change is pushed, a signed GitHub push webhook is delivered, and the
  *   clock stops when the API shows prod on the new commit (plan, build of the one model, staging
- *   checks, staging switch, promotion to prod). Target ≤ 5 s.
+ *   checks, staging switch, promotion to prod). Target ≤ 5 s. The reference project verifies prod
+ *   after each promotion (`verify:`); the time until prod's verification passed is shown too, and
+ *   each round starts once the previous one is verified.
  * - polling only: the same, with no webhook; the operator finds the commit by polling.
  * - idle: a fresh operator with the default poll interval (30 s), nothing to do: its CPU (its own
  *   and its git children's) and RSS over a minute. Target < 150 MB RSS.
@@ -55,6 +57,24 @@ async function prodCommit(url: string): Promise<string | undefined> {
   });
   const body = (await response.json()) as { live: { commit: { sha: string } } | null };
   return body.live?.commit.sha;
+}
+
+/** When prod's post-deploy verification of `sha` has passed (fails the bench when it failed). */
+async function waitForVerified(url: string, sha: string, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const response = await fetch(`${url}/api/v1/environments/prod`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const body = (await response.json()) as {
+      verification: { commit: string; status: string; summary: string | null } | null;
+    };
+    const v = body.verification;
+    if (v?.commit === sha && v.status === 'failed') throw new Error(`prod failed verification: ${v.summary}`);
+    if (v?.commit === sha && v.status === 'passed') return performance.now();
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`prod did not verify ${sha.slice(0, 10)} within ${timeoutMs} ms`);
 }
 
 async function waitForProd(url: string, sha: string, timeoutMs: number): Promise<number> {
@@ -122,7 +142,9 @@ async function main(): Promise<void> {
       return repo.git(['rev-parse', 'HEAD']);
     };
 
+    await waitForVerified(url, head, 120_000);
     const webhook: number[] = [];
+    const verified: number[] = [];
     for (let i = 0; i < rounds; i++) {
       const before = head;
       head = await change();
@@ -130,12 +152,14 @@ async function main(): Promise<void> {
       const status = await sendGitHubPush(url, { secret, branch: 'main', before, after: head });
       if (status !== 202) throw new Error(`webhook answered ${status}`);
       webhook.push((await waitForProd(url, head, 60_000)) - t0);
+      verified.push((await waitForVerified(url, head, 60_000)) - t0);
     }
     const polled: number[] = [];
     for (let i = 0; i < rounds; i++) {
       head = await change();
       const t0 = performance.now();
       polled.push((await waitForProd(url, head, pollMs * 3 + 60_000)) - t0);
+      await waitForVerified(url, head, 60_000);
     }
 
     // Idle: a fresh operator with the default poll interval (30 s) on the same home, nothing to do.
@@ -163,6 +187,7 @@ async function main(): Promise<void> {
         `  webhook → prod switched (1-model change, staging checks included), ${rounds} rounds:`,
         `    p50 ${seconds(webhookP50)}   max ${seconds(Math.max(...webhook))}   (target ≤ 5 s: ${webhookP50 <= 5000 ? 'met' : 'NOT met'})`,
         `    each: ${webhook.map(seconds).join(', ')}`,
+        `    … and prod's post-deploy verification passed (every check on prod's views, row counts): p50 ${seconds(median(verified))}`,
         `  polling only (poll ${pollText} ± 10 % jitter) → prod switched, ${rounds} rounds:`,
         `    p50 ${seconds(pollP50)}   max ${seconds(Math.max(...polled))}`,
         `    each: ${polled.map(seconds).join(', ')}`,

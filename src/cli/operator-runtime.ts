@@ -16,7 +16,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConflictError, WarehouseError } from '../core/errors.js';
-import { CommitWorkspace, type LoadedCommit } from '../operator/commit-workspace.js';
+import { type CommitConfig, CommitWorkspace } from '../operator/commit-workspace.js';
 import { GitMirror } from '../operator/git-mirror.js';
 import { GitOpsBackend } from '../operator/gitops-backend.js';
 import { Operator, type OperatorState } from '../operator/operator.js';
@@ -126,7 +126,7 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
     workspace,
     commitInfo: (sha) => mirror.commit(sha),
     head: () => mirror.head().catch(() => undefined),
-    openWarehouse: (loaded) => openOperatorWarehouse(loaded, home),
+    openWarehouse: (commit) => openOperatorWarehouse(commit, home),
     logger,
     telemetry,
     ...(options.step ? { step: options.step } : {}),
@@ -288,8 +288,8 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
 }
 
 /** The project's warehouse, its relative path resolved in the operator home, opened for writing now. */
-async function openOperatorWarehouse(loaded: LoadedCommit, home: string): Promise<Warehouse> {
-  const warehouse = await openWarehouse(loaded.project, { root: home });
+async function openOperatorWarehouse(commit: CommitConfig, home: string): Promise<Warehouse> {
+  const warehouse = await openWarehouse({ config: commit.config, root: home });
   try {
     await warehouse.listSchemas();
   } catch (error) {

@@ -54,7 +54,7 @@ export function requireEnvironment(
 }
 
 export async function openWarehouse(
-  project: Project,
+  project: Pick<Project, 'config' | 'root'>,
   {
     environment,
     readOnly = false,

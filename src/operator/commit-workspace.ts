@@ -5,12 +5,15 @@
  * the project as checked out (paths relative to the project, as the CLI computes them); source
  * files are then re-rooted at their real, stable path, because the views built over them must
  * outlive the checkout. The last few checkouts are kept (a TypeScript model's imports resolve
- * into its checkout); older ones are removed.
+ * into its checkout); older ones are removed. A commit's configuration alone is read straight
+ * from the mirror, with no checkout and no SQL parsing.
  */
 import { lstat, mkdir, readdir, realpath, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { fingerprintProject } from '../project/fingerprint.js';
+import { PROJECT_FILE, parseProjectConfig } from '../project/load-project.js';
 import type { Project, SourceNode } from '../project/project.js';
+import type { ProjectConfig } from '../project/schemas.js';
 import type { CommitInfo } from './commit-info.js';
 import type { Checkout, GitMirror } from './git-mirror.js';
 
@@ -19,6 +22,12 @@ export interface LoadedCommit {
   readonly info: CommitInfo;
   readonly project: Project;
   readonly fingerprints: ReadonlyMap<string, string>;
+}
+
+/** A commit's `slipway.yaml` alone: enough for the environments and the warehouse. */
+export interface CommitConfig {
+  readonly sha: string;
+  readonly config: ProjectConfig;
 }
 
 export interface CommitWorkspaceOptions {
@@ -72,6 +81,17 @@ export class CommitWorkspace {
     this.#recent.push(sha);
     await this.#prune();
     return result;
+  }
+
+  /**
+   * The commit's `slipway.yaml`, read from the mirror without a checkout (the whole project when
+   * it is loaded already). An idle operator's periodic pass needs no more than this.
+   */
+  async config(sha: string): Promise<CommitConfig> {
+    const cached = this.#cache.get(sha);
+    if (cached) return { sha, config: cached.project.config };
+    const text = await this.#options.mirror.show(sha, PROJECT_FILE);
+    return { sha, config: parseProjectConfig(text, path.join(this.#options.directory, sha)) };
   }
 
   /** Removes every checkout (on shutdown). */

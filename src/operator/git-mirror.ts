@@ -138,6 +138,11 @@ export class GitMirror {
     return { commits: parseCommitLog(log).reverse(), total, forced };
   }
 
+  /** One file of the commit's tree, as text (no checkout). */
+  async show(sha: string, file: string): Promise<string> {
+    return this.#git(['show', `${assertSha(sha)}:${file}`]);
+  }
+
   /** Checks out the tree of `sha` into `directory` (a detached worktree of the mirror). */
   async checkout(sha: string, directory: string): Promise<Checkout> {
     const target = path.resolve(directory);

@@ -54,6 +54,7 @@ export class GitOpsBackend implements OperatorBackend {
     const drift = reconciler.drift(name);
     const pause = store.pause(name);
     const pending = store.pendingApproval(name);
+    const verification = store.latestVerification(name);
     let sync: EnvironmentStatus['sync'];
     if (reconciler.isProgressing(name)) sync = 'Progressing';
     else if (!pointer) sync = desired ? 'OutOfSync' : 'Unknown';
@@ -72,6 +73,16 @@ export class GitOpsBackend implements OperatorBackend {
       paused: pause ? { reason: pause.reason, commit: pause.commit, since: pause.since, by: pause.by } : null,
       pendingApproval: pending ?? null,
       drift: drift.map((d) => ({ relation: d.relation, problem: d.problem })),
+      verification: verification
+        ? {
+            releaseId: verification.releaseId,
+            commit: verification.commit,
+            status: verification.status,
+            dueAt: verification.dueAt,
+            summary: verification.summary,
+            at: verification.at,
+          }
+        : null,
       updatedAt: attempt?.at ?? pointer?.updatedAt ?? new Date().toISOString(),
     };
   }

@@ -48,6 +48,18 @@ export const EnvironmentStatusSchema = z
       .readonly()
       .nullable(),
     drift: z.array(z.object({ relation: z.string(), problem: z.string() }).readonly()).readonly(),
+    /** The environment's latest post-deploy verification (`verify:` in slipway.yaml). */
+    verification: z
+      .object({
+        releaseId: z.string(),
+        commit: z.string(),
+        status: z.enum(['pending', 'passed', 'failed']),
+        dueAt: z.string(),
+        summary: z.string().nullable(),
+        at: z.string(),
+      })
+      .readonly()
+      .nullable(),
     updatedAt: z.string(),
   })
   .readonly();
@@ -104,7 +116,9 @@ export const OperatorEventSchema = z
     at: z.string(),
     type: z
       .string()
-      .describe('e.g. release.started, release.succeeded, rollback, sync.paused, drift.detected'),
+      .describe(
+        'e.g. release.started, release.succeeded, release.verified, release.verification_failed, incident.opened, rollback, sync.paused, drift.detected',
+      ),
     environment: z.string().nullable(),
     actor: z.string().nullable(),
     message: z.string(),

@@ -2,11 +2,13 @@
  * The environments the operator manages and the order it visits them in, from slipway.yaml: an
  * environment is managed when it sets `sync`, promotes from another (`promote_from`), or another
  * promotes from it. Roots of the chain (no `promote_from`, e.g. staging) follow the branch head;
- * the others follow their source (prod ← staging). Order: sources before their targets.
+ * the others follow their source (prod ← staging). Order: sources before their targets. An
+ * environment's `verify:` block becomes its post-deploy verification policy.
  */
 import { parseDuration } from '../core/duration.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { ProjectConfig } from '../project/schemas.js';
+import type { VerifyPolicy } from '../release/verification-verdict.js';
 import type { ReleaseStrategy } from '../state/state-store.js';
 
 export interface ManagedEnvironment {
@@ -19,6 +21,8 @@ export interface ManagedEnvironment {
   readonly selfHeal: boolean;
   readonly strategy: ReleaseStrategy;
   readonly schedule: string | undefined;
+  /** Post-deploy verification after the operator switches it; undefined: none. */
+  readonly verify: VerifyPolicy | undefined;
 }
 
 export function promotionChain(config: ProjectConfig): ManagedEnvironment[] {
@@ -60,6 +64,13 @@ export function promotionChain(config: ProjectConfig): ManagedEnvironment[] {
       // Canary is not available yet; the operator releases blue-green instead of refusing.
       strategy: strategy === 'canary' ? 'blue-green' : strategy,
       schedule: e.schedule,
+      verify: e.verify && {
+        checks: e.verify.checks ?? true,
+        maxRowChangePercent:
+          e.verify.max_row_change === undefined ? undefined : Number.parseFloat(e.verify.max_row_change),
+        delayMs: e.verify.delay ? (parseDuration(e.verify.delay) ?? 0) : 0,
+        rollback: e.verify.rollback ?? true,
+      },
     });
   };
   for (const [name] of managed) visit(name);

@@ -4,8 +4,11 @@
  * what it shows, then sync — `applyRelease` with the check gate for a root, `promoteRelease`
  * (nothing rebuilt) for the rest once the source is green, soaked and approved. Rollbacks pause
  * the environment's auto-sync until a new commit arrives; drift is looked for on every pass and
- * repaired where `self_heal` is set. Every pass, action and outcome is appended to the event log
- * with its actor, and every release is annotated with its trigger and pull request.
+ * repaired where `self_heal` is set. An environment with `verify:` is verified after each switch
+ * (`PostDeployVerifier`) and rolled back automatically when its live state fails. Every pass,
+ * action and outcome is appended to the event log with its actor, and every release is annotated
+ * with its trigger and pull request. A periodic pass needs only the commit's configuration; the
+ * whole project is loaded when a release or a run needs it.
  *
  * One thing at a time: commits, API actions and periodic refreshes run through one queue, and
  * each release also holds its environment's lock in the state store, so a CLI command run beside
@@ -19,11 +22,12 @@ import type { Logger } from '../telemetry/logger.js';
 import type { Telemetry } from '../telemetry/tracer.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import type { CommitInfo } from './commit-info.js';
-import type { CommitWorkspace, LoadedCommit } from './commit-workspace.js';
+import type { CommitConfig, CommitWorkspace, LoadedCommit } from './commit-workspace.js';
 import type { DriftItem } from './drift.js';
 import type { CommitsEvent, SyncTrigger } from './git-watcher.js';
 import type { Reconciler } from './operator.js';
 import type { Fence, OperatorStore } from './operator-store.js';
+import { PostDeployVerifier } from './post-deploy-verifier.js';
 import { type ManagedEnvironment, promotionChain } from './promotion-chain.js';
 import { ReleaseActions } from './release-actions.js';
 
@@ -32,7 +36,15 @@ export interface TimelineEntry {
   readonly at: number;
   readonly environment: string;
   readonly commit: string;
-  readonly outcome: 'released' | 'promoted' | 'unchanged' | 'blocked' | 'failed' | 'rolled back' | 'healed';
+  readonly outcome:
+    | 'released'
+    | 'promoted'
+    | 'unchanged'
+    | 'blocked'
+    | 'failed'
+    | 'verify failed'
+    | 'rolled back'
+    | 'healed';
   readonly releaseId: string | undefined;
   readonly message: string;
 }
@@ -46,7 +58,7 @@ export interface GitOpsReconcilerOptions {
   /** The branch head the mirror last fetched, when known. */
   readonly head: () => Promise<string | undefined>;
   /** Opens the warehouse for writing (called when the operator first needs it, as leader). */
-  readonly openWarehouse: (loaded: LoadedCommit) => Promise<Warehouse>;
+  readonly openWarehouse: (commit: CommitConfig) => Promise<Warehouse>;
   readonly logger: Logger;
   readonly telemetry: Telemetry;
   readonly step?: StepHook;
@@ -76,16 +88,20 @@ export interface PassContext {
 export class GitOpsReconciler implements Reconciler {
   readonly #o: GitOpsReconcilerOptions;
   readonly #actions: ReleaseActions;
+  readonly #verifier: PostDeployVerifier;
   #queue: Promise<unknown> = Promise.resolve();
   #queued = 0;
   #idleTimer: NodeJS.Timeout | undefined;
   #warehouse: Warehouse | undefined;
-  #current: LoadedCommit | undefined;
+  /** The commit being reconciled: its configuration (environments, warehouse) at least… */
+  #current: CommitConfig | undefined;
+  /** …and its whole project once something needed it (a release, a scheduled run). */
+  #loaded: LoadedCommit | undefined;
   #manual: Set<string> | 'all' | undefined;
   readonly #progressing = new Set<string>();
   readonly #drift = new Map<string, readonly DriftItem[]>();
   readonly #reported = new Map<string, string>();
-  readonly #soakTimers = new Set<string>();
+  readonly #passTimers = new Set<string>();
 
   constructor(options: GitOpsReconcilerOptions) {
     this.#o = options;
@@ -96,6 +112,15 @@ export class GitOpsReconciler implements Reconciler {
       now: options.now ?? Date.now,
       ...(options.onTimeline ? { onTimeline: options.onTimeline } : {}),
       ...(options.step ? { step: options.step } : {}),
+    });
+    this.#verifier = new PostDeployVerifier({
+      state: options.state,
+      store: options.store,
+      actions: this.#actions,
+      load: (sha) => options.workspace.load(sha),
+      logger: options.logger,
+      now: options.now ?? Date.now,
+      ...(options.onTimeline ? { onTimeline: options.onTimeline } : {}),
     });
   }
 
@@ -109,7 +134,7 @@ export class GitOpsReconciler implements Reconciler {
 
   /** The environments of the promotion chain, as the last loaded commit declares them. */
   get environments(): readonly ManagedEnvironment[] {
-    return this.#current ? promotionChain(this.#current.project.config) : [];
+    return this.#current ? promotionChain(this.#current.config) : [];
   }
 
   isProgressing(environment: string): boolean {
@@ -173,7 +198,8 @@ export class GitOpsReconciler implements Reconciler {
         this.#o.store.setLastHandledCommit(event.sha, context.term);
         return;
       }
-      this.#current = loaded;
+      this.#current = { sha: loaded.sha, config: loaded.project.config };
+      this.#loaded = loaded;
       try {
         await this.#pass(ctx);
       } catch (error) {
@@ -268,7 +294,8 @@ export class GitOpsReconciler implements Reconciler {
   ): Promise<T> {
     return this.#exclusive(async () => {
       await this.#ensureCurrent();
-      return body(await this.#services(), this.#current);
+      const loaded = await this.#loadCurrent();
+      return body(await this.#services(), loaded);
     });
   }
 
@@ -286,6 +313,8 @@ export class GitOpsReconciler implements Reconciler {
   async #pass(ctx: PassContext, { rootsToo = true }: { rootsToo?: boolean } = {}): Promise<void> {
     for (const env of this.environments) {
       if (ctx.signal?.aborted) return;
+      // A verification that came due (a `verify.delay` ended) runs whatever the sync policy.
+      await this.#verify(env, ctx);
       if (env.promoteFrom === undefined && !rootsToo) continue;
       await this.#syncEnvironment(env, ctx);
     }
@@ -302,14 +331,16 @@ export class GitOpsReconciler implements Reconciler {
     try {
       const services = await this.#services();
       if (env.promoteFrom === undefined) {
-        const loaded = this.#current as LoadedCommit;
+        const loaded = await this.#loadCurrent();
+        if (!loaded) throw new WorkFailedError('the operator has not loaded a commit yet');
         await this.#actions.apply(services, env, loaded, ctx, await this.#pullRequestOf(loaded.sha));
       } else {
         const wait = await this.#actions.promote(services, env, env.promoteFrom, desired, ctx, (sha) =>
           this.#pullRequestOf(sha),
         );
-        if (wait !== undefined) this.#scheduleSoak(env.name, wait);
+        if (wait !== undefined) this.#schedulePass(`promote:${env.name}`, wait);
       }
+      await this.#verify(env, ctx);
     } finally {
       this.#progressing.delete(env.name);
     }
@@ -363,11 +394,18 @@ export class GitOpsReconciler implements Reconciler {
     return this.#actions.detect(services.warehouse, await this.#o.state.getPointer(env.name));
   }
 
-  #scheduleSoak(environment: string, waitMs: number): void {
-    if (this.#soakTimers.has(environment) || !this.#o.requestPass) return;
-    this.#soakTimers.add(environment);
+  /** Post-deploy verification of the environment's release, when due; a pass is asked for when it will be. */
+  async #verify(env: ManagedEnvironment, ctx: PassContext): Promise<void> {
+    const wait = await this.#verifier.verifyDue(() => this.#services(), env, ctx);
+    if (wait !== undefined) this.#schedulePass(`verify:${env.name}`, wait);
+  }
+
+  /** Asks for a pass after `waitMs` (a soak or a verification delay ends), once per `key` at a time. */
+  #schedulePass(key: string, waitMs: number): void {
+    if (this.#passTimers.has(key) || !this.#o.requestPass) return;
+    this.#passTimers.add(key);
     this.#o.requestPass(waitMs + 50);
-    setTimeout(() => this.#soakTimers.delete(environment), waitMs + 50).unref();
+    setTimeout(() => this.#passTimers.delete(key), waitMs + 50).unref();
   }
 
   async #desiredCommit(env: ManagedEnvironment): Promise<string | undefined> {
@@ -422,18 +460,30 @@ export class GitOpsReconciler implements Reconciler {
     }
   }
 
-  /** Loads the last handled commit (or the head) when no pass has run since start. */
+  /**
+   * Reads the last handled commit's (or the head's) configuration when no pass has run since
+   * start: a periodic pass needs the environments only, so an idle operator checks out and parses
+   * nothing (the SQL parser's engine alone would add tens of MB).
+   */
   async #ensureCurrent(): Promise<boolean> {
     if (this.#current) return true;
     const sha = this.#o.store.lastHandledCommit() ?? (await this.#o.head());
     if (!sha) return false;
     try {
-      this.#current = await this.#o.workspace.load(sha);
+      this.#current = await this.#o.workspace.config(sha);
       return true;
     } catch (error) {
       this.#o.logger.warn({ err: error, sha }, 'cannot load the last handled commit');
       return false;
     }
+  }
+
+  /** The whole project of the current commit, loaded on first need. */
+  async #loadCurrent(): Promise<LoadedCommit | undefined> {
+    const current = this.#current;
+    if (!current) return undefined;
+    if (this.#loaded?.sha !== current.sha) this.#loaded = await this.#o.workspace.load(current.sha);
+    return this.#loaded;
   }
 
   async #services(): Promise<ReleaseServices> {

@@ -1,7 +1,9 @@
 /**
  * What the reconciler does to one environment, each under the environment's lock in the state
  * store: apply a commit (gated by the project's checks), promote from the source environment,
- * roll back (pausing auto-sync), approve, pause and resume, and repair drift. Each action records
+ * roll back (pausing auto-sync), approve, pause and resume, and repair drift. A release switched in
+ * an environment with `verify:` is recorded as awaiting its post-deploy verification, and a
+ * promotion waits until its source release passed it. Each action records
  * its outcome for the status (`OperatorStore`), annotates the release with its trigger and pull
  * request, and appends to the event log with its actor.
  */
@@ -140,6 +142,7 @@ export class ReleaseActions {
         return;
       }
       this.#annotate(release.id, ctx, commitMeta.pullRequest, gateResult, env.name);
+      this.#expectVerification(env, release.id, sha, ctx.fence);
       store.setLastAttempt(
         env.name,
         {
@@ -211,6 +214,17 @@ export class ReleaseActions {
       if (store.pendingApproval(env.name)) store.setPendingApproval(env.name, undefined, ctx.fence);
       return undefined;
     }
+    // The source's own post-deploy verification first: a release still being verified waits,
+    // one that failed it goes no further (it is being, or was, rolled back there).
+    const verification = store.verification(sourceRelease.id);
+    if (verification?.status === 'failed') return undefined;
+    if (verification?.status === 'pending') {
+      const dueIn = Date.parse(verification.dueAt) - this.#o.now();
+      await this.#announce(`verify:${env.name}:${sourceRelease.id}`, env.name, 'promotion.waiting', {
+        summary: `${sourceRelease.id} is verified in ${from} before it goes to ${env.name}`,
+      });
+      return Math.max(dueIn, 1000);
+    }
     const switchedAt = Date.parse(sourceRelease.switchedAt ?? sourceRelease.createdAt);
     const soakLeft = switchedAt + env.soakMs - this.#o.now();
     if (soakLeft > 0) {
@@ -255,7 +269,10 @@ export class ReleaseActions {
       );
       const release = result.outcome?.release;
       const { pullRequest } = await pullRequestOf(desired);
-      if (release) this.#annotate(release.id, ctx, pullRequest, undefined, env.name);
+      if (release) {
+        this.#annotate(release.id, ctx, pullRequest, undefined, env.name);
+        this.#expectVerification(env, release.id, desired, ctx.fence);
+      }
       store.setLastAttempt(
         env.name,
         {
@@ -521,6 +538,24 @@ export class ReleaseActions {
         }),
     });
     return outcome.release;
+  }
+
+  /** A release the operator switched in an environment with `verify:` is verified once due. */
+  #expectVerification(env: ManagedEnvironment, releaseId: string, commit: string, fence: Fence): void {
+    if (!env.verify) return;
+    const now = this.#o.now();
+    this.#o.store.putVerification(
+      {
+        releaseId,
+        environment: env.name,
+        commit,
+        status: 'pending',
+        dueAt: new Date(now + env.verify.delayMs).toISOString(),
+        summary: null,
+        at: new Date(now).toISOString(),
+      },
+      fence,
+    );
   }
 
   #annotate(

@@ -98,6 +98,20 @@ export async function loadProject(root: string, { parser }: LoadOptions): Promis
   };
 }
 
+/**
+ * Validates `slipway.yaml` alone, from its text, as `loadProject` does (every problem at once, as
+ * a `ProjectError`): what the operator reads of a commit when it needs only the environments and
+ * the warehouse, without checking out and parsing every model. `root` is where relative paths
+ * would resolve.
+ */
+export function parseProjectConfig(text: string, root: string): ProjectConfig {
+  const diagnostics: Diagnostic[] = [];
+  const config = configFromText(text, root, diagnostics);
+  if (config) validateEnvironments(config, diagnostics, root);
+  if (!config || diagnostics.length > 0) throw new ProjectError(diagnostics);
+  return config;
+}
+
 async function loadConfig(root: string, diagnostics: Diagnostic[]): Promise<ProjectConfig | undefined> {
   const text = await readText(path.join(root, PROJECT_FILE));
   if (text === undefined) {
@@ -108,6 +122,10 @@ async function loadConfig(root: string, diagnostics: Diagnostic[]): Promise<Proj
     });
     return undefined;
   }
+  return configFromText(text, root, diagnostics);
+}
+
+function configFromText(text: string, root: string, diagnostics: Diagnostic[]): ProjectConfig | undefined {
   const source = parseYamlSource(PROJECT_FILE, text);
   diagnostics.push(...source.diagnostics);
   if (source.diagnostics.length > 0) return undefined;

@@ -138,6 +138,29 @@ const connectionSchema = z.discriminatedUnion('type', [
     .strict(),
 ]);
 
+/** `50%`, `12.5%`: a bound on a relative change. */
+export const percentage = z.string().regex(/^\d+(\.\d+)?%$/, 'a percentage such as 50% or 12.5%');
+
+/** Post-deploy verification: what the operator checks on an environment right after switching it. */
+const verifySchema = z
+  .object({
+    checks: z
+      .boolean()
+      .optional()
+      .describe("run the error-severity checks of the environment's models on its live views (default true)"),
+    max_row_change: percentage
+      .optional()
+      .describe(
+        'fail when a changed model has more or fewer rows than in the release before, by more than this',
+      ),
+    delay: duration.optional().describe('verify this long after the switch (default: at once)'),
+    rollback: z
+      .boolean()
+      .optional()
+      .describe('roll back to the release before when verification fails (default true); false only reports'),
+  })
+  .strict();
+
 const environmentSchema = z
   .object({
     strategy: z.enum(['direct', 'blue-green', 'canary']).optional(),
@@ -147,6 +170,11 @@ const environmentSchema = z
     soak: duration.optional(),
     schedule: z.string().optional().describe('cron expression for scheduled runs'),
     self_heal: z.boolean().optional(),
+    verify: verifySchema
+      .optional()
+      .describe(
+        'post-deploy verification after the operator switches this environment; a failure rolls back',
+      ),
     warehouse: identifier.optional().describe('connection name, when not the default'),
   })
   .strict();

@@ -106,6 +106,26 @@ group by 1
     expect(found[0]).toMatch(/^slipway\.yaml:6:26: error: defaults\.concurrency: .*number/);
   });
 
+  it("reports a bad verify block at each bad value, with the key's path", async () => {
+    const found = await problems({
+      'slipway.yaml': MINIMAL_CONFIG.replace(
+        '  prod: { strategy: blue-green, promote_from: staging }',
+        '  prod:\n    promote_from: staging\n    verify: { max_row_change: fifty, delay: soon, rollbak: true }',
+      ),
+    });
+    expect(found).toEqual([
+      expect.stringMatching(
+        /^slipway\.yaml:11:31: error: environments\.prod\.verify\.max_row_change: a percentage such as 50%/,
+      ),
+      expect.stringMatching(
+        /^slipway\.yaml:11:45: error: environments\.prod\.verify\.delay: a duration such as 30m/,
+      ),
+      expect.stringMatching(
+        /^slipway\.yaml:11:51: error: unknown key 'rollbak' in environments\.prod\.verify\n {2}hint: did you mean 'rollback'\?/,
+      ),
+    ]);
+  });
+
   it('maps a SQL syntax error to the line and column in the file, below the header', async () => {
     const found = await problems({
       'slipway.yaml': MINIMAL_CONFIG,

@@ -40,6 +40,7 @@ function environment(name: string, promoteFrom: string | null): EnvironmentStatu
     paused: null,
     pendingApproval: null,
     drift: [],
+    verification: null,
     updatedAt: '2026-11-27T08:01:00Z',
   };
 }

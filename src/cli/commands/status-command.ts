@@ -111,10 +111,22 @@ export function summary(release: ReleaseRecord) {
   };
 }
 
-/** The operator's view: sync status, live and desired commit, pause, approval, drift. */
+/** The operator's view: sync status, live and desired commit, pause, approval, verification, drift. */
 export function renderOperatorStatus(environments: readonly EnvironmentStatus[]): string {
   return renderTable(
-    ['environment', 'sync', 'release', 'commit', 'PR', 'desired', 'policy', 'paused', 'approval', 'drift'],
+    [
+      'environment',
+      'sync',
+      'release',
+      'commit',
+      'PR',
+      'desired',
+      'policy',
+      'paused',
+      'approval',
+      'verified',
+      'drift',
+    ],
     environments.map((e) => [
       status.bold(e.name),
       e.sync === 'Synced'
@@ -129,7 +141,16 @@ export function renderOperatorStatus(environments: readonly EnvironmentStatus[])
       e.promoteFrom ? `${e.policy} ← ${e.promoteFrom}` : e.policy,
       e.paused ? status.warn(`Paused: ${e.paused.reason}`) : '',
       e.pendingApproval ? status.warn(`waiting: ${e.pendingApproval.releaseId}`) : '',
+      verificationCell(e.verification),
       e.drift.length > 0 ? status.fail(e.drift.map((d) => `${d.relation} ${d.problem}`).join('; ')) : '',
     ]),
   );
+}
+
+/** The latest post-deploy verification: its release and outcome (a failure with its reason). */
+function verificationCell(v: EnvironmentStatus['verification']): string {
+  if (!v) return '';
+  if (v.status === 'passed') return status.ok(`${v.releaseId} passed`);
+  if (v.status === 'pending') return status.warn(`${v.releaseId} due ${v.dueAt}`);
+  return status.fail(`${v.releaseId} failed: ${v.summary ?? ''}`);
 }

@@ -1,15 +1,23 @@
 /**
  * The demo's git side: a bare "origin" (what GitHub would hold), a working clone where people
- * commit on branches and merge, and the pull-request check a CI job would run on a branch
- * (validate, then the SQL unit tests). Git runs through the CLI (execFile, never a shell).
+ * commit on branches and merge, and the pull-request check a CI job runs on a branch: the real
+ * `slipway ci --base origin/main` (`runCi`: validate, unit tests, plan against prod, build only
+ * the changed models into `ci_<sha>`, their checks, a data diff against prod). Git runs through
+ * the CLI (execFile, never a shell).
  */
 import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { ProjectError, WorkFailedError } from '../../core/errors.js';
+import { fingerprintProject } from '../../project/fingerprint.js';
+import { changesSince } from '../../project/git-changes.js';
+import { readCommit } from '../../project/git-commit.js';
 import { loadProject } from '../../project/load-project.js';
-import { runUnitTests } from '../../quality/unit-tests/run-unit-tests.js';
+import { ciEnvironmentName } from '../../release/ci-environment.js';
+import { withEnvironmentLocks } from '../../release/environment-lock.js';
+import type { ReleaseServices } from '../../release/execute-release.js';
+import { type CiOutcome, runCi } from '../../release/run-ci.js';
 import { createDuckDbSqlParser } from '../../warehouse/duckdb/duckdb-sql-parser.js';
 
 const run = promisify(execFile);
@@ -90,30 +98,87 @@ export class DemoRepo {
     }
   }
 
-  /** What a pull request's CI job checks here: the project validates and its unit tests pass. */
-  async ci(): Promise<{ passed: boolean; summary: string }> {
+  /**
+   * `slipway ci --base origin/main` on the checked-out branch, against prod. `withServices` lends
+   * the warehouse and state store prod lives in (a CI runner with read access to them; in the
+   * demo, the operator's own, through its queue so no release runs meanwhile). Prod is only
+   * read; `ci_<sha>` and the tables built for it are dropped afterwards.
+   */
+  async ci(
+    withServices: <T>(body: (services: ReleaseServices) => Promise<T>) => Promise<T>,
+    branch: string,
+  ): Promise<DemoCi> {
+    await this.git(['fetch', '--quiet', 'origin']);
     const parser = await createDuckDbSqlParser();
+    let project: Awaited<ReturnType<typeof loadProject>>;
     try {
-      const project = await loadProject(this.work, { parser });
-      const summary = await runUnitTests({ project, tests: project.tests });
-      const failed = summary.results.filter((r) => r.status !== 'pass');
-      return failed.length === 0
-        ? { passed: true, summary: `validate ✓, ${summary.results.length} unit tests passed` }
-        : {
-            passed: false,
-            summary: `validate ✓, ${failed.length} of ${summary.results.length} unit tests failed (${failed
-              .map((r) => r.name)
-              .join(', ')})`,
-          };
+      project = await loadProject(this.work, { parser });
     } catch (error) {
       if (error instanceof ProjectError) {
-        return { passed: false, summary: `validate ✗ (${error.diagnostics.length} problems)` };
+        return {
+          passed: false,
+          summary: `validate ✗ (${error.diagnostics.length} problems)`,
+          outcome: undefined,
+        };
       }
       throw error;
     } finally {
       await parser.close();
     }
+    const loaded = project;
+    const commit = await readCommit(this.work);
+    const changes = await changesSince(this.work, 'origin/main');
+    const ciEnvironment = ciEnvironmentName(commit?.sha);
+    const outcome = await withServices((services) =>
+      withEnvironmentLocks(services.state, [ciEnvironment], { purpose: `ci ${branch}`, wait: 30_000 }, () =>
+        runCi(services, {
+          project: loaded,
+          fingerprints: fingerprintProject(loaded),
+          environment: 'prod',
+          ciEnvironment,
+          strategy: 'blue-green',
+          commit,
+          changes,
+          actor: `ci (${branch})`,
+          concurrency: loaded.config.defaults?.concurrency ?? 4,
+          keep: false,
+          ...(loaded.config.defaults?.check_sample_rows === undefined
+            ? {}
+            : { sampleRows: loaded.config.defaults.check_sample_rows }),
+        }),
+      ),
+    );
+    return { passed: outcome.blockers.length === 0, summary: ciSummary(outcome), outcome };
   }
+}
+
+/** What the demo says about a CI run. */
+export interface DemoCi {
+  readonly passed: boolean;
+  /** One line: tests, what was built in ci_<sha>, checks, the diff against prod; or the blockers. */
+  readonly summary: string;
+  readonly outcome: CiOutcome | undefined;
+}
+
+function ciSummary(o: CiOutcome): string {
+  const tests = o.tests.results;
+  const passedTests = tests.filter((t) => t.status === 'pass').length;
+  const built = o.builds.filter((b) => b.status === 'built').length;
+  const checks = o.checks?.results ?? [];
+  const diffs = o.diffs.map(({ model, diff }) => {
+    const rows = diff.rowsA === diff.rowsB ? `${diff.rowsB} rows` : `${diff.rowsA} → ${diff.rowsB} rows`;
+    const columns =
+      diff.schema.added.length > 0 ? `, +${diff.schema.added.map((c) => c.name).join(', +')}` : '';
+    return `${model} ${rows}${columns}, ${diff.changed} changed`;
+  });
+  const parts = [
+    `${passedTests} of ${tests.length} unit tests passed`,
+    `${built} of ${o.plan.models.length} models built in ${o.ciEnvironment} (the rest read prod's tables)`,
+    `${checks.filter((c) => c.status === 'pass').length} of ${checks.length} checks passed`,
+    ...(diffs.length > 0 ? [`diff vs prod: ${diffs.join('; ')}`] : []),
+  ];
+  const summary = parts.join('; ');
+  return o.blockers.length === 0 ? summary : `${o.blockers.join('; ')} (${summary})`;
 }
 
 export interface Edit {

@@ -8,8 +8,12 @@
  *      staging and prod stay on the good release;
  *   5. a fix merges (PR #4) → staging → prod;
  *   6. prod is rolled back by hand through the API; a sync does not undo it (auto-sync paused);
- *   7. the next commit (PR #5) resumes prod.
- * GitHub's part (push webhooks, signed) is played by the demo itself; polling is the fallback.
+ *   7. the next commit (PR #5) resumes prod;
+ *   8. a change with a filter left in (PR #6) passes CI and staging's gate, but prod's post-deploy
+ *      verification sees a table lose most of its rows: prod is rolled back automatically;
+ *   9. the filter is removed (PR #7) and prod resumes.
+ * CI is the real `slipway ci --base origin/main` against prod. GitHub's part (push webhooks,
+ * signed) is played by the demo itself; polling is the fallback.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
@@ -34,6 +38,11 @@ const DEE: Person = { name: 'Dee Fixer', email: 'dee@jkl.example' };
 const REGION = 'models/marts/daily_region_report.sql';
 const ALERTS = 'models/marts/fraud_alerts.sql';
 const MCC = 'models/marts/daily_mcc_report.sql';
+const FEATURES = 'models/marts/ds_transaction_features.sql';
+const FEATURES_END = '  is_fraud::INTEGER as is_fraud\nfrom int_transactions_enriched\n';
+const FEATURES_NIGHT =
+  '  is_fraud::INTEGER as is_fraud,\n  (hour(event_ts) < 6)::INTEGER as is_night\nfrom int_transactions_enriched\n';
+const NOTEBOOK_FILTER = "where channel = 'ecom' -- from a notebook exploring e-commerce fraud\n";
 const APPROVAL_RATE = 'round(count(*) filter (where is_approved) / count(*), 4) as approval_rate';
 const REGION_END = '    as chargeback_rate\nfrom fct_transactions';
 
@@ -149,7 +158,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
             ? status.warn('↩')
             : status.fail('✗');
     say(
-      `  ${status.dim(since(e.at))}  ${mark} ${e.environment.padEnd(8)} ${e.outcome.padEnd(11)} ${short(e.commit)}  ${status.dim(`${e.releaseId ?? ''} ${e.message}`.trim())}`,
+      `  ${status.dim(since(e.at))}  ${mark} ${e.environment.padEnd(8)} ${e.outcome.padEnd(13)} ${short(e.commit)}  ${status.dim(`${e.releaseId ?? ''} ${e.message}`.trim())}`,
     );
   });
   const runtime = await startOperatorRuntime({
@@ -171,6 +180,18 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     await runtime.leader();
     say(`  operator leading at ${pc.bold(runtime.url)} (webhooks + poll every 5 s)`);
     const api = apiClient(runtime.url, token);
+    // CI reads prod where it lives: the operator lends its warehouse and state store, in its queue.
+    const ci = async (branch: string): Promise<boolean> => {
+      const result = await repo.ci(
+        (body) => runtime.reconciler.withServices((services) => body(services)),
+        branch,
+      );
+      say(
+        `  CI on ${branch}: ${result.passed ? status.ok('passed') : status.fail('failed')} ${status.dim('(slipway ci --base origin/main, against prod)')}`,
+      );
+      say(status.dim(`    ${result.summary}`));
+      return result.passed;
+    };
     const push = async (sha: string, before?: string): Promise<void> => {
       const code = await sendGitHubPush(runtime.url, {
         secret,
@@ -205,11 +226,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       'Report the average amount per region',
       ADA,
     );
-    const ci1 = await repo.ci();
-    say(
-      `  CI on feature/region-avg-amount: ${ci1.passed ? status.ok('passed') : status.fail('failed')} — ${ci1.summary}`,
-    );
-    if (!ci1.passed) throw new WorkFailedError('the demo feature should pass CI');
+    if (!(await ci('feature/region-avg-amount')))
+      throw new WorkFailedError('the demo feature should pass CI');
     const good = remember(
       await repo.mergePullRequest(
         'feature/region-avg-amount',
@@ -233,11 +251,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       'Only flag card testing from 50 small payments',
       BOB,
     );
-    const ci2 = await repo.ci();
-    say(
-      `  CI on feature/stricter-card-testing: ${ci2.passed ? status.ok('passed') : status.fail('failed')} — ${ci2.summary}`,
-    );
-    if (ci2.passed) throw new WorkFailedError('the demo broken change should fail CI');
+    if (await ci('feature/stricter-card-testing'))
+      throw new WorkFailedError('the demo broken change should fail CI');
     say(status.dim('  the pull request stays open; main is untouched'));
 
     say('');
@@ -352,13 +367,88 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     await reached(next, 'prod', ['promoted']);
 
     say('');
+    say(
+      pc.bold(
+        "8. A filter left in from a notebook (PR #6) passes CI and staging's gate; prod's verification rolls it back",
+      ),
+    );
+    await repo.commitOnBranch(
+      'feature/night-feature',
+      [
+        { file: FEATURES, find: FEATURES_END, replace: FEATURES_NIGHT },
+        // Left in by mistake: two thirds of the training rows are not e-commerce.
+        {
+          file: FEATURES,
+          find: 'from int_transactions_enriched\n',
+          replace: `from int_transactions_enriched\n${NOTEBOOK_FILTER}`,
+        },
+      ],
+      'Features: is_night',
+      BOB,
+    );
+    if (!(await ci('feature/night-feature'))) throw new WorkFailedError('the left-in filter should pass CI');
+    const filtered = remember(
+      await repo.mergePullRequest('feature/night-feature', 6, 'Features: is_night', BOB),
+      'Features: is_night (a filter left in)',
+      BOB,
+      6,
+    );
+    await push(filtered, next);
+    await reached(filtered, 'staging', ['released']);
+    await reached(filtered, 'prod', ['verify failed']);
+    await reached(next, 'prod', ['rolled back']);
+    const verified = await api.environment('prod');
+    say(
+      `  prod shows ${short(verified.live?.commit.sha ?? '')} again — ${verified.sync}, paused: ${verified.paused?.reason ?? 'no'}`,
+    );
+    if (verified.live?.commit.sha !== next)
+      throw new WorkFailedError('prod was not rolled back automatically');
+
+    say('');
+    say(pc.bold('9. The filter is removed (PR #7): the next commit resumes prod'));
+    await repo.commitOnBranch(
+      'fix/night-feature-filter',
+      [
+        {
+          file: FEATURES,
+          find: NOTEBOOK_FILTER,
+          replace: '',
+        },
+      ],
+      'Features: no notebook filter',
+      BOB,
+    );
+    const unfiltered = remember(
+      await repo.mergePullRequest('fix/night-feature-filter', 7, 'Features: no notebook filter', BOB),
+      'Features: no notebook filter',
+      BOB,
+      7,
+    );
+    await push(unfiltered, filtered);
+    await reached(unfiltered, 'staging', ['released']);
+    await reached(unfiltered, 'prod', ['promoted']);
+
+    // The story ends once prod has verified its release (a pass works on it until then).
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const prod = await api.environment('prod');
+      if (prod.sync !== 'Progressing' && prod.verification?.status !== 'pending') break;
+      if (Date.now() > deadline) throw new WorkFailedError('prod did not finish verifying its release');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+
+    say('');
     say(pc.bold('Timeline: commit → staging → prod'));
     say(renderStory(commits, timeline.entries, started));
     const envs = await Promise.all([api.environment('staging'), api.environment('prod')]);
     say('');
     for (const env of envs) {
       say(
-        `  ${pc.bold(env.name.padEnd(8))} ${env.sync.padEnd(10)} ${short(env.live?.commit.sha ?? '')} ${env.live?.releaseId ?? ''}`,
+        `  ${pc.bold(env.name.padEnd(8))} ${env.sync.padEnd(10)} ${short(env.live?.commit.sha ?? '')} ${env.live?.releaseId ?? ''}${
+          env.verification?.releaseId === env.live?.releaseId
+            ? status.dim(` verified: ${env.verification?.summary ?? ''}`)
+            : ''
+        }`,
       );
     }
     const durationMs = Date.now() - started;
@@ -393,8 +483,11 @@ function renderStory(
     const hits = entries.filter(
       (e) => e.commit === sha && e.environment === env && e.outcome !== 'rolled back',
     );
-    // The release itself, not a later "unchanged" pass over the same commit.
-    const e = hits.find((h) => h.outcome !== 'unchanged') ?? hits[hits.length - 1];
+    // The release itself (or its failed verification), not a later "unchanged" pass over the same commit.
+    const e =
+      hits.find((h) => h.outcome === 'verify failed') ??
+      hits.find((h) => h.outcome !== 'unchanged') ??
+      hits[hits.length - 1];
     if (!e) return status.dim('—');
     const t = `+${((e.at - started) / 1000).toFixed(1)}s`;
     const label =
@@ -421,7 +514,7 @@ function renderStory(
     ),
     ...rollbacks.map(
       (r) =>
-        `  ${status.warn('↩')} ${r.environment} rolled back to ${r.commit.slice(0, 7)} at +${((r.at - started) / 1000).toFixed(1)}s; auto-sync paused until the next commit`,
+        `  ${status.warn('↩')} ${r.environment} rolled back to ${r.commit.slice(0, 7)} at +${((r.at - started) / 1000).toFixed(1)}s (${r.message}); auto-sync paused until the next commit`,
     ),
   ].join('\n');
 }
