@@ -56,7 +56,7 @@ export function registerHistory(program: Command): void {
               r.commit.author,
               r.actor,
               r.startedAt,
-              truncate(r.message ?? '', 80),
+              truncate(r.message ?? '', 100),
             ]),
           ),
         );
@@ -107,7 +107,7 @@ export function registerHistory(program: Command): void {
               r.createdAt,
               r.timings['totalMs'] === undefined ? '' : formatDuration(r.timings['totalMs']),
               r.source ?? '',
-              truncate(releaseNote(r) ?? r.verification?.summary ?? '', 80),
+              truncate(releaseNote(r) ?? r.verification?.summary ?? '', 100),
             ]),
           ),
         );
