@@ -89,7 +89,7 @@ export async function verifyRelease(
 ): Promise<ReleaseVerdict> {
   const { state } = services;
   const { release, policy, signal } = request;
-  const previous = release.previousReleaseId ? await state.getRelease(release.previousReleaseId) : undefined;
+  const previous = await baseline(state, release);
   let outcome: VerificationOutcome;
   try {
     const project = await request.project();
@@ -118,6 +118,21 @@ export async function verifyRelease(
     actor: request.actor,
   });
   return { ...verdict, outcome };
+}
+
+/**
+ * The release whose tables row counts are compared with: the one before, passing over releases
+ * that failed their verification and stayed (`rollback: false`) — the release that fixes one is
+ * judged against what was last good, not against the failure.
+ */
+async function baseline(state: StateStore, release: ReleaseRecord): Promise<ReleaseRecord | undefined> {
+  let id = release.previousReleaseId;
+  for (let hops = 0; id !== undefined && hops < 50; hops++) {
+    const before = await state.getRelease(id);
+    if (before?.verification?.status !== 'failed') return before;
+    id = before.previousReleaseId;
+  }
+  return undefined;
 }
 
 /** Records a verdict on the release and in the audit log, without measuring anything. */

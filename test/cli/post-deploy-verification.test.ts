@@ -230,6 +230,12 @@ describe('post-deploy verification from the CLI', () => {
       true,
     );
     expect(log.some((e) => e.type === 'release.rolled_back')).toBe(false);
+    // The fix is compared with the last release that did not fail (4 rows), not with the failure
+    // (1 row, from which 4 would be +300 %).
+    commits['fix'] = await commit(releaseModels(4), 'Filter removed');
+    const fixed = await cliJson<ReleaseJson>(['apply', '--env', 'audit']);
+    expect(fixed.verification).toMatchObject({ status: 'passed' });
+    expect(fixed.verification?.summary).toBe('0 checks passed; 4 changed models within 50% rows');
   });
 
   it('a bad verify block is exit 2 at file:line:col, and nothing is released', async () => {
