@@ -189,9 +189,18 @@ describe('post-deploy verification from the CLI', () => {
       releaseId: latest?.id,
       data: { summary: expect.stringMatching(/not verified: released with --no-verify by tester/) },
     });
-    // The release before it was the rollback (never verified): a rollback by hand may go there.
-    expect((await cli(['rollback', '--env', 'prod'])).code).toBe(0);
+    // The release before it was the rollback (never verified): a rollback by hand may go there,
+    // and its reason is recorded on the release it rolls back.
+    expect(
+      (await cli(['rollback', '--env', 'prod', '--reason', 'released unverified by mistake'])).code,
+    ).toBe(0);
     expect(await shows('prod')).toEqual({ n: 4, v: 2 });
+    const [, rolledBack] = (await cliJson<HistoryJson>(['history', '--env', 'prod'])).releases;
+    expect(rolledBack).toMatchObject({
+      id: latest?.id,
+      status: 'rolled_back',
+      rolledBack: { reason: 'released unverified by mistake' },
+    });
   });
 
   it('apply waits for verify.delay with visible progress, then verifies', async () => {
