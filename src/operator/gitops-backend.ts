@@ -5,7 +5,7 @@
  * API token's name as its actor.
  */
 import { ConflictError, SlipwayError } from '../core/errors.js';
-import type { ReleaseRecord, RunRecord } from '../state/state-store.js';
+import type { ReleaseRecord, RunRecord, StateStore } from '../state/state-store.js';
 import { pullRequestNumber } from './commit-info.js';
 import type { SyncRequester } from './operator.js';
 import type {
@@ -54,7 +54,7 @@ export class GitOpsBackend implements OperatorBackend {
     const drift = reconciler.drift(name);
     const pause = store.pause(name);
     const pending = store.pendingApproval(name);
-    const verification = store.latestVerification(name);
+    const verification = await latestVerification(state, name);
     let sync: EnvironmentStatus['sync'];
     if (reconciler.isProgressing(name)) sync = 'Progressing';
     else if (!pointer) sync = desired ? 'OutOfSync' : 'Unknown';
@@ -73,14 +73,14 @@ export class GitOpsBackend implements OperatorBackend {
       paused: pause ? { reason: pause.reason, commit: pause.commit, since: pause.since, by: pause.by } : null,
       pendingApproval: pending ?? null,
       drift: drift.map((d) => ({ relation: d.relation, problem: d.problem })),
-      verification: verification
+      verification: verification?.verification
         ? {
-            releaseId: verification.releaseId,
-            commit: verification.commit,
-            status: verification.status,
-            dueAt: verification.dueAt,
-            summary: verification.summary,
-            at: verification.at,
+            releaseId: verification.id,
+            commit: verification.commit?.sha ?? '',
+            status: verification.verification.status,
+            dueAt: verification.verification.dueAt,
+            summary: verification.verification.summary ?? null,
+            at: verification.verification.at,
           }
         : null,
       updatedAt: attempt?.at ?? pointer?.updatedAt ?? new Date().toISOString(),
@@ -288,6 +288,11 @@ export class GitOpsBackend implements OperatorBackend {
         : release.status === 'abandoned'
           ? 'aborted'
           : release.status;
+    const verification = release.verification;
+    const failedVerification =
+      verification?.status === 'failed'
+        ? `post-deploy verification failed: ${verification.summary ?? ''}`
+        : undefined;
     return {
       id: release.id,
       environment: release.environment,
@@ -298,9 +303,37 @@ export class GitOpsBackend implements OperatorBackend {
       actor: release.actor,
       startedAt: release.createdAt,
       finishedAt: release.finishedAt ?? null,
-      message: release.error ?? meta?.message ?? null,
+      // Why it is not plainly succeeded comes first: its error, its rollback, its failed verification.
+      message: release.error ?? release.rolledBack?.reason ?? failedVerification ?? meta?.message ?? null,
+      rolledBackBy: release.rolledBack?.by ?? null,
+      verification: verification
+        ? {
+            status: verification.status,
+            summary: verification.summary ?? null,
+            dueAt: verification.dueAt,
+            at: verification.at,
+          }
+        : null,
     };
   }
+}
+
+/**
+ * The environment's verification recorded or settled last (what its status shows): after an
+ * automatic rollback, the failed one of the release rolled back, not the rollback's (none).
+ */
+async function latestVerification(
+  state: StateStore,
+  environment: string,
+): Promise<ReleaseRecord | undefined> {
+  const recent = await state.listReleases({ environment, limit: 20 });
+  let latest: ReleaseRecord | undefined;
+  for (const release of recent) {
+    const at = release.verification?.at;
+    if (at !== undefined && (latest?.verification === undefined || at > latest.verification.at))
+      latest = release;
+  }
+  return latest;
 }
 
 /** How an API caller appears in the audit log: `api:<token name> (<role>)`. */

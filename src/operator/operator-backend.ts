@@ -29,6 +29,9 @@ export type CommitRecord = z.infer<typeof CommitRecordSchema>;
 
 export const SYNC_STATUSES = ['Synced', 'OutOfSync', 'Progressing', 'Degraded', 'Unknown'] as const;
 
+/** A release's post-deploy verification: `skipped` when a person released with `--no-verify`. */
+export const VERIFICATION_STATUSES = ['pending', 'passed', 'failed', 'skipped'] as const;
+
 export const EnvironmentStatusSchema = z
   .object({
     name: z.string(),
@@ -53,7 +56,7 @@ export const EnvironmentStatusSchema = z
       .object({
         releaseId: z.string(),
         commit: z.string(),
-        status: z.enum(['pending', 'passed', 'failed']),
+        status: z.enum(VERIFICATION_STATUSES),
         dueAt: z.string(),
         summary: z.string().nullable(),
         at: z.string(),
@@ -76,7 +79,20 @@ export const ReleaseSchema = z
     actor: z.string(),
     startedAt: z.string(),
     finishedAt: z.string().nullable(),
+    /** Why it is not plainly succeeded (its error, rollback or failed verification), else a note. */
     message: z.string().nullable(),
+    /** For `rolled_back`: the rollback release that replaced it. */
+    rolledBackBy: z.string().nullable(),
+    /** Its post-deploy verification; null when its environment asks for none. */
+    verification: z
+      .object({
+        status: z.enum(VERIFICATION_STATUSES),
+        summary: z.string().nullable(),
+        dueAt: z.string(),
+        at: z.string(),
+      })
+      .readonly()
+      .nullable(),
   })
   .readonly();
 export type Release = z.infer<typeof ReleaseSchema>;

@@ -2,9 +2,10 @@
  * What the operator remembers beyond the release state store: the last branch head it handled,
  * per-environment sync controls (pause, approvals, the last attempt), what each release was
  * triggered by (webhook, poll, manual) with its pull request, the check results of gated
- * releases, post-deploy verifications and the incidents they open. It lives in the same SQLite file as the leader lease, so every write is fenced by
- * the lease term: a write stamped with a term older than the lease's current one (a deposed
- * leader that has not noticed yet) is refused.
+ * releases and the incidents failed verifications open (the verifications themselves are on the
+ * releases, in the state store, where the CLI records its own). It lives in the same SQLite file
+ * as the leader lease, so every write is fenced by the lease term: a write stamped with a term
+ * older than the lease's current one (a deposed leader that has not noticed yet) is refused.
  */
 import Database from 'better-sqlite3';
 import { ConflictError, SlipwayError } from '../core/errors.js';
@@ -50,18 +51,6 @@ export interface StoredCheckResult {
   readonly at: string;
 }
 
-/** Post-deploy verification of one release: pending until due, then passed or failed. */
-export interface VerificationRecord {
-  readonly releaseId: string;
-  readonly environment: string;
-  readonly commit: string;
-  readonly status: 'pending' | 'passed' | 'failed';
-  /** When it runs (ISO 8601): the switch plus the environment's `verify.delay`. */
-  readonly dueAt: string;
-  readonly summary: string | null;
-  readonly at: string;
-}
-
 /** An incident the operator opened (a release that failed its verification) and not yet resolved. */
 export interface IncidentRecord {
   readonly id: string;
@@ -96,11 +85,6 @@ export class OperatorStore {
           severity text not null, status text not null, observed text, at text not null
         ) strict;
         create index if not exists operator_check_results_release on operator_check_results (release_id);
-        create table if not exists operator_verifications (
-          release_id text primary key, environment text not null, commit_sha text not null,
-          status text not null, due_at text not null, summary text, at text not null
-        ) strict;
-        create index if not exists operator_verifications_environment on operator_verifications (environment, at);
       `);
     } catch (error) {
       throw new SlipwayError('state', `cannot open the operator store ${file}`, { cause: error });
@@ -150,42 +134,6 @@ export class OperatorStore {
     fence: Fence,
   ): void {
     this.#put(`pending:${environment}`, pending, fence);
-  }
-
-  putVerification(record: VerificationRecord, fence: Fence): void {
-    this.#fenced(fence, () => {
-      this.#db
-        .prepare(
-          `insert or replace into operator_verifications
-           (release_id, environment, commit_sha, status, due_at, summary, at) values (?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          record.releaseId,
-          record.environment,
-          record.commit,
-          record.status,
-          record.dueAt,
-          record.summary,
-          record.at,
-        );
-    });
-  }
-
-  verification(releaseId: string): VerificationRecord | undefined {
-    const row = this.#db
-      .prepare('select * from operator_verifications where release_id = ?')
-      .get(releaseId) as Record<string, string | null> | undefined;
-    return row ? verificationOf(row) : undefined;
-  }
-
-  /** The environment's verification recorded (or settled) last: what the status shows. */
-  latestVerification(environment: string): VerificationRecord | undefined {
-    const row = this.#db
-      .prepare(
-        'select * from operator_verifications where environment = ? order by at desc, rowid desc limit 1',
-      )
-      .get(environment) as Record<string, string | null> | undefined;
-    return row ? verificationOf(row) : undefined;
   }
 
   openIncident(environment: string): IncidentRecord | undefined {
@@ -303,16 +251,4 @@ export class OperatorStore {
       })
       .immediate();
   }
-}
-
-function verificationOf(row: Record<string, string | null>): VerificationRecord {
-  return {
-    releaseId: row['release_id'] as string,
-    environment: row['environment'] as string,
-    commit: row['commit_sha'] as string,
-    status: row['status'] as VerificationRecord['status'],
-    dueAt: row['due_at'] as string,
-    summary: row['summary'] ?? null,
-    at: row['at'] as string,
-  };
 }

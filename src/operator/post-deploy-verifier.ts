@@ -1,24 +1,32 @@
 /**
  * Post-deploy verification with automatic rollback, the operator's half (Argo Rollouts' analysis,
  * adapted to data): once an environment with `verify:` has been switched and the delay is over,
- * its live views are verified (`verifyEnvironment`). A pass is recorded and lets the release go on
- * along the promotion chain. A failure is recorded with the failed verification named, opens an
- * incident, and — unless `rollback: false` — rolls the environment back to the release before it
- * and pauses its auto-sync for that commit, exactly as a rollback by hand does: polls and syncs
- * leave it alone, the next new commit resumes it. The incident is resolved when the rollback has
- * restored the previous release, or else when a later release passes its verification.
+ * its live views are verified under the environment's lock (`verifyRelease`, the same code
+ * `slipway apply` and `promote` run) and the verdict is recorded on the release. A pass lets the
+ * release go on along the promotion chain. A failure opens an incident and — unless
+ * `rollback: false` — rolls the environment back to the release before it (marked `rolled_back`
+ * with the failed verification as its reason) and pauses its auto-sync for that commit, exactly
+ * as a rollback by hand does: polls and syncs leave it alone, the next new commit resumes it. The
+ * incident is resolved when the rollback has restored the previous release, or else when a later
+ * release passes its verification.
  */
 import { randomBytes } from 'node:crypto';
 import { ConflictError } from '../core/errors.js';
+import { withEnvironmentLocks } from '../release/environment-lock.js';
 import type { ReleaseServices } from '../release/execute-release.js';
-import { type VerificationOutcome, verifyEnvironment } from '../release/verify-environment.js';
+import {
+  type ReleaseVerdict,
+  rollsBack,
+  settleVerification,
+  verifyRelease,
+} from '../release/verify-release.js';
 import type { ReleaseRecord, StateStore } from '../state/state-store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { LoadedCommit } from './commit-workspace.js';
-import type { Fence, OperatorStore, VerificationRecord } from './operator-store.js';
+import type { Fence, OperatorStore } from './operator-store.js';
 import type { ManagedEnvironment } from './promotion-chain.js';
 import type { PassContext, TimelineEntry } from './reconciler.js';
-import type { ReleaseActions } from './release-actions.js';
+import { LOCK_WAIT_MS, type ReleaseActions } from './release-actions.js';
 
 export interface PostDeployVerifierOptions {
   readonly state: StateStore;
@@ -48,93 +56,80 @@ export class PostDeployVerifier {
     env: ManagedEnvironment,
     ctx: Pick<PassContext, 'fence' | 'signal'>,
   ): Promise<number | undefined> {
-    const { state, store } = this.#o;
-    const pointer = await state.getPointer(env.name);
-    const record = pointer ? store.verification(pointer.releaseId) : undefined;
-    if (record?.status !== 'pending') return undefined;
+    const { state } = this.#o;
+    const pending = await this.#pending(env.name);
+    if (!pending?.verification) return undefined;
     if (!env.verify) {
       // `verify:` was removed meanwhile: nothing is asked of the release any more, and what
       // waits for it (a promotion) must not wait forever.
-      await this.#passed(
-        env,
-        record,
-        'not verified: the environment no longer has a verify block',
-        ctx.fence,
-      );
+      const verdict = await settleVerification(state, pending, {
+        passed: true,
+        summary: 'nothing to verify: the environment no longer has a verify block',
+        actor: 'operator',
+      });
+      await this.#passed(env, pending, verdict, ctx.fence);
       return undefined;
     }
-    const wait = Date.parse(record.dueAt) - this.#o.now();
+    const wait = Date.parse(pending.verification.dueAt) - this.#o.now();
     if (wait > 0) return wait;
-    const release = (await state.getRelease(record.releaseId)) as ReleaseRecord;
-    const previous = release.previousReleaseId
-      ? await state.getRelease(release.previousReleaseId)
-      : undefined;
-    let outcome: Pick<VerificationOutcome, 'passed' | 'summary'>;
-    try {
-      const loaded = await this.#o.load(record.commit);
-      const sampleRows = loaded.project.config.defaults?.check_sample_rows;
-      outcome = await verifyEnvironment(await services(), {
-        project: loaded.project,
-        environment: env.name,
-        release,
-        previous,
-        policy: env.verify,
-        ...(sampleRows === undefined ? {} : { sampleRows }),
-        ...(ctx.signal ? { signal: ctx.signal } : {}),
-      });
-    } catch (error) {
-      // Busy or shutting down: the verification stays pending and runs at the next pass.
-      if (error instanceof ConflictError || ctx.signal?.aborted) throw error;
-      // A release that cannot be verified is not trusted.
-      outcome = { passed: false, summary: `could not verify: ${errorMessage(error).split('\n')[0]}` };
-    }
-    if (outcome.passed) await this.#passed(env, record, outcome.summary, ctx.fence);
-    else await this.#failed(await services(), env, release, record, outcome.summary, ctx.fence);
+    const policy = env.verify;
+    const opened = await services();
+    // Under the environment's lock, like a release: a command beside the operator cannot switch
+    // the environment while it is verified, nor verify the same release at once. Busy or shutting
+    // down: the verification stays pending and runs at the next pass.
+    await withEnvironmentLocks(
+      state,
+      [env.name],
+      { purpose: `operator verify ${env.name}`, wait: LOCK_WAIT_MS },
+      async () => {
+        const release = await this.#pending(env.name);
+        if (release?.id !== pending.id) return; // settled or replaced meanwhile
+        const sha = release.commit?.sha ?? '';
+        const verdict = await verifyRelease(opened, {
+          release,
+          policy,
+          project: async () => (await this.#o.load(sha)).project,
+          actor: 'operator',
+          ...(ctx.signal ? { signal: ctx.signal } : {}),
+        });
+        if (verdict.passed) await this.#passed(env, release, verdict, ctx.fence);
+        else await this.#failed(opened, env, release, verdict, ctx.fence);
+      },
+    );
     return undefined;
   }
 
-  async #passed(env: ManagedEnvironment, record: VerificationRecord, summary: string, fence: Fence) {
-    const { state, store } = this.#o;
-    store.putVerification({ ...record, status: 'passed', summary, at: this.#iso() }, fence);
-    await state.appendEvent({
-      type: 'release.verified',
-      environment: env.name,
-      releaseId: record.releaseId,
-      actor: 'operator',
-      data: { summary: `${record.releaseId} verified in ${env.name}: ${summary}` },
-    });
-    this.#o.logger.info({ environment: env.name, release: record.releaseId }, `verified: ${summary}`);
-    const incident = store.openIncident(env.name);
-    if (incident)
-      await this.#resolve(env.name, incident.id, `${record.releaseId} passed its verification`, fence);
+  /** The release the environment shows, when its verification is pending. */
+  async #pending(environment: string): Promise<ReleaseRecord | undefined> {
+    const pointer = await this.#o.state.getPointer(environment);
+    const release = pointer ? await this.#o.state.getRelease(pointer.releaseId) : undefined;
+    return release?.verification?.status === 'pending' ? release : undefined;
+  }
+
+  async #passed(env: ManagedEnvironment, release: ReleaseRecord, verdict: ReleaseVerdict, fence: Fence) {
+    this.#o.logger.info({ environment: env.name, release: release.id }, `verified: ${verdict.summary}`);
+    const incident = this.#o.store.openIncident(env.name);
+    if (incident) await this.#resolve(env.name, incident.id, `${release.id} passed its verification`, fence);
   }
 
   async #failed(
     services: ReleaseServices,
     env: ManagedEnvironment,
     release: ReleaseRecord,
-    record: VerificationRecord,
-    summary: string,
+    verdict: ReleaseVerdict,
     fence: Fence,
   ): Promise<void> {
     const { state, store } = this.#o;
-    const reason = `post-deploy verification failed: ${summary}`;
-    const commit = record.commit;
+    const reason = verdict.reason ?? `post-deploy verification failed: ${verdict.summary}`;
+    const commit = release.commit?.sha ?? '';
     this.#o.logger.warn({ environment: env.name, release: release.id }, reason);
-    await state.appendEvent({
-      type: 'release.verification_failed',
-      environment: env.name,
-      releaseId: release.id,
-      actor: 'operator',
-      data: { summary: `${release.id} (${commit.slice(0, 10)}) in ${env.name}: ${reason}`, sha: commit },
-    });
     this.#o.onTimeline?.({
       at: this.#o.now(),
       environment: env.name,
       commit,
       outcome: 'verify failed',
       releaseId: release.id,
-      message: summary,
+      message: verdict.summary,
     });
     let incident = store.openIncident(env.name);
     if (incident?.releaseId !== release.id) {
@@ -156,13 +151,19 @@ export class PostDeployVerifier {
       });
     }
     let rolledBack = false;
-    if (env.verify?.rollback !== false && release.previousReleaseId !== undefined) {
+    if (rollsBack(env.verify, release)) {
       try {
         // What a rollback by hand does, by the operator: re-point, pause auto-sync for the commit.
-        await this.#o.actions.rollback(services, env, { reason, actor: 'operator', fence, desired: commit });
+        // The environment's lock is held already (the verification's).
+        await this.#o.actions.rollbackHeld(services, env, {
+          to: release.previousReleaseId,
+          reason,
+          actor: 'operator',
+          fence,
+          desired: commit,
+        });
         rolledBack = true;
       } catch (error) {
-        // Busy: verified again (and rolled back) at the next pass, as nothing is settled yet.
         if (error instanceof ConflictError) throw error;
         this.#o.logger.warn({ err: error, environment: env.name }, 'the automatic rollback failed');
         await state.appendEvent({
@@ -174,9 +175,6 @@ export class PostDeployVerifier {
         });
       }
     }
-    store.putVerification({ ...record, status: 'failed', summary, at: this.#iso() }, fence);
-    const meta = store.releaseMeta(release.id);
-    if (meta) store.putReleaseMeta({ ...meta, message: reason }, fence);
     // The desired commit failed: the status says Degraded (and paused, after the rollback).
     store.setLastAttempt(
       env.name,

@@ -9,6 +9,7 @@ import { parseDuration } from '../core/duration.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { ProjectConfig } from '../project/schemas.js';
 import type { VerifyPolicy } from '../release/verification-verdict.js';
+import { verifyPolicy } from '../release/verify-release.js';
 import type { ReleaseStrategy } from '../state/state-store.js';
 
 export interface ManagedEnvironment {
@@ -64,13 +65,7 @@ export function promotionChain(config: ProjectConfig): ManagedEnvironment[] {
       // Canary is not available yet; the operator releases blue-green instead of refusing.
       strategy: strategy === 'canary' ? 'blue-green' : strategy,
       schedule: e.schedule,
-      verify: e.verify && {
-        checks: e.verify.checks ?? true,
-        maxRowChangePercent:
-          e.verify.max_row_change === undefined ? undefined : Number.parseFloat(e.verify.max_row_change),
-        delayMs: e.verify.delay ? (parseDuration(e.verify.delay) ?? 0) : 0,
-        rollback: e.verify.rollback ?? true,
-      },
+      verify: verifyPolicy(config, name),
     });
   };
   for (const [name] of managed) visit(name);

@@ -25,6 +25,7 @@ import { planRelease } from '../release/plan-release.js';
 import { promoteRelease, rollbackRelease } from '../release/promote-release.js';
 import type { StepHook } from '../release/release-steps.js';
 import { forgetSwitchedRelease } from '../release/switch-environment.js';
+import { expectVerification } from '../release/verify-release.js';
 import type {
   EnvironmentModels,
   EnvironmentPointer,
@@ -41,8 +42,8 @@ import type { Fence, OperatorStore, ReleaseMeta } from './operator-store.js';
 import type { ManagedEnvironment } from './promotion-chain.js';
 import type { PassContext, TimelineEntry } from './reconciler.js';
 
-/** How long a release waits for an environment a CLI command holds. */
-const LOCK_WAIT_MS = 30_000;
+/** How long a release (or a verification) waits for an environment a CLI command holds. */
+export const LOCK_WAIT_MS = 30_000;
 
 export interface ReleaseActionsOptions {
   readonly state: StateStore;
@@ -54,6 +55,15 @@ export interface ReleaseActionsOptions {
 }
 
 type PullRequestOf = (sha: string) => Promise<{ info: CommitInfo | undefined; pullRequest: number | null }>;
+
+interface RollbackRequest {
+  readonly to?: string | undefined;
+  readonly reason?: string;
+  readonly actor: string;
+  readonly fence: Fence;
+  /** The commit the environment was asked to show: auto-sync pauses for it. */
+  readonly desired: string | undefined;
+}
 
 export class ReleaseActions {
   readonly #o: ReleaseActionsOptions;
@@ -142,7 +152,7 @@ export class ReleaseActions {
         return;
       }
       this.#annotate(release.id, ctx, commitMeta.pullRequest, gateResult, env.name);
-      this.#expectVerification(env, release.id, sha, ctx.fence);
+      if (env.verify) await expectVerification(state, release, env.verify, this.#o.now());
       store.setLastAttempt(
         env.name,
         {
@@ -216,7 +226,7 @@ export class ReleaseActions {
     }
     // The source's own post-deploy verification first: a release still being verified waits,
     // one that failed it goes no further (it is being, or was, rolled back there).
-    const verification = store.verification(sourceRelease.id);
+    const verification = sourceRelease.verification;
     if (verification?.status === 'failed') return undefined;
     if (verification?.status === 'pending') {
       const dueIn = Date.parse(verification.dueAt) - this.#o.now();
@@ -271,7 +281,7 @@ export class ReleaseActions {
       const { pullRequest } = await pullRequestOf(desired);
       if (release) {
         this.#annotate(release.id, ctx, pullRequest, undefined, env.name);
-        this.#expectVerification(env, release.id, desired, ctx.fence);
+        if (env.verify) await expectVerification(state, release, env.verify, this.#o.now());
       }
       store.setLastAttempt(
         env.name,
@@ -305,27 +315,41 @@ export class ReleaseActions {
     return undefined;
   }
 
-  async rollback(
+  /** Rolls back under the environment's lock; see `rollbackHeld`. */
+  rollback(
     services: ReleaseServices,
     env: ManagedEnvironment,
-    request: { to?: string; reason?: string; actor: string; fence: Fence; desired: string | undefined },
+    request: RollbackRequest,
   ): Promise<ReleaseRecord | undefined> {
-    const { state, store } = this.#o;
-    const result = await withEnvironmentLocks(
-      state,
+    return withEnvironmentLocks(
+      this.#o.state,
       [env.name],
       { purpose: `rollback ${env.name}`, wait: LOCK_WAIT_MS },
-      () =>
-        rollbackRelease(services, {
-          environment: env.name,
-          ...(request.to === undefined ? {} : { to: request.to }),
-          strategy: env.strategy,
-          actor: request.actor,
-        }),
+      () => this.rollbackHeld(services, env, request),
     );
+  }
+
+  /**
+   * Re-points the environment at the release before (or `to`), records the reason on the
+   * release it rolls back, and pauses auto-sync for the commit it was asked to show. The caller
+   * holds the environment's lock.
+   */
+  async rollbackHeld(
+    services: ReleaseServices,
+    env: ManagedEnvironment,
+    request: RollbackRequest,
+  ): Promise<ReleaseRecord | undefined> {
+    const { state, store } = this.#o;
+    const reason = request.reason ?? `rolled back by ${request.actor}`;
+    const result = await rollbackRelease(services, {
+      environment: env.name,
+      ...(request.to === undefined ? {} : { to: request.to }),
+      strategy: env.strategy,
+      actor: request.actor,
+      reason,
+    });
     const release = result.outcome?.release;
     const at = new Date(this.#o.now()).toISOString();
-    const reason = request.reason ?? `rolled back by ${request.actor}`;
     if (release) {
       store.putReleaseMeta(
         { releaseId: release.id, trigger: 'rollback', pullRequest: null, message: reason },
@@ -538,24 +562,6 @@ export class ReleaseActions {
         }),
     });
     return outcome.release;
-  }
-
-  /** A release the operator switched in an environment with `verify:` is verified once due. */
-  #expectVerification(env: ManagedEnvironment, releaseId: string, commit: string, fence: Fence): void {
-    if (!env.verify) return;
-    const now = this.#o.now();
-    this.#o.store.putVerification(
-      {
-        releaseId,
-        environment: env.name,
-        commit,
-        status: 'pending',
-        dueAt: new Date(now + env.verify.delayMs).toISOString(),
-        summary: null,
-        at: new Date(now).toISOString(),
-      },
-      fence,
-    );
   }
 
   #annotate(

@@ -141,7 +141,7 @@ const connectionSchema = z.discriminatedUnion('type', [
 /** `50%`, `12.5%`: a bound on a relative change. */
 export const percentage = z.string().regex(/^\d+(\.\d+)?%$/, 'a percentage such as 50% or 12.5%');
 
-/** Post-deploy verification: what the operator checks on an environment right after switching it. */
+/** Post-deploy verification: what is checked on an environment right after a switch (operator or CLI). */
 const verifySchema = z
   .object({
     checks: z
@@ -173,7 +173,7 @@ const environmentSchema = z
     verify: verifySchema
       .optional()
       .describe(
-        'post-deploy verification after the operator switches this environment; a failure rolls back',
+        'post-deploy verification after each switch of this environment (by the operator, slipway apply or promote); a failure rolls back',
       ),
     warehouse: identifier.optional().describe('connection name, when not the default'),
   })

@@ -30,7 +30,10 @@ export async function collectGarbage(
     for (const m of Object.values(pointer.models)) needed.add(m.table);
   for (const environment of envs) {
     const releases = await state.listReleases({ environment });
-    const recent = releases.filter((r) => r.status === 'succeeded').slice(0, keep);
+    // Releases that were switched in (rolled back since or not): what a rollback can name.
+    const recent = releases
+      .filter((r) => r.status === 'succeeded' || r.status === 'rolled_back')
+      .slice(0, keep);
     const unfinished = releases.filter((r) => r.status === 'building' || r.status === 'switching');
     for (const r of [...recent, ...unfinished]) for (const m of Object.values(r.models)) needed.add(m.table);
   }

@@ -67,6 +67,8 @@ export interface ReleaseSpec {
   readonly actor: string;
   readonly plan: ReleasePlan;
   readonly source?: string;
+  /** For a rollback: why, recorded on the release it replaces (`rolled_back`). */
+  readonly reason?: string;
   readonly build?: (step: StepHook) => Promise<BuiltVersion[]>;
   readonly gate?: ReleaseGate;
 }
@@ -185,6 +187,7 @@ export async function executeRelease(services: ReleaseServices, spec: ReleaseSpe
         models: plan.target,
         switchedAt: new Date().toISOString(),
         timings,
+        ...(spec.reason === undefined ? {} : { reason: spec.reason }),
       });
       await step(STEP.completed);
       services.logger.info({ release: id, environment: spec.environment, ...timings }, 'release switched');

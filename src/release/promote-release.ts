@@ -29,6 +29,7 @@ interface PointerRelease {
   readonly source: ReleaseRecord;
   readonly target: EnvironmentModels;
   readonly gate?: ReleaseGate;
+  readonly reason?: string;
 }
 
 async function releasePointers(
@@ -70,6 +71,7 @@ async function releasePointers(
     plan,
     source: request.source.id,
     ...(request.gate ? { gate: request.gate } : {}),
+    ...(request.reason === undefined ? {} : { reason: request.reason }),
   });
   return { plan, outcome, source: request.source };
 }
@@ -106,7 +108,10 @@ export async function promoteRelease(
 
 /**
  * Re-points the environment at an earlier release: the named one, or the one its current
- * release replaced (so two rollbacks in a row undo each other).
+ * release replaced (so two rollbacks in a row undo each other). The release it replaces is
+ * marked `rolled_back` with `reason`. Any release the environment once showed can be named; the
+ * one before is not taken unnamed when it failed its post-deploy verification (after an
+ * automatic rollback, a second rollback would otherwise bring the failed release back).
  */
 export async function rollbackRelease(
   services: ReleaseServices,
@@ -115,6 +120,8 @@ export async function rollbackRelease(
     readonly to?: string;
     readonly strategy: ReleaseStrategy;
     readonly actor: string;
+    /** Why; recorded on the release rolled back (default `rolled back by <actor>`). */
+    readonly reason?: string;
   },
 ): Promise<PointerReleaseResult> {
   const { state } = services;
@@ -125,6 +132,15 @@ export async function rollbackRelease(
     targetId = (await state.getRelease(pointer.releaseId))?.previousReleaseId;
     if (targetId === undefined) {
       throw new InvalidArgumentError(`'${request.environment}' has no earlier release to roll back to`);
+    }
+    const before = await state.getRelease(targetId);
+    if (before?.verification?.status === 'failed') {
+      throw new InvalidArgumentError(
+        `the release before ${pointer.releaseId} in '${request.environment}' is ${targetId}, which failed its post-deploy verification (${before.verification.summary ?? ''})`,
+        {
+          hint: `name the release to go back to: slipway rollback --env ${request.environment} --to RELEASE (slipway history --env ${request.environment} lists them)`,
+        },
+      );
     }
   }
   const source = await state.getRelease(targetId);
@@ -139,7 +155,8 @@ export async function rollbackRelease(
       { hint: `to give ${request.environment} what another environment has, use promote` },
     );
   }
-  if (source.status !== 'succeeded') {
+  // A release that was switched in (and perhaps rolled back since) can be shown again.
+  if (source.status !== 'succeeded' && source.status !== 'rolled_back') {
     throw new InvalidArgumentError(
       `release '${targetId}' did not succeed (${source.status}); it cannot be rolled back to`,
     );
@@ -151,5 +168,6 @@ export async function rollbackRelease(
     actor: request.actor,
     source,
     target: source.models,
+    ...(request.reason === undefined ? {} : { reason: request.reason }),
   });
 }

@@ -6,7 +6,7 @@
  */
 import type { CheckResult } from '../quality/check-result.js';
 
-/** An environment's `verify:` block, resolved (see `ManagedEnvironment.verify`). */
+/** An environment's `verify:` block, resolved (`verifyPolicy`). */
 export interface VerifyPolicy {
   /** Run the error-severity checks of the environment's models on its live views. */
   readonly checks: boolean;

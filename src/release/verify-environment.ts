@@ -3,8 +3,8 @@
  * is checked — the error-severity checks of its models run on the environment's own views (so
  * checks that read across models see exactly the switched state, including checks of models the
  * release did not change), and every model whose table changed is counted against the table the
- * release before showed. `judgeVerification` turns the numbers into the verdict; the operator
- * rolls back on a failure.
+ * release before showed. `judgeVerification` turns the numbers into the verdict; `verifyRelease`
+ * records it, and its caller (the operator, `slipway apply` or `promote`) rolls back on a failure.
  *
  * Source checks are left out on purpose: they judge arriving data, which no rollback repairs.
  */

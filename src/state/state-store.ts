@@ -25,9 +25,34 @@ export type ReleaseStrategy = 'direct' | 'blue-green';
 /**
  * `building` → tables are being built; `switching` → the warehouse switch is in progress (the
  * commit point is the warehouse transaction); `succeeded`; `failed` (the work failed, nothing
- * switched); `abandoned` (killed before the switch and superseded by a later attempt).
+ * switched); `abandoned` (killed before the switch and superseded by a later attempt);
+ * `rolled_back` (it was switched in, then a rollback put the environment back on an earlier
+ * release: `rolledBack` says which release did it and why).
  */
-export type ReleaseStatus = 'building' | 'switching' | 'succeeded' | 'failed' | 'abandoned';
+export type ReleaseStatus = 'building' | 'switching' | 'succeeded' | 'failed' | 'abandoned' | 'rolled_back';
+
+/**
+ * Post-deploy verification of a switched release (`verify:` in slipway.yaml): `pending` until it
+ * runs, then `passed` or `failed`; `skipped` when a person released with `--no-verify`.
+ */
+export type VerificationStatus = 'pending' | 'passed' | 'failed' | 'skipped';
+
+export interface ReleaseVerification {
+  readonly status: VerificationStatus;
+  /** One line: what was verified, what failed, or why it was skipped; undefined while pending. */
+  readonly summary: string | undefined;
+  /** When it is (or was) due: the switch plus the environment's `verify.delay` (ISO 8601). */
+  readonly dueAt: string;
+  /** When it was recorded as pending, or settled (ISO 8601). */
+  readonly at: string;
+}
+
+/** Why a release is `rolled_back`. */
+export interface ReleaseRollback {
+  /** The rollback release that put the environment back on an earlier one. */
+  readonly by: string;
+  readonly reason: string;
+}
 
 export interface CommitInfo {
   readonly sha: string;
@@ -59,6 +84,10 @@ export interface ReleaseRecord {
   readonly finishedAt: string | undefined;
   /** Timings in milliseconds: build, switch, total. */
   readonly timings: Readonly<Record<string, number>>;
+  /** Its post-deploy verification; undefined when its environment asks for none. */
+  readonly verification: ReleaseVerification | undefined;
+  /** Set when the status is `rolled_back`. */
+  readonly rolledBack: ReleaseRollback | undefined;
 }
 
 export interface NewRelease {
@@ -167,6 +196,8 @@ export interface SwitchPointer {
   readonly models: EnvironmentModels;
   readonly switchedAt: string;
   readonly timings?: Readonly<Record<string, number>>;
+  /** For a rollback: why, recorded on the release it rolls back (default `rolled back by <actor>`). */
+  readonly reason?: string;
 }
 
 export interface StateStore {
@@ -185,9 +216,19 @@ export interface StateStore {
   /**
    * The release's commit point in the state store, in one transaction: the environment's pointer
    * moves to the release's models, reference counts follow, the release is marked succeeded and
-   * an event is appended.
+   * an event is appended. A rollback also marks the release it replaces `rolled_back`, with the
+   * reason (`release.rolled_back` event).
    */
   completeRelease(change: SwitchPointer): Promise<void>;
+  /**
+   * Records a release's post-deploy verification: pending (with when it is due) or its verdict.
+   * `dueAt` defaults to the one already recorded. The verifier appends the events, with the
+   * verdict in words.
+   */
+  setReleaseVerification(
+    id: string,
+    verification: { readonly status: VerificationStatus; readonly summary?: string; readonly dueAt?: string },
+  ): Promise<void>;
 
   // Environment pointers
   getPointer(environment: string): Promise<EnvironmentPointer | undefined>;

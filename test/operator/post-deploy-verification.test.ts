@@ -146,6 +146,17 @@ describe('post-deploy verification', () => {
     expect(rollback).toMatchObject({ trigger: 'rollback', actor: 'operator', commit: { sha: good } });
     expect(promoted).toMatchObject({ commit: { sha: bad, pullRequest: 42 } });
     expect(promoted?.message).toMatch(/^post-deploy verification failed: stg_orders rows 3 → 1/);
+    // The bad release reads as rolled back, by which release and why; the rollback itself succeeded.
+    expect(promoted).toMatchObject({
+      status: 'rolled_back',
+      rolledBackBy: rollback?.id,
+      verification: { status: 'failed', summary: expect.stringMatching(/^stg_orders rows 3 → 1/) },
+    });
+    expect(rollback).toMatchObject({ status: 'succeeded', verification: null, rolledBackBy: null });
+    expect((await releases('prod')).find((r) => r.id === goodProd)).toMatchObject({
+      status: 'succeeded',
+      verification: { status: 'passed' },
+    });
     // The views show the previous release's rows again.
     const rows = await runtime.reconciler.withServices(({ warehouse }) =>
       warehouse.query('select count(*)::INT as n, max(version) as v from prod.stg_orders'),
@@ -161,6 +172,7 @@ describe('post-deploy verification', () => {
     expect(at('rollback')).toBeGreaterThan(at('incident.opened'));
     expect(at('sync.paused')).toBeGreaterThan(at('rollback'));
     expect(at('incident.resolved')).toBeGreaterThan(at('rollback'));
+    expect(at('release.rolled_back')).toBeGreaterThan(at('release.verification_failed'));
     const failed = (await events('prod')).find((e) => e.type === 'release.verification_failed');
     expect(failed?.message).toMatch(/post-deploy verification failed: stg_orders rows 3 → 1/);
   });
@@ -189,12 +201,28 @@ describe('post-deploy verification', () => {
     expect(status.code, status.stderr).toBe(0);
     expect(status.stdout).toMatch(/Paused: rollback: post-deploy verification failed: stg_orders rows 3 → 1/);
     expect(status.stdout).toMatch(/failed: stg_orders rows 3 → 1/);
+
+    // `slipway history` says so too: the bad release rolled back, with the reason.
+    const history = await runCli(['history', '--env', 'prod'], {
+      env: { SLIPWAY_OPERATOR_URL: runtime.url, SLIPWAY_TOKEN: TOKENS.viewer },
+    });
+    expect(history.code, history.stderr).toBe(0);
+    const line = history.stdout.split('\n').find((l) => l.includes(bad.slice(0, 10)));
+    expect(line).toMatch(/rolled_back .* failed .*post-deploy verification failed: stg_orders rows 3 → 1/);
   });
 
   it('the next commit resumes prod and is verified against the release prod shows', async () => {
     const next = await merge(models(4), 43);
     await reached(next, 'prod', ['promoted']);
-    await eventually('prod verified', async () => (await environment('prod')).verification?.commit === next);
+    // Settled, and the pass that verified it over.
+    await eventually('prod verified', async () => {
+      const prod = await environment('prod');
+      return (
+        prod.verification?.commit === next &&
+        prod.verification.status !== 'pending' &&
+        prod.sync !== 'Progressing'
+      );
+    });
     const prod = await environment('prod');
     expect(prod.paused).toBeNull();
     expect(prod.sync).toBe('Synced');

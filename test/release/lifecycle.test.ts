@@ -114,10 +114,33 @@ describe('release lifecycle on the reference project', () => {
 
     const history = await slipwayJson<{
       current: string;
-      releases: { id: string; kind: string; status: string }[];
+      releases: {
+        id: string;
+        kind: string;
+        status: string;
+        verification: { status: string } | null;
+        rolledBack: { by: string; reason: string } | null;
+      }[];
     }>(['history', '--env', 'prod'], { cwd: root });
     expect(history.releases.map((r) => r.kind)).toEqual(['apply', 'rollback', 'promote', 'promote']);
-    expect(history.releases.every((r) => r.status === 'succeeded')).toBe(true);
+    // The promotion the rollback replaced reads as rolled back, by whom; the rest succeeded.
+    expect(history.releases.map((r) => r.status)).toEqual([
+      'succeeded',
+      'succeeded',
+      'rolled_back',
+      'succeeded',
+    ]);
+    expect(history.releases[2]?.rolledBack).toEqual({
+      by: rolledBack.release.id,
+      reason: 'rolled back by tester',
+    });
+    // Prod's verify: block was honoured by every release the CLI switched in, not by the rollback.
+    expect(history.releases.map((r) => r.verification?.status ?? null)).toEqual([
+      'passed',
+      null,
+      'passed',
+      'passed',
+    ]);
     expect(history.current).toBe(reapplied.release?.id);
     const text = await slipway(['history', '--env', 'prod'], { cwd: root });
     expect(text.stdout).toContain(rolledBack.release.id);

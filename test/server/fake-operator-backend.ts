@@ -63,6 +63,8 @@ export class FakeOperatorBackend implements OperatorBackend {
       startedAt: '2026-11-27T08:00:05Z',
       finishedAt: '2026-11-27T08:00:09Z',
       message: null,
+      rolledBackBy: null,
+      verification: null,
     },
   ];
   readonly events: OperatorEvent[] = [

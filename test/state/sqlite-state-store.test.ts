@@ -47,6 +47,57 @@ describe('sqlite specifics', () => {
     expect(() => new SqliteStateStore({ path: file })).toThrow(/newer than this Slipway knows/);
   });
 
+  it('migrates a version-1 file: releases a rollback replaced become rolled_back', async () => {
+    const file = path.join(tmp, 'v1', 'state.db');
+    const v1 = new SqliteStateStore({ path: file, migrations: MIGRATIONS.filter((m) => m.version === 1) });
+    // Version-1 files were written by a Slipway that knew no rolled_back: releases of every
+    // kind ended succeeded (the rollback's kind is set afterwards, as this store would mark it).
+    const switched = async (id: string, actor: string): Promise<void> => {
+      const previousReleaseId = (await v1.getPointer('prod'))?.releaseId;
+      await v1.createRelease({
+        id,
+        environment: 'prod',
+        kind: 'apply',
+        strategy: 'blue-green',
+        commit: undefined,
+        actor,
+        models: { a: { fingerprint: id, table: `a__${id}` } },
+        plan: null,
+        previousReleaseId,
+      });
+      await v1.completeRelease({
+        environment: 'prod',
+        releaseId: id,
+        models: { a: { fingerprint: id, table: `a__${id}` } },
+        switchedAt: new Date().toISOString(),
+      });
+    };
+    await switched('r1', 'ada');
+    await switched('r2', 'ada');
+    await switched('r3', 'tess');
+    await switched('r4', 'ada');
+    expect(v1.schemaVersion).toBe(1);
+    await v1.close();
+    const db = new Database(file);
+    db.prepare("update releases set kind = 'rollback' where id = 'r3'").run();
+    db.close();
+    const store = new SqliteStateStore({ path: file });
+    expect(store.schemaVersion).toBe(MIGRATIONS.length);
+    const status = async (id: string) => {
+      const r = await store.getRelease(id);
+      return [r?.status, r?.rolledBack, r?.verification];
+    };
+    expect(await status('r1')).toEqual(['succeeded', undefined, undefined]);
+    expect(await status('r2')).toEqual([
+      'rolled_back',
+      { by: 'r3', reason: 'rolled back by tess' },
+      undefined,
+    ]);
+    expect(await status('r3')).toEqual(['succeeded', undefined, undefined]);
+    expect(await status('r4')).toEqual(['succeeded', undefined, undefined]);
+    await store.close();
+  });
+
   it('refuses to change or delete events', async () => {
     const file = path.join(tmp, 'events', 'state.db');
     const store = openSqliteStateStore({ path: file });

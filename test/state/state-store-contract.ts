@@ -122,6 +122,74 @@ export function stateStoreContract(
         expect((await store.getRelease('r1'))?.timings).toEqual({ switchMs: 3 });
       });
 
+      it('marks the release a rollback replaces rolled_back, with the reason', async () => {
+        const switched = async (id: string, kind: NewRelease['kind'], reason?: string): Promise<void> => {
+          const previousReleaseId = (await store.getPointer('prod'))?.releaseId;
+          await store.createRelease({ ...release(id, 'prod', { a: id }), kind, previousReleaseId });
+          await store.completeRelease({
+            environment: 'prod',
+            releaseId: id,
+            models: (await store.getRelease(id))!.models,
+            switchedAt: new Date(clock).toISOString(),
+            ...(reason === undefined ? {} : { reason }),
+          });
+        };
+        await switched('r1', 'apply');
+        await switched('r2', 'apply');
+        expect((await store.getRelease('r1'))?.status).toBe('succeeded');
+        await switched('r3', 'rollback', 'post-deploy verification failed: a rows 3 → 1');
+        const r2 = await store.getRelease('r2');
+        expect(r2).toMatchObject({
+          status: 'rolled_back',
+          rolledBack: { by: 'r3', reason: 'post-deploy verification failed: a rows 3 → 1' },
+        });
+        expect(r2?.finishedAt).toBeDefined();
+        expect(await store.getRelease('r3')).toMatchObject({ status: 'succeeded', rolledBack: undefined });
+        // Without a reason, the rollback's actor is named.
+        await switched('r4', 'rollback');
+        expect((await store.getRelease('r3'))?.rolledBack).toEqual({
+          by: 'r4',
+          reason: 'rolled back by ada',
+        });
+        const events = (await store.listEvents({ environment: 'prod' })).filter(
+          (e) => e.type === 'release.rolled_back',
+        );
+        expect(events.map((e) => [e.releaseId, e.actor])).toEqual([
+          ['r2', 'ada'],
+          ['r3', 'ada'],
+        ]);
+      });
+
+      it('records a release verification: pending, then its verdict', async () => {
+        await store.createRelease(release('r1', 'prod', { a: 'f1' }));
+        expect((await store.getRelease('r1'))?.verification).toBeUndefined();
+        await store.setReleaseVerification('r1', { status: 'pending', dueAt: '2026-03-01T12:10:00.000Z' });
+        expect((await store.getRelease('r1'))?.verification).toEqual({
+          status: 'pending',
+          summary: undefined,
+          dueAt: '2026-03-01T12:10:00.000Z',
+          at: '2026-03-01T12:00:00.000Z',
+        });
+        clock += 600_000;
+        await store.setReleaseVerification('r1', { status: 'failed', summary: 'a rows 3 → 1' });
+        expect((await store.getRelease('r1'))?.verification).toEqual({
+          status: 'failed',
+          summary: 'a rows 3 → 1',
+          dueAt: '2026-03-01T12:10:00.000Z',
+          at: '2026-03-01T12:10:00.000Z',
+        });
+        // A verdict with nothing pending before is due when it is given.
+        await store.createRelease(release('r2', 'prod', { a: 'f2' }));
+        await store.setReleaseVerification('r2', { status: 'skipped', summary: 'skipped (--no-verify)' });
+        expect((await store.getRelease('r2'))?.verification).toMatchObject({
+          status: 'skipped',
+          dueAt: '2026-03-01T12:10:00.000Z',
+        });
+        await expect(store.setReleaseVerification('nope', { status: 'passed' })).rejects.toThrow(
+          /no release/,
+        );
+      });
+
       it('tracks unfinished releases until they end', async () => {
         await store.createRelease(release('r1', 'staging', { a: 'f1' }));
         await store.createRelease(release('r2', 'staging', { a: 'f2' }));

@@ -11,6 +11,7 @@ import { environmentStrategy, loadReleaseProject, withReleaseSession } from '../
 import { createBuildProgress } from '../render/build-progress.js';
 import { renderPlanText } from '../render/plan-render.js';
 import { createOutput, status } from '../render/terminal.js';
+import { verifyAfterSwitch } from '../verify-after-switch.js';
 
 interface ApplyOptions extends GlobalOptions {
   readonly env: string;
@@ -20,6 +21,7 @@ interface ApplyOptions extends GlobalOptions {
   readonly wait?: boolean;
   readonly concurrency?: string;
   readonly checks: boolean;
+  readonly verify: boolean;
 }
 
 export function registerApply(program: Command): void {
@@ -33,6 +35,10 @@ export function registerApply(program: Command): void {
     .option('--wait', 'wait for the environment lock instead of failing (exit 3)')
     .option('--concurrency <n>', 'models built at once (default: the project setting)')
     .option('--no-checks', 'do not gate the switch on the data-quality checks of the built models')
+    .option(
+      '--no-verify',
+      "skip the environment's post-deploy verification (verify: in slipway.yaml); recorded in the audit log",
+    )
     .action(async function applyAction(this: Command) {
       const options = this.optsWithGlobals<ApplyOptions>();
       const output = createOutput({ json: Boolean(options.json) });
@@ -98,9 +104,28 @@ export function registerApply(program: Command): void {
               for (const r of result.recovered)
                 output.note(status.warn(`settled interrupted release ${r.releaseId}: ${r.outcome}`));
               const release = result.outcome?.release;
+              if (result.outcome?.gate) output.line(`${status.ok('✓')} ${result.outcome.gate.summary}`);
+              if (release && result.outcome) {
+                const t = result.outcome.timings;
+                output.line(
+                  `${status.ok('✓')} ${options.env} now shows release ${status.bold(release.id)} ` +
+                    `(${result.plan.build.length} built, ${result.plan.reuse.length} reused) — ` +
+                    `built in ${formatDuration(t.buildMs)}, switched in ${formatDuration(t.switchMs)}`,
+                );
+              }
+              const verified = release
+                ? await verifyAfterSwitch(session, {
+                    project,
+                    checksProject: async () => project,
+                    release,
+                    skip: !options.verify,
+                    output,
+                    signal: abort.signal,
+                  })
+                : undefined;
               output.data({
                 environment: options.env,
-                release: release ?? null,
+                release: release ? await session.state.getRelease(release.id) : null,
                 recovered: result.recovered,
                 plan: result.plan,
                 built:
@@ -113,18 +138,13 @@ export function registerApply(program: Command): void {
                 gate: result.outcome?.gate
                   ? { passed: result.outcome.gate.passed, summary: result.outcome.gate.summary }
                   : null,
+                verification: verified?.report ?? null,
               });
               if (!release) {
                 output.line(`No changes: ${options.env} already shows this project.`);
                 return;
               }
-              if (result.outcome?.gate) output.line(`${status.ok('✓')} ${result.outcome.gate.summary}`);
-              const t = result.outcome!.timings;
-              output.line(
-                `${status.ok('✓')} ${options.env} now shows release ${status.bold(release.id)} ` +
-                  `(${result.plan.build.length} built, ${result.plan.reuse.length} reused) — ` +
-                  `built in ${formatDuration(t.buildMs)}, switched in ${formatDuration(t.switchMs)}`,
-              );
+              if (verified?.failure) throw verified.failure;
             } finally {
               process.off('SIGINT', onSignal);
               progress.stop();

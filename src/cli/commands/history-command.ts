@@ -7,7 +7,7 @@ import { discoverOperator } from '../operator-client.js';
 import { type GlobalOptions, requireEnvironment } from '../project-context.js';
 import { loadReleaseProject, openStateStore } from '../release-context.js';
 import { createOutput, renderTable, status } from '../render/terminal.js';
-import { summary } from './status-command.js';
+import { releaseNote, releaseStatusText, summary, verificationText } from './status-command.js';
 
 interface HistoryOptions extends GlobalOptions {
   readonly env: string;
@@ -34,17 +34,29 @@ export function registerHistory(program: Command): void {
         output.data({ environment: options.env, operator: operator.url, releases });
         output.line(
           renderTable(
-            ['release', 'status', 'trigger', 'commit', 'PR', 'author', 'actor', 'started', 'note'],
+            [
+              'release',
+              'status',
+              'verified',
+              'trigger',
+              'commit',
+              'PR',
+              'author',
+              'actor',
+              'started',
+              'note',
+            ],
             releases.map((r) => [
               status.bold(r.id),
-              r.status === 'failed' ? status.fail(r.status) : r.status,
+              releaseStatusText(r.status),
+              verificationText(r.verification ?? undefined),
               r.trigger,
               r.commit.sha.slice(0, 10),
               r.commit.pullRequest === null ? '' : `#${r.commit.pullRequest}`,
               r.commit.author,
               r.actor,
               r.startedAt,
-              (r.message ?? '').slice(0, 60),
+              truncate(r.message ?? '', 100),
             ]),
           ),
         );
@@ -69,22 +81,33 @@ export function registerHistory(program: Command): void {
         }
         output.line(
           renderTable(
-            ['', 'release', 'kind', 'status', 'commit', 'author', 'by', 'created', 'took', 'from'],
+            [
+              '',
+              'release',
+              'kind',
+              'status',
+              'verified',
+              'commit',
+              'author',
+              'by',
+              'created',
+              'took',
+              'from',
+              'note',
+            ],
             releases.map((r) => [
               r.id === pointer?.releaseId ? status.ok('●') : '',
               r.id,
               r.kind,
-              r.status === 'succeeded'
-                ? status.ok(r.status)
-                : r.status === 'failed'
-                  ? status.fail(r.status)
-                  : status.warn(r.status),
+              releaseStatusText(r.status),
+              verificationText(r.verification),
               r.commit?.sha.slice(0, 10) ?? '',
               r.commit?.author ?? '',
               r.actor,
               r.createdAt,
               r.timings['totalMs'] === undefined ? '' : formatDuration(r.timings['totalMs']),
               r.source ?? '',
+              truncate(releaseNote(r) ?? r.verification?.summary ?? '', 100),
             ]),
           ),
         );
@@ -108,4 +131,9 @@ export function registerHistory(program: Command): void {
         await loaded.dispose();
       }
     });
+}
+
+function truncate(text: string, max: number): string {
+  const line = text.split('\n')[0] ?? '';
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }

@@ -1,14 +1,26 @@
-/** `slipway promote FROM TO`: TO takes FROM's model versions by reference; nothing is rebuilt. */
+/**
+ * `slipway promote FROM TO`: TO takes FROM's model versions by reference; nothing is rebuilt.
+ * TO's `verify:` block is honoured after the switch, as the operator honours it.
+ */
 import type { Command } from 'commander';
 import { formatDuration } from '../../core/duration.js';
+import type { Project } from '../../project/project.js';
 import { promoteRelease } from '../../release/promote-release.js';
+import type { ReleaseRecord } from '../../state/state-store.js';
 import { type GlobalOptions, requireEnvironment } from '../project-context.js';
-import { environmentStrategy, loadReleaseProject, withReleaseSession } from '../release-context.js';
+import {
+  environmentStrategy,
+  type LoadedRelease,
+  loadReleaseProject,
+  withReleaseSession,
+} from '../release-context.js';
 import { renderPlanText } from '../render/plan-render.js';
-import { createOutput, status } from '../render/terminal.js';
+import { createOutput, type Output, status } from '../render/terminal.js';
+import { verifyAfterSwitch } from '../verify-after-switch.js';
 
 interface PromoteOptions extends GlobalOptions {
   readonly wait?: boolean;
+  readonly verify: boolean;
 }
 
 export function registerPromote(program: Command): void {
@@ -18,10 +30,15 @@ export function registerPromote(program: Command): void {
     .argument('<from>', 'environment to take the release from (e.g. staging)')
     .argument('<to>', 'environment to release to (e.g. prod)')
     .option('--wait', 'wait for the environment locks instead of failing (exit 3)')
+    .option(
+      '--no-verify',
+      "skip TO's post-deploy verification (verify: in slipway.yaml); recorded in the audit log",
+    )
     .action(async function promoteAction(this: Command, from: string, to: string) {
       const options = this.optsWithGlobals<PromoteOptions>();
       const output = createOutput({ json: Boolean(options.json) });
       const loaded = await loadReleaseProject(options);
+      const disposals: (() => Promise<void>)[] = [];
       try {
         requireEnvironment(loaded.project, from);
         requireEnvironment(loaded.project, to);
@@ -31,28 +48,80 @@ export function registerPromote(program: Command): void {
           { environments: [to, from], purpose: `promote ${from} ${to}`, wait: Boolean(options.wait) },
           async (session) => {
             const result = await promoteRelease(session, { from, to, strategy, actor: session.actor });
-            output.data({
-              from,
-              to,
-              source: result.source.id,
-              release: result.outcome?.release ?? null,
-              plan: result.plan,
-              timings: result.outcome?.timings ?? null,
-            });
             output.line(renderPlanText(result.plan));
             output.line();
-            if (!result.outcome) {
-              output.line(`No changes: ${to} already shows what ${from} shows.`);
-              return;
+            const release = result.outcome?.release;
+            if (release && result.outcome) {
+              output.line(
+                `${status.ok('✓')} ${to} now shows release ${status.bold(release.id)} ` +
+                  `(${from}'s ${result.source.id}, nothing rebuilt) in ${formatDuration(result.outcome.timings.totalMs)}`,
+              );
             }
-            output.line(
-              `${status.ok('✓')} ${to} now shows release ${status.bold(result.outcome.release.id)} ` +
-                `(${from}'s ${result.source.id}, nothing rebuilt) in ${formatDuration(result.outcome.timings.totalMs)}`,
-            );
+            const abort = new AbortController();
+            const onSignal = (): void => abort.abort(new Error('interrupted'));
+            process.once('SIGINT', onSignal);
+            try {
+              const verified = release
+                ? await verifyAfterSwitch(session, {
+                    project: loaded.project,
+                    checksProject: () => projectAt(options, loaded, release, output, disposals),
+                    release,
+                    skip: !options.verify,
+                    output,
+                    signal: abort.signal,
+                  })
+                : undefined;
+              output.data({
+                from,
+                to,
+                source: result.source.id,
+                release: release ? await session.state.getRelease(release.id) : null,
+                plan: result.plan,
+                timings: result.outcome?.timings ?? null,
+                verification: verified?.report ?? null,
+              });
+              if (!release) {
+                output.line(`No changes: ${to} already shows what ${from} shows.`);
+                return;
+              }
+              if (verified?.failure) throw verified.failure;
+            } finally {
+              process.off('SIGINT', onSignal);
+            }
           },
         );
       } finally {
+        for (const dispose of disposals) await dispose();
         await loaded.dispose();
       }
     });
+}
+
+/**
+ * The project whose checks verify the promoted release: the working tree when it is at the
+ * release's commit, else that commit (as the operator verifies it); the working tree, with a
+ * note, when the commit is not in this repository.
+ */
+async function projectAt(
+  options: GlobalOptions,
+  loaded: LoadedRelease,
+  release: ReleaseRecord,
+  output: Output,
+  disposals: (() => Promise<void>)[],
+): Promise<Project> {
+  const sha = release.commit?.sha;
+  if (sha === undefined || sha === loaded.commit?.sha) return loaded.project;
+  try {
+    const atCommit = await loadReleaseProject(options, sha);
+    disposals.push(atCommit.dispose);
+    return atCommit.project;
+  } catch (error) {
+    const why = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    output.note(
+      status.warn(
+        `! verifying with the working tree's checks: commit ${sha.slice(0, 10)} cannot be read (${why})`,
+      ),
+    );
+    return loaded.project;
+  }
 }

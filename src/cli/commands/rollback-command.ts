@@ -22,7 +22,7 @@ export function registerRollback(program: Command): void {
     .requiredOption('--env <env>', 'environment to roll back')
     .option('--to <release>', 'release id to go back to (default: the one the current release replaced)')
     .option('--wait', 'wait for the environment lock instead of failing (exit 3)')
-    .option('--reason <text>', 'why (recorded in the audit log when an operator runs)')
+    .option('--reason <text>', 'why (recorded on the release rolled back, and in the audit log)')
     .action(async function rollbackAction(this: Command) {
       const options = this.optsWithGlobals<RollbackOptions>();
       const output = createOutput({ json: Boolean(options.json) });
@@ -53,6 +53,7 @@ export function registerRollback(program: Command): void {
               ...(options.to === undefined ? {} : { to: options.to }),
               strategy,
               actor: session.actor,
+              ...(options.reason === undefined ? {} : { reason: options.reason }),
             });
             output.data({
               environment: options.env,

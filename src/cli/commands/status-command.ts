@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { EnvironmentStatus } from '../../operator/operator-backend.js';
 import { environmentLockName } from '../../release/environment-lock.js';
-import type { ReleaseRecord } from '../../state/state-store.js';
+import type { ReleaseRecord, ReleaseVerification } from '../../state/state-store.js';
 import { discoverOperator } from '../operator-client.js';
 import { type GlobalOptions, requireEnvironment } from '../project-context.js';
 import { loadReleaseProject, openStateStore } from '../release-context.js';
@@ -61,7 +61,18 @@ export function registerStatus(program: Command): void {
         output.data({ environments: rows });
         output.line(
           renderTable(
-            ['environment', 'release', 'kind', 'commit', 'author', 'switched', 'models', 'lock', 'last run'],
+            [
+              'environment',
+              'release',
+              'kind',
+              'commit',
+              'author',
+              'switched',
+              'verified',
+              'models',
+              'lock',
+              'last run',
+            ],
             rows.map((r) => [
               status.bold(r.environment),
               r.release?.id ?? status.dim('none'),
@@ -69,6 +80,7 @@ export function registerStatus(program: Command): void {
               r.release?.commit?.slice(0, 10) ?? '',
               r.release?.author ?? '',
               r.release?.switchedAt ?? '',
+              r.release ? verificationText(r.release.verification ?? undefined) : '',
               String(r.models),
               r.lock
                 ? status.warn(`${r.lock.holder.purpose} (${r.lock.holder.user}, pid ${r.lock.holder.pid})`)
@@ -108,7 +120,44 @@ export function summary(release: ReleaseRecord) {
     switchedAt: release.switchedAt ?? null,
     timings: release.timings,
     error: release.error ?? null,
+    verification: release.verification ?? null,
+    rolledBack: release.rolledBack ?? null,
+    note: releaseNote(release) ?? null,
   };
+}
+
+/**
+ * Why a release is not plainly succeeded, in one line: its error, its rollback (by which release,
+ * why), or its failed verification when it stayed (`verify: { rollback: false }`).
+ */
+export function releaseNote(release: ReleaseRecord): string | undefined {
+  if (release.error !== undefined) return release.error;
+  if (release.rolledBack) return `rolled back by ${release.rolledBack.by}: ${release.rolledBack.reason}`;
+  if (release.verification?.status === 'failed')
+    return `post-deploy verification failed: ${release.verification.summary ?? ''}`;
+  return undefined;
+}
+
+/** A release's post-deploy verification in a table cell (empty when its environment asks for none). */
+export function verificationText(v: Pick<ReleaseVerification, 'status' | 'dueAt'> | undefined): string {
+  if (!v) return '';
+  switch (v.status) {
+    case 'passed':
+      return status.ok('passed');
+    case 'failed':
+      return status.fail('failed');
+    case 'pending':
+      return status.warn(`pending (due ${v.dueAt})`);
+    case 'skipped':
+      return status.warn('skipped');
+  }
+}
+
+/** A release status in a table cell: green when it is live and well, red when it failed or was rolled back. */
+export function releaseStatusText(value: string): string {
+  if (value === 'succeeded') return status.ok(value);
+  if (value === 'failed' || value === 'rolled_back') return status.fail(value);
+  return status.warn(value);
 }
 
 /** The operator's view: sync status, live and desired commit, pause, approval, verification, drift. */
@@ -152,5 +201,6 @@ function verificationCell(v: EnvironmentStatus['verification']): string {
   if (!v) return '';
   if (v.status === 'passed') return status.ok(`${v.releaseId} passed`);
   if (v.status === 'pending') return status.warn(`${v.releaseId} due ${v.dueAt}`);
+  if (v.status === 'skipped') return status.warn(`${v.releaseId} skipped: ${v.summary ?? ''}`);
   return status.fail(`${v.releaseId} failed: ${v.summary ?? ''}`);
 }

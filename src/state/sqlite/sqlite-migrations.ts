@@ -105,4 +105,39 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'release verification and rollbacks',
+    // A release's post-deploy verification, and for a release a rollback replaced: which one
+    // and why (status rolled_back). Releases rolled back before this version are marked so too,
+    // by the rollback that replaced them, with its actor as the reason.
+    sql: `
+      alter table releases add column verification_status text;
+      alter table releases add column verification_summary text;
+      alter table releases add column verification_due_at text;
+      alter table releases add column verified_at text;
+      alter table releases add column rolled_back_by text;
+      alter table releases add column rollback_reason text;
+
+      create temporary table replaced_by as
+        select old.id as id, (
+          select next.id from releases next
+          where next.previous_release_id = old.id and next.status = 'succeeded'
+          order by next.seq limit 1
+        ) as next_id
+        from releases old where old.status = 'succeeded';
+      update releases set
+        status = 'rolled_back',
+        rolled_back_by = (select r.next_id from replaced_by r where r.id = releases.id),
+        rollback_reason = 'rolled back by ' || (
+          select next.actor from replaced_by r join releases next on next.id = r.next_id
+          where r.id = releases.id
+        )
+      where id in (
+        select r.id from replaced_by r join releases next on next.id = r.next_id
+        where next.kind = 'rollback'
+      );
+      drop table replaced_by;
+    `,
+  },
 ];

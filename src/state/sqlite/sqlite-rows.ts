@@ -12,6 +12,7 @@ import type {
   ReleaseRecord,
   ReleaseStatus,
   RunRecord,
+  VerificationStatus,
 } from '../state-store.js';
 
 export type SqlRow = Record<string, unknown>;
@@ -29,6 +30,8 @@ const opt = (v: unknown): string | undefined => (v === null || v === undefined ?
 export function toRelease(row: SqlRow): ReleaseRecord {
   const sha = opt(row['commit_sha']);
   const message = opt(row['commit_message']);
+  const verification = opt(row['verification_status']);
+  const rolledBackBy = opt(row['rolled_back_by']);
   return {
     id: String(row['id']),
     environment: String(row['environment']),
@@ -54,6 +57,19 @@ export function toRelease(row: SqlRow): ReleaseRecord {
     switchedAt: opt(row['switched_at']),
     finishedAt: opt(row['finished_at']),
     timings: JSON.parse(String(row['timings'])) as Record<string, number>,
+    verification:
+      verification === undefined
+        ? undefined
+        : {
+            status: verification as VerificationStatus,
+            summary: opt(row['verification_summary']),
+            dueAt: String(row['verification_due_at']),
+            at: String(row['verified_at']),
+          },
+    rolledBack:
+      rolledBackBy === undefined
+        ? undefined
+        : { by: rolledBackBy, reason: String(row['rollback_reason'] ?? '') },
   };
 }
 

@@ -25,6 +25,7 @@ import type {
   RunRecord,
   StateStore,
   SwitchPointer,
+  VerificationStatus,
 } from '../state-store.js';
 import { MIGRATIONS, type Migration } from './sqlite-migrations.js';
 import {
@@ -196,11 +197,11 @@ export class SqliteStateStore implements StateStore {
     const at = this.#stamp();
     this.#write(() => {
       const release = this.#db
-        .prepare('select actor, timings from releases where id = ?')
+        .prepare('select actor, kind, timings from releases where id = ?')
         .get(change.releaseId) as SqlRow | undefined;
       if (!release) throw new SlipwayError('not_found', `no release '${change.releaseId}'`);
       const previous = this.#db
-        .prepare('select models from environments where name = ?')
+        .prepare('select release_id, models from environments where name = ?')
         .get(change.environment) as SqlRow | undefined;
       const before = new Set(tablesOf(previous ? parseModels(previous['models']) : {}));
       const after = new Set(tablesOf(change.models));
@@ -230,6 +231,45 @@ export class SqliteStateStore implements StateStore {
         actor: String(release['actor']),
         data: { switchedAt: change.switchedAt, models: Object.keys(change.models).length },
       });
+      const replaced = previous === undefined ? undefined : String(previous['release_id']);
+      if (release['kind'] === 'rollback' && replaced !== undefined && replaced !== change.releaseId) {
+        const reason = change.reason ?? `rolled back by ${String(release['actor'])}`;
+        const marked = this.#db
+          .prepare(
+            `update releases set status = 'rolled_back', rolled_back_by = ?, rollback_reason = ?
+             where id = ? and status = 'succeeded'`,
+          )
+          .run(change.releaseId, reason, replaced);
+        if (marked.changes > 0) {
+          this.#insertEvent({
+            type: 'release.rolled_back',
+            environment: change.environment,
+            releaseId: replaced,
+            actor: String(release['actor']),
+            data: {
+              summary: `${replaced} rolled back by ${change.releaseId}: ${reason}`,
+              by: change.releaseId,
+            },
+          });
+        }
+      }
+    });
+  }
+
+  async setReleaseVerification(
+    id: string,
+    verification: { readonly status: VerificationStatus; readonly summary?: string; readonly dueAt?: string },
+  ): Promise<void> {
+    const at = this.#stamp();
+    this.#write(() => {
+      const changed = this.#db
+        .prepare(
+          `update releases set verification_status = ?, verification_summary = ?,
+             verification_due_at = coalesce(?, verification_due_at, ?), verified_at = ?
+           where id = ?`,
+        )
+        .run(verification.status, verification.summary ?? null, verification.dueAt ?? null, at, at, id);
+      if (changed.changes === 0) throw new SlipwayError('not_found', `no release '${id}'`);
     });
   }
 

@@ -1,0 +1,210 @@
+/**
+ * Post-deploy verification after `slipway apply` and `promote` switched an environment: its
+ * `verify:` block is honoured as the operator honours it, with the same code (`verifyRelease`),
+ * so what a release must pass does not depend on who deployed it. The release is recorded as
+ * pending, `delay` is waited out with visible progress (the environment's lock held, so nothing
+ * else switches it meanwhile), its live views are verified and the verdict is recorded on the
+ * release and in the audit log. On failure the environment is rolled back to the release before
+ * (unless `rollback: false`), and the command exits 1 naming what failed. `--no-verify` skips it,
+ * recorded in the audit log with who skipped it.
+ */
+import logUpdate from 'log-update';
+import { formatDuration } from '../core/duration.js';
+import { WorkFailedError } from '../core/errors.js';
+import type { Project } from '../project/project.js';
+import { rollbackRelease } from '../release/promote-release.js';
+import type { RowCount } from '../release/verification-verdict.js';
+import {
+  expectVerification,
+  rollsBack,
+  skipVerification,
+  verifyPolicy,
+  verifyRelease,
+} from '../release/verify-release.js';
+import type { ReleaseRecord, VerificationStatus } from '../state/state-store.js';
+import type { ReleaseSession } from './release-context.js';
+import { type Output, status } from './render/terminal.js';
+
+export interface VerifyAfterSwitchRequest {
+  /** The project whose slipway.yaml holds the environment's `verify:` block. */
+  readonly project: Project;
+  /** The project at the release's commit, whose checks are run (loaded only when verifying). */
+  readonly checksProject: () => Promise<Project>;
+  /** The release the command just switched in. */
+  readonly release: ReleaseRecord;
+  /** `--no-verify`: skip it, and say so in the audit log. */
+  readonly skip: boolean;
+  readonly output: Output;
+  readonly signal?: AbortSignal;
+}
+
+/** What the command reports (`--json`: its `verification`). */
+export interface VerificationReport {
+  readonly status: Exclude<VerificationStatus, 'pending'>;
+  readonly summary: string;
+  readonly dueAt: string | null;
+  readonly checks: { readonly run: number; readonly failed: number } | null;
+  readonly rowCounts: readonly RowCount[];
+  /** The automatic rollback after a failure: back to which release, as which. */
+  readonly rollback: { readonly to: string; readonly releaseId: string | null } | null;
+  readonly rollbackError: string | null;
+}
+
+export interface AfterSwitch {
+  /** Null when the environment has no `verify:` block. */
+  readonly report: VerificationReport | null;
+  /** Thrown by the command once it has written its output: the verification failed (exit 1). */
+  readonly failure: WorkFailedError | undefined;
+}
+
+export async function verifyAfterSwitch(
+  session: ReleaseSession,
+  request: VerifyAfterSwitchRequest,
+): Promise<AfterSwitch> {
+  const { release, output, signal } = request;
+  const environment = release.environment;
+  const policy = verifyPolicy(request.project.config, environment);
+  if (!policy) return { report: null, failure: undefined };
+  const base = { dueAt: null, checks: null, rowCounts: [], rollback: null, rollbackError: null };
+  if (request.skip) {
+    const why = `released with --no-verify by ${session.actor}`;
+    await skipVerification(session.state, release, { actor: session.actor, why });
+    output.note(status.warn(`! ${environment} was not verified (${why}); recorded in the audit log`));
+    return { report: { ...base, status: 'skipped', summary: why }, failure: undefined };
+  }
+  const due = await expectVerification(session.state, release, policy);
+  try {
+    await waitUntil(due, { environment, release: release.id, output, ...(signal ? { signal } : {}) });
+    if (!output.json) output.line(status.dim(`Verifying ${environment} (its verify: block)…`));
+    const verdict = await verifyRelease(session, {
+      release,
+      policy,
+      project: request.checksProject,
+      actor: session.actor,
+      ...(signal ? { signal } : {}),
+    });
+    const measured = {
+      ...base,
+      dueAt: due.toISOString(),
+      checks: verdict.outcome?.checks
+        ? {
+            run: verdict.outcome.checks.results.length,
+            failed: verdict.outcome.checks.results.filter((r) => r.status === 'fail' || r.status === 'error')
+              .length,
+          }
+        : null,
+      rowCounts: verdict.outcome?.rowCounts ?? [],
+    };
+    if (verdict.passed) {
+      output.line(`${status.ok('✓')} ${environment} verified: ${verdict.summary}`);
+      return { report: { ...measured, status: 'passed', summary: verdict.summary }, failure: undefined };
+    }
+    output.line(`${status.fail('✗')} ${environment} failed its post-deploy verification: ${verdict.summary}`);
+    const failed = `post-deploy verification of ${environment} failed: ${verdict.summary}`;
+    const previous = release.previousReleaseId;
+    if (!rollsBack(policy, release) || previous === undefined) {
+      const hint = policy.rollback
+        ? `${environment} stays on ${release.id}: it is its first release, there is nothing to roll back to`
+        : `${environment} stays on ${release.id} (verify: { rollback: false }); to go back: slipway rollback --env ${environment}`;
+      return {
+        report: { ...measured, status: 'failed', summary: verdict.summary },
+        failure: new WorkFailedError(failed, { hint }),
+      };
+    }
+    try {
+      const rolled = await rollbackRelease(session, {
+        environment,
+        to: previous,
+        strategy: release.strategy,
+        actor: session.actor,
+        ...(verdict.reason === undefined ? {} : { reason: verdict.reason }),
+      });
+      const releaseId = rolled.outcome?.release.id ?? null;
+      output.line(
+        `${status.warn('↩')} ${environment} rolled back to ${status.bold(previous)}${releaseId ? ` as release ${releaseId}` : ''}; ${release.id} is marked rolled_back`,
+      );
+      return {
+        report: {
+          ...measured,
+          status: 'failed',
+          summary: verdict.summary,
+          rollback: { to: previous, releaseId },
+        },
+        failure: new WorkFailedError(failed, {
+          hint: `${environment} was rolled back to ${previous}; fix the change and release again (slipway history --env ${environment})`,
+        }),
+      };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      await session.state.appendEvent({
+        type: 'rollback.failed',
+        environment,
+        releaseId: release.id,
+        actor: session.actor,
+        data: { summary: `automatic rollback of ${environment} failed: ${message}` },
+      });
+      return {
+        report: { ...measured, status: 'failed', summary: verdict.summary, rollbackError: message },
+        failure: new WorkFailedError(`${failed}; the automatic rollback failed too: ${message}`, {
+          hint: `${environment} still shows ${release.id}: slipway rollback --env ${environment} --to ${previous}`,
+        }),
+      };
+    }
+  } catch (error) {
+    if (!signal?.aborted) throw error;
+    // Interrupted while waiting or verifying: the release stays, unverified, and says so.
+    const why = `interrupted by ${session.actor} before the verification finished`;
+    await skipVerification(session.state, release, { actor: session.actor, why });
+    throw new WorkFailedError(`${environment} shows ${release.id}, not verified: ${why}`, {
+      cause: error,
+      hint: `watch it, or roll it back: slipway rollback --env ${environment}`,
+    });
+  }
+}
+
+/**
+ * Waits until `due` with visible progress: a countdown line on a terminal, a line on stderr now
+ * and then elsewhere (logs stay readable). Rejects when `signal` aborts.
+ */
+async function waitUntil(
+  due: Date,
+  {
+    environment,
+    release,
+    output,
+    signal,
+  }: { environment: string; release: string; output: Output; signal?: AbortSignal },
+): Promise<void> {
+  const left = (): number => due.getTime() - Date.now();
+  const total = left();
+  if (total <= 0) return;
+  const say = (ms: number): string =>
+    `Verifying ${environment} in ${formatDuration(Math.max(0, ms))} (verify.delay; ${release} is live; Ctrl-C stops waiting and leaves it unverified)`;
+  // On a terminal a countdown redrawn every second; elsewhere a line at the start and every
+  // quarter of the delay (at most every 30 s, at least every second).
+  const every = output.interactive ? 1000 : Math.min(30_000, Math.max(1000, total / 4));
+  if (output.interactive) logUpdate(say(total));
+  else output.note(say(total));
+  await new Promise<void>((resolve, reject) => {
+    const tick = setInterval(() => {
+      if (output.interactive) logUpdate(say(left()));
+      else if (left() > every / 2) output.note(`… ${formatDuration(left())} before verifying ${environment}`);
+    }, every);
+    const done = setTimeout(finish, total);
+    function finish(): void {
+      clearInterval(tick);
+      clearTimeout(done);
+      signal?.removeEventListener('abort', abort);
+      if (output.interactive) logUpdate.clear();
+      resolve();
+    }
+    function abort(): void {
+      clearInterval(tick);
+      clearTimeout(done);
+      if (output.interactive) logUpdate.clear();
+      reject(signal?.reason ?? new Error('interrupted'));
+    }
+    if (signal?.aborted) abort();
+    else signal?.addEventListener('abort', abort, { once: true });
+  });
+}

@@ -1,0 +1,264 @@
+/**
+ * `slipway apply` and `promote` honour the target environment's `verify:` block as the operator
+ * does, end to end on the built CLI with real DuckDB, SQLite and git: prod verifies row counts
+ * within 50 % of the release before and rolls back on failure (exit 1 naming it, the release
+ * marked rolled_back with the reason, events in the audit log); a second rollback does not bring
+ * the failed release back unnamed; `--no-verify` is recorded; qa verifies after a delay, with
+ * visible progress; audit (`rollback: false`) only reports; a bad block is exit 2 at file:line:col.
+ */
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openSqliteStateStore } from '../../src/state/sqlite/sqlite-state-store.js';
+import type { EventRecord, ReleaseRecord } from '../../src/state/state-store.js';
+import { createDuckDbWarehouse } from '../../src/warehouse/duckdb/duckdb-warehouse.js';
+import { slipway, slipwayJson } from '../helpers/cli.js';
+import { commitAll, RELEASE_CONFIG, releaseModels, releaseProject } from '../helpers/release-project.js';
+import type { TempProject } from '../helpers/temp-project.js';
+
+const CONFIG = RELEASE_CONFIG.replace(
+  '  prod: { strategy: blue-green, promote_from: staging }\n',
+  `  prod:
+    strategy: blue-green
+    promote_from: staging
+    verify: { max_row_change: 50% }
+  qa: { strategy: blue-green, verify: { delay: 1500ms } }
+  audit: { strategy: direct, verify: { max_row_change: 50%, rollback: false } }
+`,
+);
+
+interface ReleaseJson {
+  release: (ReleaseRecord & { verification: ReleaseRecord['verification'] }) | null;
+  verification: {
+    status: string;
+    summary: string;
+    dueAt: string | null;
+    rollback: { to: string; releaseId: string | null } | null;
+  } | null;
+}
+
+interface HistoryJson {
+  current: string;
+  releases: {
+    id: string;
+    kind: string;
+    status: string;
+    verification: { status: string; summary: string | null } | null;
+    rolledBack: { by: string; reason: string } | null;
+    note: string | null;
+  }[];
+}
+
+let project: TempProject;
+const commits: Record<string, string> = {};
+
+/** Version `v` of the models with all orders but the first filtered out of stg_orders. */
+function shrunk(v: number): Record<string, string> {
+  const files = releaseModels(v);
+  files['models/stg_orders.sql'] = (files['models/stg_orders.sql'] as string).replace(
+    'from orders',
+    'from orders where order_id = 1',
+  );
+  return files;
+}
+
+async function commit(files: Record<string, string>, message: string): Promise<string> {
+  for (const [file, text] of Object.entries(files)) await project.write(file, text);
+  return commitAll(project.root, message);
+}
+
+const cli = (args: string[]) => slipway(args, { cwd: project.root });
+const cliJson = <T>(args: string[], expected = 0) => slipwayJson<T>(args, { cwd: project.root, expected });
+
+/** What an environment's stg_orders shows: rows and version (read-only, in-process). */
+async function shows(environment: string): Promise<{ n: number; v: number }> {
+  const warehouse = createDuckDbWarehouse({
+    path: path.join(project.root, '.slipway', 'warehouse.duckdb'),
+    readOnly: true,
+  });
+  try {
+    const { rows } = await warehouse.query(
+      `select count(*)::INT as n, max(version)::INT as v from "${environment}".stg_orders`,
+    );
+    return { n: Number(rows[0]?.['n']), v: Number(rows[0]?.['v']) };
+  } finally {
+    await warehouse.close();
+  }
+}
+
+async function events(environment: string): Promise<EventRecord[]> {
+  const state = openSqliteStateStore({ path: path.join(project.root, '.slipway', 'state.db') });
+  try {
+    return await state.listEvents({ environment });
+  } finally {
+    await state.close();
+  }
+}
+
+beforeAll(async () => {
+  project = await releaseProject(1);
+  commits['v1'] = await commit({ 'slipway.yaml': CONFIG }, 'Verify prod, qa and audit');
+  expect((await cli(['apply', '--env', 'staging'])).code).toBe(0);
+});
+
+afterAll(async () => {
+  await project?.remove();
+});
+
+describe('post-deploy verification from the CLI', () => {
+  it('promote verifies prod after the switch and records it on the release', async () => {
+    const first = await cliJson<ReleaseJson>(['promote', 'staging', 'prod']);
+    // Prod's first release: no release before to compare rows with, and no checks declared.
+    expect(first.verification).toMatchObject({
+      status: 'passed',
+      summary: '0 checks passed; no changed model to compare rows with',
+    });
+    expect(first.release?.verification).toMatchObject({ status: 'passed' });
+
+    commits['v2'] = await commit(releaseModels(2), 'Version 2');
+    expect((await cli(['apply', '--env', 'staging'])).code).toBe(0);
+    const text = await cli(['promote', 'staging', 'prod']);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/✓ prod verified: 0 checks passed; 4 changed models within 50% rows/);
+    expect(await shows('prod')).toEqual({ n: 4, v: 2 });
+    const verified = (await events('prod')).filter((e) => e.type === 'release.verified');
+    expect(verified.map((e) => e.actor)).toEqual(['tester', 'tester']);
+  });
+
+  it('a promotion that fails verification is rolled back: exit 1 naming the failure, the release rolled_back', async () => {
+    commits['bad'] = await commit(shrunk(3), 'Left a notebook filter in');
+    // Staging asks for no verification: it takes the change.
+    expect((await cli(['apply', '--env', 'staging'])).code).toBe(0);
+    const before = (await cliJson<HistoryJson>(['history', '--env', 'prod'])).current;
+    const result = await cli(['promote', 'staging', 'prod']);
+    expect(result.code, result.stdout).toBe(1);
+    expect(result.stderr).toMatch(
+      /error: post-deploy verification of prod failed: stg_orders rows 4 → 1 \(−75%, bound 50%\)/,
+    );
+    expect(result.stderr).toMatch(new RegExp(`hint: prod was rolled back to ${before}`));
+    expect(result.stdout).toMatch(new RegExp(`↩ prod rolled back to ${before} as release r-[0-9a-f]{8}`));
+    // Prod shows version 2 again, all four orders.
+    expect(await shows('prod')).toEqual({ n: 4, v: 2 });
+
+    const history = await cliJson<HistoryJson>(['history', '--env', 'prod']);
+    const [rollback, promoted] = history.releases;
+    expect(rollback).toMatchObject({ kind: 'rollback', status: 'succeeded', verification: null });
+    expect(history.current).toBe(rollback?.id);
+    expect(promoted).toMatchObject({
+      kind: 'promote',
+      status: 'rolled_back',
+      rolledBack: { by: rollback?.id },
+      verification: { status: 'failed', summary: expect.stringMatching(/^stg_orders rows 4 → 1/) },
+    });
+    expect(promoted?.rolledBack?.reason).toMatch(/^post-deploy verification failed: stg_orders rows 4 → 1/);
+    const table = await cli(['history', '--env', 'prod']);
+    const line = table.stdout.split('\n').find((l) => l.includes(promoted?.id ?? '?'));
+    expect(line).toMatch(
+      /rolled_back .*failed .*rolled back by r-[0-9a-f]{8}: post-deploy verification failed/,
+    );
+
+    const log = (await events('prod')).map((e) => `${e.type}:${e.actor}:${e.releaseId}`);
+    expect(log).toContain(`release.verification_failed:tester:${promoted?.id}`);
+    expect(log).toContain(`release.rolled_back:tester:${promoted?.id}`);
+    expect(log.indexOf(`release.rolled_back:tester:${promoted?.id}`)).toBeGreaterThan(
+      log.indexOf(`release.verification_failed:tester:${promoted?.id}`),
+    );
+  });
+
+  it('a second rollback does not bring the failed release back unless it is named', async () => {
+    const result = await cli(['rollback', '--env', 'prod']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/which failed its post-deploy verification \(stg_orders rows 4 → 1/);
+    expect(result.stderr).toMatch(
+      /hint: name the release to go back to: slipway rollback --env prod --to RELEASE/,
+    );
+    expect(await shows('prod')).toEqual({ n: 4, v: 2 });
+  });
+
+  it('--no-verify skips the verification and says so in the history and the audit log', async () => {
+    const skipped = await cliJson<ReleaseJson>(['promote', 'staging', 'prod', '--no-verify']);
+    expect(skipped.verification).toMatchObject({
+      status: 'skipped',
+      summary: 'released with --no-verify by tester',
+    });
+    expect(await shows('prod')).toEqual({ n: 1, v: 3 });
+    const [latest] = (await cliJson<HistoryJson>(['history', '--env', 'prod'])).releases;
+    expect(latest).toMatchObject({ status: 'succeeded', verification: { status: 'skipped' } });
+    const log = await events('prod');
+    expect(log.find((e) => e.type === 'release.verification_skipped')).toMatchObject({
+      actor: 'tester',
+      releaseId: latest?.id,
+      data: { summary: expect.stringMatching(/not verified: released with --no-verify by tester/) },
+    });
+    // The release before it was the rollback (never verified): a rollback by hand may go there,
+    // and its reason is recorded on the release it rolls back.
+    expect(
+      (await cli(['rollback', '--env', 'prod', '--reason', 'released unverified by mistake'])).code,
+    ).toBe(0);
+    expect(await shows('prod')).toEqual({ n: 4, v: 2 });
+    const [, rolledBack] = (await cliJson<HistoryJson>(['history', '--env', 'prod'])).releases;
+    expect(rolledBack).toMatchObject({
+      id: latest?.id,
+      status: 'rolled_back',
+      rolledBack: { reason: 'released unverified by mistake' },
+    });
+  });
+
+  it('apply waits for verify.delay with visible progress, then verifies', async () => {
+    const began = Date.now();
+    const result = await cli(['apply', '--env', 'qa', '--commit', commits['v2'] as string, '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(Date.now() - began).toBeGreaterThanOrEqual(1500);
+    expect(result.stderr).toMatch(/Verifying qa in 1\.\d+s \(verify\.delay; r-[0-9a-f]{8} is live/);
+    const applied = JSON.parse(result.stdout) as ReleaseJson;
+    expect(applied.verification?.status).toBe('passed');
+    const switched = Date.parse(applied.release?.switchedAt ?? '');
+    const verification = applied.release?.verification;
+    expect(Date.parse(verification?.dueAt ?? '') - switched).toBeGreaterThanOrEqual(1400);
+    expect(Date.parse(verification?.at ?? '')).toBeGreaterThanOrEqual(Date.parse(verification?.dueAt ?? ''));
+  });
+
+  it('verify: { rollback: false } only reports: the environment stays, the failure is recorded', async () => {
+    expect((await cli(['apply', '--env', 'audit', '--commit', commits['v2'] as string])).code).toBe(0);
+    const result = await cli(['apply', '--env', 'audit']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/error: post-deploy verification of audit failed: stg_orders rows 4 → 1/);
+    expect(result.stderr).toMatch(/hint: audit stays on r-[0-9a-f]{8} \(verify: \{ rollback: false \}\)/);
+    expect(await shows('audit')).toEqual({ n: 1, v: 3 });
+    const history = await cliJson<HistoryJson>(['history', '--env', 'audit']);
+    const [latest] = history.releases;
+    expect(history.current).toBe(latest?.id);
+    expect(history.releases).toHaveLength(2);
+    expect(latest).toMatchObject({
+      status: 'succeeded',
+      rolledBack: null,
+      verification: { status: 'failed' },
+      note: expect.stringMatching(/^post-deploy verification failed: stg_orders rows 4 → 1/),
+    });
+    const log = await events('audit');
+    expect(log.some((e) => e.type === 'release.verification_failed' && e.releaseId === latest?.id)).toBe(
+      true,
+    );
+    expect(log.some((e) => e.type === 'release.rolled_back')).toBe(false);
+    // The fix is compared with the last release that did not fail (4 rows), not with the failure
+    // (1 row, from which 4 would be +300 %).
+    commits['fix'] = await commit(releaseModels(4), 'Filter removed');
+    const fixed = await cliJson<ReleaseJson>(['apply', '--env', 'audit']);
+    expect(fixed.verification).toMatchObject({ status: 'passed' });
+    expect(fixed.verification?.summary).toBe('0 checks passed; 4 changed models within 50% rows');
+  });
+
+  it('a bad verify block is exit 2 at file:line:col, and nothing is released', async () => {
+    const before = (await cliJson<HistoryJson>(['history', '--env', 'prod'])).releases.length;
+    await project.write('slipway.yaml', CONFIG.replace('max_row_change: 50% }', 'max_row_change: lots }'));
+    try {
+      const result = await cli(['promote', 'staging', 'prod']);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(
+        /^slipway\.yaml:13:31: error: environments\.prod\.verify\.max_row_change: a percentage such as 50%/m,
+      );
+    } finally {
+      await project.write('slipway.yaml', CONFIG);
+    }
+    expect((await cliJson<HistoryJson>(['history', '--env', 'prod'])).releases).toHaveLength(before);
+  });
+});
