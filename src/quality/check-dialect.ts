@@ -10,8 +10,8 @@ import { type SqlFragment, sql } from './sql-fragment.js';
 export interface CheckDialect {
   /** True when `text` matches `regex` anywhere (anchor with ^ and $ to match the whole value). */
   regexMatches(text: SqlFragment, regex: string): SqlFragment;
-  /** True for NaN (only asked for floating-point columns). */
-  isNaN(value: SqlFragment): SqlFragment;
+  /** True for NaN (only asked for floating-point columns, `type` as described). */
+  isNaN(value: SqlFragment, type: string): SqlFragment;
   /** Epoch milliseconds of a time value; naive timestamps are read as UTC. */
   epochMs(value: SqlFragment, type: string): SqlFragment;
   /** Character length of a text value. */
@@ -51,7 +51,12 @@ export const INTEGER_TYPES =
 
 const duckdb: CheckDialect = {
   regexMatches: (text, regex) => sql`regexp_matches(${text}, ${regex})`,
-  isNaN: (value) => sql`isnan(${value})`,
+  // DuckDB orders NaN above +Infinity (and keeps it in its block max), so this is isnan() in a form
+  // its block statistics answer: clean blocks are skipped instead of read.
+  isNaN: (value, type) =>
+    /^(FLOAT|FLOAT4|REAL)$/.test(type)
+      ? sql`(${value} > CAST('Infinity' AS FLOAT))`
+      : sql`(${value} > CAST('Infinity' AS DOUBLE))`,
   epochMs: (value, type) =>
     /WITH TIME ZONE|TIMESTAMPTZ/.test(type) || /^TIMESTAMP/.test(type)
       ? sql`epoch_ms(${value})`

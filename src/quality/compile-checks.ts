@@ -317,7 +317,7 @@ function rowFailure(
           inclusive ? sql`${col} > ${p['max'] as SqlValue}` : sql`${col} >= ${p['max'] as SqlValue}`,
         );
       // NaN is no number in any range (DuckDB orders it above +Infinity, which would pass a min).
-      if (FLOAT_TYPES.test(info.type)) parts.push(dialect.isNaN(col));
+      if (FLOAT_TYPES.test(info.type)) parts.push(dialect.isNaN(col, info.type));
       return join(parts, ' OR ');
     }
     case 'pattern':

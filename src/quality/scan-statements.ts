@@ -89,7 +89,6 @@ export function scanStatement(warehouse: Warehouse, scan: ScanNode): ScanStateme
     }
     return alias;
   };
-  const where = (filter: SqlFragment | undefined): SqlFragment => (filter ? sql` WHERE ${filter}` : sql``);
   const columns = scan.probes.map((probe, index): ProbeColumns | undefined => {
     const how = probeAnswer(warehouse, scan, probe);
     if (how === 'distinct') return undefined;
@@ -100,7 +99,10 @@ export function scanStatement(warehouse: Warehouse, scan: ScanNode): ScanStateme
     if (probe.kind === 'freshness') {
       answer =
         how === 'filtered'
-          ? sql`(SELECT ${dialect.epochMs(sql`max(${probe.value})`, probe.type)} FROM ${relation}${where(probe.filter)})`
+          ? // The newest value as a top-1 rather than max(): the same value (the type's own order,
+            // NULLs left out, NULL when no row is left), but the engine then skips every block
+            // whose max is below the best value found so far instead of reading the whole column.
+            sql`(SELECT ${dialect.epochMs(probe.value, probe.type)} FROM ${relation} WHERE ${and(probe.filter, sql`${probe.value} IS NOT NULL`)} ORDER BY ${probe.value} DESC LIMIT 1)`
           : dialect.epochMs(
               sql`max(${perGroup(probe.filter ? sql`max(${probe.value}) FILTER (WHERE ${probe.filter})` : sql`max(${probe.value})`)})`,
               probe.type,
