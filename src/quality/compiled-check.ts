@@ -6,7 +6,7 @@
  * needs no query at all.
  */
 import type { CheckDeclaration } from '../project/project.js';
-import type { ColumnInfo, RelationRef } from '../warehouse/warehouse.js';
+import type { ColumnInfo, RelationRef, SqlValue } from '../warehouse/warehouse.js';
 import type { SqlFragment } from './sql-fragment.js';
 
 /** A row condition (true = the row fails). */
@@ -75,7 +75,16 @@ export interface ScanNode {
   readonly groupBy: readonly string[];
 }
 
-/** Child rows whose value has no match in the parent (an anti-join). */
+/** Inclusive bounds of an integer column. */
+export interface KeyBounds {
+  readonly min: SqlValue;
+  readonly max: SqlValue;
+}
+
+/**
+ * Child rows whose value has no match in the parent: an anti-join, or a range test when the parent
+ * keys are every integer of a range.
+ */
 export interface RelationshipNode {
   readonly kind: 'relationship';
   readonly check: CheckDeclaration;
@@ -86,6 +95,11 @@ export interface RelationshipNode {
   readonly filter: SqlFragment | undefined;
   /** The child column has few distinct values: group it before the join. */
   readonly grouped: boolean;
+  /**
+   * The parent's keys are every integer from `min` to `max` (and the child column is an integer):
+   * a child value has a parent exactly when it lies in the range, so no join is needed.
+   */
+  readonly parentKeys: KeyBounds | undefined;
 }
 
 /** The user's query; every row it returns is a failure. */
