@@ -30,7 +30,12 @@ beforeAll(async () => {
       'note ' || i as note,
       1 + i % 50 as merchant_id
     from range(${ROWS}) r(i)`);
-  await warehouse.execute('create table x.merchants as select i as merchant_id from range(1, 48) r(i)');
+  // Merchants 1..47 but 13: not a dense key, so relationships to it join.
+  await warehouse.execute('create table x.merchants as select i as merchant_id from range(1, 48) r(i) where i <> 13');
+  // Every integer 3..47 (a few twice, and a NULL): a dense key, so relationships to it are a range test.
+  await warehouse.execute(`create table x.dense_merchants as
+    select i::integer as merchant_id from range(3, 48) r(i) union all select 5 union all select null`);
+  await warehouse.execute('create table x.quantities as select i as qty from range(0, 999) r(i)');
 });
 afterAll(async () => {
   await warehouse.close();
@@ -124,7 +129,36 @@ describe('value checks once per distinct value', () => {
     const [perRow] = await run(rel(), 0);
     expect(grouped?.sql).toContain('GROUP BY');
     expect(perRow?.sql).not.toContain('GROUP BY');
-    expect(grouped).toMatchObject({ failingRows: await count('merchant_id > 47'), totalRows: ROWS });
-    expect(perRow).toMatchObject({ failingRows: grouped?.failingRows, totalRows: ROWS });
+    const orphans = await count('merchant_id > 47 or merchant_id = 13');
+    expect(grouped).toMatchObject({ failingRows: orphans, totalRows: ROWS });
+    expect(perRow).toMatchObject({ failingRows: orphans, totalRows: ROWS });
+  });
+});
+
+describe('relationships to a dense integer key', () => {
+  it('are a range test with the same counts as the join: orphans on both sides, NULLs, where', async () => {
+    const [all, filtered, nulls] = await run([
+      check('relationships', 'facts', 'merchant_id', { to: 'dense_merchants', field: 'merchant_id' }),
+      check('relationships', 'facts', 'merchant_id', {
+        to: 'dense_merchants',
+        field: 'merchant_id',
+        where: 'id < 1000',
+      }),
+      check('relationships', 'facts', 'qty', { to: 'quantities', field: 'qty' }),
+    ]);
+    expect(all?.sql).not.toContain('JOIN');
+    expect(all).toMatchObject({
+      status: 'fail',
+      failingRows: await count('merchant_id < 3 or merchant_id > 47'),
+      totalRows: ROWS,
+    });
+    expect([1, 2, 48, 49, 50]).toContain(Number(all?.samples[0]?.['merchant_id']));
+    expect(filtered).toMatchObject({
+      failingRows: await count('id < 1000 and (merchant_id < 3 or merchant_id > 47)'),
+      totalRows: 1000,
+    });
+    // qty: NULLs are not compared; 999 has no parent (0..998).
+    expect(nulls?.sql).not.toContain('JOIN');
+    expect(nulls).toMatchObject({ failingRows: await count('qty > 998'), totalRows: ROWS - 2 });
   });
 });

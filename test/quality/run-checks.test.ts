@@ -174,6 +174,13 @@ describe('uniqueness and relationships', () => {
     expect(orphans).toMatchObject({ failingRows: 4, totalRows: 6 });
     expect(orphans.samples).toHaveLength(2);
   });
+
+  it('relationships to an empty parent: every compared child is an orphan', async () => {
+    const r = await one(check('relationships', 'pairs', 'k1', { to: 'empty', field: 'id' }));
+    expect(r).toMatchObject({ status: 'fail', failingRows: 4, totalRows: 4 });
+    const none = await one(check('relationships', 'empty', 'id', { to: 'parents', field: 'id' }));
+    expect(none).toMatchObject({ status: 'pass', failingRows: 0, totalRows: 0 });
+  });
 });
 
 describe('custom queries and schema contracts', () => {
