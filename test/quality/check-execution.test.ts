@@ -31,11 +31,19 @@ beforeAll(async () => {
       1 + i % 50 as merchant_id
     from range(${ROWS}) r(i)`);
   // Merchants 1..47 but 13: not a dense key, so relationships to it join.
-  await warehouse.execute('create table x.merchants as select i as merchant_id from range(1, 48) r(i) where i <> 13');
-  // Every integer 3..47 (a few twice, and a NULL): a dense key, so relationships to it are a range test.
+  await warehouse.execute(
+    'create table x.merchants as select i as merchant_id from range(1, 48) r(i) where i <> 13',
+  );
+  // Every integer 3..47 (5 twice, and a NULL): a dense key, so relationships to it are a range test.
   await warehouse.execute(`create table x.dense_merchants as
     select i::integer as merchant_id from range(3, 48) r(i) union all select 5 union all select null`);
   await warehouse.execute('create table x.quantities as select i as qty from range(0, 999) r(i)');
+  // Keys far apart (no bitmap), and keys whose statistics cover a range the data no longer fills.
+  await warehouse.execute(`create table x.wide as select * from (values
+    (-5::bigint), (-5), (3), (1099511627776), (null)) v(k)`);
+  await warehouse.execute('create table x.shrunk as select i as k from range(0, 1000) r(i)');
+  await warehouse.execute('delete from x.shrunk where k > 10');
+  await warehouse.execute('insert into x.shrunk values (3)');
 });
 afterAll(async () => {
   await warehouse.close();
@@ -132,6 +140,26 @@ describe('value checks once per distinct value', () => {
     const orphans = await count('merchant_id > 47 or merchant_id = 13');
     expect(grouped).toMatchObject({ failingRows: orphans, totalRows: ROWS });
     expect(perRow).toMatchObject({ failingRows: orphans, totalRows: ROWS });
+  });
+});
+
+describe('uniqueness counted with a bitmap over the bounds in the statistics', () => {
+  it('is exact with the bitmap, a where filter, NULLs, wide keys and stale statistics', async () => {
+    const [ids, qty, filtered] = await run([
+      check('unique', 'facts', 'id'),
+      check('unique', 'facts', 'qty'),
+      check('unique', 'facts', 'qty', { where: 'id < 2000' }),
+    ]);
+    expect(ids?.sql).toContain('bitstring_agg');
+    expect(ids).toMatchObject({ status: 'pass', failingRows: 0, totalRows: ROWS });
+    const { rows } = await warehouse.query('select count(distinct qty) as d, count(qty) as n from x.facts');
+    const [d, n] = [Number(rows[0]?.['d']), Number(rows[0]?.['n'])];
+    expect(qty).toMatchObject({ status: 'fail', failingRows: n - d, totalRows: n });
+    expect(filtered).toMatchObject({ failingRows: 1000, totalRows: 2000 });
+    const [wide, shrunk] = await run([check('unique', 'wide', 'k'), check('unique', 'shrunk', 'k')]);
+    expect(wide?.sql).not.toContain('bitstring_agg');
+    expect(wide).toMatchObject({ failingRows: 1, totalRows: 4 });
+    expect(shrunk).toMatchObject({ failingRows: 1, totalRows: 12 });
   });
 });
 
