@@ -5,7 +5,7 @@
  * groups value checks by value.
  */
 import type { SqlValue, Warehouse } from '../warehouse/warehouse.js';
-import { type SqlFragment, sql } from './sql-fragment.js';
+import { raw, type SqlFragment, sql } from './sql-fragment.js';
 
 export interface CheckDialect {
   /** True when `text` matches `regex` anywhere (anchor with ^ and $ to match the whole value). */
@@ -38,14 +38,18 @@ export interface CheckDialect {
    */
   readonly skipsBlocks: boolean;
   /**
-   * A cheap sample of a relation for estimates (whole storage blocks, not a row-by-row draw), when
-   * the engine can sample any relation; without it value checks are always evaluated row by row.
+   * A cheap sample of about `percent`% of a relation (whole storage blocks, not a row-by-row draw),
+   * when the engine can sample any relation; without it value checks are always evaluated row by row.
    */
-  readonly sample?: (relation: SqlFragment) => SqlFragment;
+  readonly sample?: (relation: SqlFragment, percent: number) => SqlFragment;
   /**
    * The engine's own statistics of a column, read without scanning the data, when it keeps them:
    * the expression to select (from the relation, one row) and how to read its value.
    */
+  /** A statement whose one row has `tree`: the engine's syntax tree of a SELECT, as JSON text. */
+  readonly parseSelect?: (text: string) => SqlFragment;
+  /** A statement listing (`function_name`) those of `names` whose every overload is deterministic. */
+  readonly functionStability?: (names: readonly string[]) => SqlFragment;
   readonly statistics?: {
     readonly expression: (column: SqlFragment) => SqlFragment;
     readonly parse: (text: string) => ColumnStatistics;
@@ -102,11 +106,14 @@ const duckdb: CheckDialect = {
     filter
       ? sql`bit_count(bitstring_agg(${value}, ${min}, ${max}) FILTER (WHERE ${filter}))`
       : sql`bit_count(bitstring_agg(${value}, ${min}, ${max}))`,
-  // About 1% of the vectors, read whole: ~30 ms on 10M rows. Seeded, so plans repeat.
-  sample: (relation) => sql`${relation} TABLESAMPLE 1% (system, 42)`,
+  // Whole vectors, read whole (1% of 10M rows: ~10 ms). Seeded, so plans repeat.
+  sample: (relation, percent) => sql`${relation} TABLESAMPLE ${raw(`${Number(percent)}%`)} (system, 42)`,
   // Statistics DuckDB keeps per column as data is written (stale after UPDATEs, which only costs
   // a plan); `stats()` reports them for the expression without reading rows.
   statistics: { expression: (column) => sql`stats(${column})`, parse: parseDuckDbStats },
+  parseSelect: (text) => sql`SELECT json_serialize_sql(CAST(${text} AS VARCHAR)) AS tree`,
+  functionStability: (names) =>
+    sql`SELECT function_name FROM duckdb_functions() WHERE list_contains(${[...names]}, function_name) GROUP BY function_name HAVING bool_and(coalesce(stability IN ('CONSISTENT', 'CONSISTENT_WITHIN_QUERY'), false))`,
 };
 
 const postgres: CheckDialect = {

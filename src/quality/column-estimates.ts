@@ -19,8 +19,6 @@ import {
 import type { KeyBounds } from './compiled-check.js';
 import { join, raw, renderSql, type SqlFragment, sql } from './sql-fragment.js';
 
-/** A scan is grouped into at most about this many groups (the product of the estimates). */
-export const MAX_GROUPS = 4096;
 /** Below this many sampled rows the sample cannot tell; the relation is small, so grouping is cheap. */
 const SMALL_SAMPLE = 4096;
 /**
@@ -142,8 +140,7 @@ export function repeats(estimates: ColumnEstimates | undefined, column: string):
 }
 
 /**
- * The columns of `columns` that repeat with at most `limit` distinct values, fewest first, while
- * the product of their counts stays under `MAX_GROUPS`.
+ * The columns of `columns` that repeat with at most `limit` distinct values, in the given order.
  *
  * @example
  * lowCardinalityColumns(await estimateColumns(warehouse, txns, { distinct: ['currency', 'note'], bounds: [] }), ['currency', 'note'], 256);
@@ -155,19 +152,10 @@ export function lowCardinalityColumns(
   limit: number,
 ): readonly string[] {
   if (!estimates) return [];
-  const counted = columns
-    .map((column) => ({ column, distinct: estimates.distinct.get(column) ?? Number.POSITIVE_INFINITY }))
-    .filter(({ column, distinct }) => distinct <= limit && repeats(estimates, column))
-    .sort((a, b) => a.distinct - b.distinct);
-  const chosen: string[] = [];
-  let groups = 1;
-  for (const { column, distinct } of counted) {
-    // +1: NULL is a group of its own.
-    if (groups * (distinct + 1) > MAX_GROUPS) break;
-    groups *= distinct + 1;
-    chosen.push(column);
-  }
-  return chosen;
+  return columns.filter(
+    (column) =>
+      (estimates.distinct.get(column) ?? Number.POSITIVE_INFINITY) <= limit && repeats(estimates, column),
+  );
 }
 
 /** The engine's statistics of `columns` (one query that reads no data); empty when it keeps none. */
@@ -206,7 +194,7 @@ async function sampleDistinct(
   const counts = columns.map((c, i) => raw(`count(DISTINCT ${warehouse.quoteIdentifier(c)}) AS d${i}`));
   const row = await planningRow(
     warehouse,
-    sql`SELECT count(*) AS sampled, ${join(counts, ', ')} FROM ${sample(raw(warehouse.quoteRelation(relation)))}`,
+    sql`SELECT count(*) AS sampled, ${join(counts, ', ')} FROM ${sample(raw(warehouse.quoteRelation(relation)), 1)}`,
   );
   if (!row) return undefined;
   return {

@@ -69,13 +69,18 @@ export async function compileChecks(request: CompileChecksRequest): Promise<Comp
   const bitmapKeys = new Set<string>();
   // Relationships learn how to run once planning has read the child's and the parent's statistics.
   const nodes: (CheckNode | DraftRelationship)[] = [];
-  const scans = new Map<string, { relation: RelationRef; probes: ScanProbe[] }>();
+  const scans = new Map<string, { relation: RelationRef; columns: ColumnInfo[]; probes: ScanProbe[] }>();
   const queryNames = request.names ?? [
     ...new Set(
       checks.flatMap((c) => [c.target, ...(c.kind === 'relationships' ? [String(c.params['to'])] : [])]),
     ),
   ];
 
+  // Every relation described at once (each is awaited, and its failure reported, below).
+  for (const check of checks) {
+    const refs = [check.target, ...(check.kind === 'relationships' ? [String(check.params['to'])] : [])];
+    for (const ref of refs) describe(relationOf(ref)).catch(() => undefined);
+  }
   for (const check of checks) {
     const relation = relationOf(check.target);
     const columns = await describe(relation);
@@ -106,7 +111,7 @@ export async function compileChecks(request: CompileChecksRequest): Promise<Comp
     const where = typeof check.params['where'] === 'string' ? raw(`(${check.params['where']})`) : undefined;
     const addProbe = (probe: ScanProbe): void => {
       const key = relationKey(relation);
-      const scan = scans.get(key) ?? { relation, probes: [] };
+      const scan = scans.get(key) ?? { relation, columns, probes: [] };
       scan.probes.push(node(probe));
       scans.set(key, scan);
     };

@@ -16,6 +16,8 @@ export interface RowConditionProbe {
   readonly failing: SqlFragment;
   /** The check's `where`, folded into its aggregates; undefined = every row. */
   readonly filter: SqlFragment | undefined;
+  /** The one column `filter` reads, when planning found it reads only one (deterministically). */
+  readonly filterColumn?: string;
   /**
    * The column whose value alone decides `failing` (every column check; not `expression`). When
    * the scan groups by that column, the condition is evaluated once per distinct value.
@@ -28,6 +30,7 @@ export interface RowCountProbe {
   readonly kind: 'row_count';
   readonly check: CheckDeclaration;
   readonly filter: SqlFragment | undefined;
+  readonly filterColumn?: string;
 }
 
 /** The newest value of a time column (read as epoch milliseconds after max()), for `freshness`. */
@@ -38,6 +41,7 @@ export interface FreshnessProbe {
   readonly type: string;
   readonly column: string;
   readonly filter: SqlFragment | undefined;
+  readonly filterColumn?: string;
   readonly warnAfterMs: number | undefined;
   readonly errorAfterMs: number | undefined;
 }
@@ -63,16 +67,28 @@ export interface DistinctProbe {
 export type ScanProbe = RowConditionProbe | RowCountProbe | FreshnessProbe | DistinctProbe;
 
 /**
- * The probes of one relation, answered by one statement: an aggregate grouped by `groupBy` counts
- * rows and evaluates conditions on those columns once per distinct value; every other condition is
- * a filtered count the engine can answer from its block statistics where they rule rows out.
+ * The probes of one relation, answered by one statement. Each value column is read once by a scan
+ * of its own that counts its rows per distinct value, and the conditions (and `where` filters)
+ * reading only that column are evaluated once per value; every other condition is a filtered count
+ * the engine can answer from its block statistics where they rule rows out.
  */
 export interface ScanNode {
   readonly kind: 'scan';
   readonly relation: RelationRef;
   readonly probes: readonly ScanProbe[];
-  /** Low-cardinality columns the statement groups by (estimated from a sample). */
-  readonly groupBy: readonly string[];
+  /** Low-cardinality columns counted per distinct value (chosen from estimates). */
+  readonly valueColumns: readonly ValueColumn[];
+}
+
+/** A column whose rows are counted per distinct value. */
+export interface ValueColumn {
+  readonly name: string;
+  /**
+   * Values every per-value condition on the column treats alike, as planning checked on a sample
+   * (the most common values, usually): their rows are counted together, as all rows less the
+   * others, so only the other rows are grouped. Empty: every row is grouped by value.
+   */
+  readonly common: readonly SqlValue[];
 }
 
 /** Inclusive bounds of an integer column. */

@@ -1,12 +1,15 @@
 /**
  * Planning, between compiling checks and running them: learns what the engine knows about the
- * checked columns (its statistics, else a sample) and picks how each node runs — which value checks
- * are evaluated once per distinct value, whether a uniqueness check counts with a bitmap, whether a
- * relationship is a range test, a grouped join or a plain join. Every choice counts the same rows;
- * only the cost differs. The one input that must hold, an integer column's bounds, comes from sound
- * statistics or an exact query (see `column-estimates.ts`).
+ * checked columns (its statistics, else a sample) and picks how each node runs — which columns are
+ * counted per distinct value (and which common values their scans skip while reading), which
+ * `where` filters read only such a column, whether a uniqueness check counts with a bitmap, whether
+ * a relationship is a range test, a grouped join or a plain join. Every choice counts the same
+ * rows; only the cost differs. What must hold for exactness is checked, not estimated: an integer
+ * column's bounds come from sound statistics or an exact query (`column-estimates.ts`), the columns
+ * a filter reads from the engine's parser (`filter-columns.ts`), and the common values' answers
+ * from the engine itself (`common-values.ts`).
  */
-import type { RelationRef, Warehouse } from '../warehouse/warehouse.js';
+import type { ColumnInfo, RelationRef, Warehouse } from '../warehouse/warehouse.js';
 import { checkDialectFor } from './check-dialect.js';
 import {
   type ColumnEstimates,
@@ -16,6 +19,7 @@ import {
   lowCardinalityColumns,
   repeats,
 } from './column-estimates.js';
+import { commonValues } from './common-values.js';
 import {
   type CheckNode,
   type DistinctProbe,
@@ -24,10 +28,14 @@ import {
   type RelationshipNode,
   type ScanProbe,
 } from './compiled-check.js';
+import { singleColumnFilters } from './filter-columns.js';
+import type { SqlFragment } from './sql-fragment.js';
 
-/** A relation's probes, before planning picks their grouping and bitmaps. */
+/** A relation's probes, before planning picks their value columns and bitmaps. */
 export interface DraftScan {
   readonly relation: RelationRef;
+  /** The relation's columns, as described. */
+  readonly columns: readonly ColumnInfo[];
   readonly probes: readonly ScanProbe[];
 }
 
@@ -44,12 +52,15 @@ export interface DraftChecks {
   readonly bitmapKeys: ReadonlySet<string>;
 }
 
+const TEXT_TYPES = /^(VARCHAR|TEXT|STRING|CHAR|BPCHAR|CHARACTER VARYING)/;
+
 /** Checks whose condition reads nothing but the checked column's value: worth grouping by value. */
 const VALUE_CHECKS: ReadonlySet<string> = new Set(['accepted_values', 'pattern', 'length']);
 
 /**
  * The runnable nodes: one `scan` per relation first, then the other nodes in order. The planning
- * reads (a statistics query per relation, a parent range per integer relationship) run side by side.
+ * reads (a statistics query per relation, the filters' parse trees, a parent range per integer
+ * relationship, then a sample per relation with value columns) run side by side where they can.
  * `maxGroupValues`: 0 evaluates every value check row by row.
  */
 export async function planChecks(
@@ -79,6 +90,31 @@ export async function planChecks(
     const key = parentKey(n);
     if (n.integers && !parentRanges.has(key)) parentRanges.set(key, denseRange(warehouse, n.parent, n.field));
   }
+  const filterColumns = grouping
+    ? singleColumnFilters(
+        warehouse,
+        draft.scans.flatMap((s) => filterTexts(s.probes)),
+      )
+    : Promise.resolve(new Map<string, string>());
+  // The common values are sampled for every text column a value check reads, while the statistics
+  // are read: most of them are low-cardinality columns, and a sample is cheaper than waiting.
+  const drafts = draft.scans.map(async (scan) => {
+    const reads = await filterColumns;
+    const probes = scan.probes.map((p) =>
+      p.kind === 'distinct' ? p : withFilterColumn(p, scan.columns, reads),
+    );
+    const text = grouping
+      ? valueColumns(probes).filter((name) =>
+          TEXT_TYPES.test(scan.columns.find((c) => c.name === name)?.type ?? ''),
+        )
+      : [];
+    const common = await commonValues(
+      warehouse,
+      scan.relation,
+      text.map((column) => ({ column, conditions: perValueConditions(probes, column) })),
+    );
+    return { scan, probes, common: new Map(text.map((name, i) => [name, common[i] ?? []])) };
+  });
   const estimates = new Map(
     await Promise.all(
       [...wanted].map(
@@ -92,15 +128,21 @@ export async function planChecks(
   );
   const estimateOf = (relation: RelationRef): ColumnEstimates | undefined =>
     estimates.get(relationKey(relation));
-  const scans = draft.scans.map((scan) => {
-    const estimate = estimateOf(scan.relation);
-    return node({
-      kind: 'scan',
-      relation: scan.relation,
-      probes: Object.freeze(scan.probes.map((p) => (p.kind === 'distinct' ? withBitmap(p, estimate) : p))),
-      groupBy: Object.freeze([...lowCardinalityColumns(estimate, valueColumns(scan.probes), maxGroupValues)]),
-    });
-  });
+  const scans = await Promise.all(
+    drafts.map(async (drafted) => {
+      const { scan, probes, common } = await drafted;
+      const estimate = estimateOf(scan.relation);
+      const names = lowCardinalityColumns(estimate, valueColumns(probes), maxGroupValues);
+      return node({
+        kind: 'scan',
+        relation: scan.relation,
+        probes: Object.freeze(probes.map((p) => (p.kind === 'distinct' ? withBitmap(p, estimate) : p))),
+        valueColumns: Object.freeze(
+          names.map((name) => Object.freeze({ name, common: Object.freeze([...(common.get(name) ?? [])]) })),
+        ),
+      });
+    }),
+  );
   const others = await Promise.all(
     draft.nodes.map(async (n): Promise<CheckNode> => {
       if (!isDraft(n)) return n;
@@ -131,6 +173,42 @@ export const relationKey = (relation: RelationRef): string => `${relation.schema
 const parentKey = (n: DraftRelationship): string => `${relationKey(n.parent)}\u0000${n.field}`;
 
 const isDraft = (n: CheckNode | DraftRelationship): n is DraftRelationship => 'integers' in n;
+
+/** The `where` texts of a scan's probes. */
+function filterTexts(probes: readonly ScanProbe[]): string[] {
+  return probes.flatMap((p) =>
+    typeof p.check.params['where'] === 'string' ? [p.check.params['where']] : [],
+  );
+}
+
+/** A probe with the one column its `where` reads (named as the relation names it), when known. */
+function withFilterColumn(
+  probe: Exclude<ScanProbe, DistinctProbe>,
+  columns: readonly ColumnInfo[],
+  filterColumns: ReadonlyMap<string, string>,
+): ScanProbe {
+  const where = probe.check.params['where'];
+  const read = typeof where === 'string' ? filterColumns.get(where) : undefined;
+  const column = read === undefined ? undefined : columns.find((c) => c.name.toLowerCase() === read);
+  return column ? node({ ...probe, filterColumn: column.name }) : probe;
+}
+
+/**
+ * Every condition the scan evaluates per value of `column`: the failing conditions of the checks
+ * on it and the filters that read only it (see `probeAnswer`), which the common values must all
+ * answer alike.
+ */
+function perValueConditions(probes: readonly ScanProbe[], column: string): SqlFragment[] {
+  const conditions: SqlFragment[] = [];
+  for (const p of probes) {
+    if (p.kind === 'distinct') continue;
+    const filterHere = p.filter !== undefined && p.filterColumn === column;
+    if (filterHere && p.filter) conditions.push(p.filter);
+    if (p.kind === 'row_condition' && p.valueColumn === column && (!p.filter || filterHere))
+      conditions.push(p.failing);
+  }
+  return conditions;
+}
 
 /** The columns of a scan's value checks (the ones grouping could serve). */
 function valueColumns(probes: readonly ScanProbe[]): string[] {
