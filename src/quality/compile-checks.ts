@@ -41,7 +41,8 @@ export interface CompileChecksRequest {
 export const DEFAULT_MAX_GROUP_VALUES = 256;
 
 export interface CompiledChecks {
-  readonly nodes: readonly CheckNode[];
+  /** Each node as soon as planning has chosen how it runs (none rejects). */
+  readonly nodes: readonly Promise<CheckNode>[];
   /** Mistakes in the checks themselves (unknown columns, regexes the engine rejects). */
   readonly diagnostics: readonly Diagnostic[];
 }
@@ -227,7 +228,7 @@ export async function compileChecks(request: CompileChecksRequest): Promise<Comp
   }
   // Planning reads and the regex probes are independent small queries: side by side.
   const regexProblems = regexDiagnostics(warehouse, checks, dialect);
-  const planned = await planChecks(
+  const planned = planChecks(
     warehouse,
     { scans: [...scans.values()], nodes, bitmapKeys },
     request.maxGroupValues ?? DEFAULT_MAX_GROUP_VALUES,

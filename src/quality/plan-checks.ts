@@ -19,7 +19,7 @@ import {
   lowCardinalityColumns,
   repeats,
 } from './column-estimates.js';
-import { commonValues } from './common-values.js';
+import { commonValues, sampleValues } from './common-values.js';
 import {
   type CheckNode,
   type DistinctProbe,
@@ -29,7 +29,7 @@ import {
   type ScanProbe,
 } from './compiled-check.js';
 import { singleColumnFilters } from './filter-columns.js';
-import type { SqlFragment } from './sql-fragment.js';
+import { displaySql, type SqlFragment } from './sql-fragment.js';
 
 /** A relation's probes, before planning picks their value columns and bitmaps. */
 export interface DraftScan {
@@ -58,16 +58,19 @@ const TEXT_TYPES = /^(VARCHAR|TEXT|STRING|CHAR|BPCHAR|CHARACTER VARYING)/;
 const VALUE_CHECKS: ReadonlySet<string> = new Set(['accepted_values', 'pattern', 'length']);
 
 /**
- * The runnable nodes: one `scan` per relation first, then the other nodes in order. The planning
- * reads (a statistics query per relation, the filters' parse trees, a parent range per integer
- * relationship, then a sample per relation with value columns) run side by side where they can.
- * `maxGroupValues`: 0 evaluates every value check row by row.
+ * The runnable nodes, each as soon as its planning reads are in: uniqueness first (it needs only
+ * the statistics), then the row-level scans (they also wait for a sample), then the other nodes in
+ * order. The planning reads (a statistics query per relation, the filters' parse trees, a sample
+ * per relation with value columns, a parent range per integer relationship) run side by side, and
+ * a node runs while the others are still being planned. No promise rejects: every planning read
+ * that fails only leaves its plan on a slower path. `maxGroupValues`: 0 evaluates every value check
+ * row by row.
  */
-export async function planChecks(
+export function planChecks(
   warehouse: Warehouse,
   draft: DraftChecks,
   maxGroupValues: number,
-): Promise<CheckNode[]> {
+): readonly Promise<CheckNode>[] {
   const dialect = checkDialectFor(warehouse);
   const grouping = maxGroupValues > 0 && (dialect.sample !== undefined || dialect.statistics !== undefined);
   const wanted = new Map<string, { relation: RelationRef; distinct: Set<string>; bounds: Set<string> }>();
@@ -79,7 +82,7 @@ export async function planChecks(
     wanted.set(key, entry);
   };
   for (const scan of draft.scans) {
-    if (grouping) want(scan.relation, 'distinct', valueColumns(scan.probes));
+    if (grouping) want(scan.relation, 'distinct', valueColumnsOf(scan.probes));
     for (const p of scan.probes)
       if (p.kind === 'distinct' && draft.bitmapKeys.has(p.check.id)) want(scan.relation, 'bounds', p.columns);
   }
@@ -90,71 +93,88 @@ export async function planChecks(
     const key = parentKey(n);
     if (n.integers && !parentRanges.has(key)) parentRanges.set(key, denseRange(warehouse, n.parent, n.field));
   }
+  const estimates = new Map(
+    [...wanted].map(([key, { relation, distinct, bounds }]) => [
+      key,
+      estimateColumns(warehouse, relation, { distinct: [...distinct], bounds: [...bounds] }),
+    ]),
+  );
+  const estimateOf = async (relation: RelationRef): Promise<ColumnEstimates | undefined> =>
+    estimates.get(relationKey(relation));
   const filterColumns = grouping
     ? singleColumnFilters(
         warehouse,
         draft.scans.flatMap((s) => filterTexts(s.probes)),
       )
     : Promise.resolve(new Map<string, string>());
-  // The common values are sampled for every text column a value check reads, while the statistics
-  // are read: most of them are low-cardinality columns, and a sample is cheaper than waiting.
-  const drafts = draft.scans.map(async (scan) => {
-    const reads = await filterColumns;
-    const probes = scan.probes.map((p) =>
-      p.kind === 'distinct' ? p : withFilterColumn(p, scan.columns, reads),
-    );
-    const text = grouping
-      ? valueColumns(probes).filter((name) =>
-          TEXT_TYPES.test(scan.columns.find((c) => c.name === name)?.type ?? ''),
-        )
-      : [];
-    const common = await commonValues(
-      warehouse,
-      scan.relation,
-      text.map((column) => ({ column, conditions: perValueConditions(probes, column) })),
-    );
-    return { scan, probes, common: new Map(text.map((name, i) => [name, common[i] ?? []])) };
-  });
-  const estimates = new Map(
-    await Promise.all(
-      [...wanted].map(
-        async ([key, { relation, distinct, bounds }]) =>
-          [
-            key,
-            await estimateColumns(warehouse, relation, { distinct: [...distinct], bounds: [...bounds] }),
-          ] as const,
-      ),
-    ),
-  );
-  const estimateOf = (relation: RelationRef): ColumnEstimates | undefined =>
-    estimates.get(relationKey(relation));
-  const scans = await Promise.all(
-    drafts.map(async (drafted) => {
-      const { scan, probes, common } = await drafted;
-      const estimate = estimateOf(scan.relation);
-      const names = lowCardinalityColumns(estimate, valueColumns(probes), maxGroupValues);
+  const uniqueness = draft.scans
+    .filter((scan) => scan.probes.some((p) => p.kind === 'distinct'))
+    .map(async (scan) => {
+      const estimate = await estimateOf(scan.relation);
+      const probes = scan.probes.flatMap((p) => (p.kind === 'distinct' ? [withBitmap(p, estimate)] : []));
       return node({
         kind: 'scan',
         relation: scan.relation,
-        probes: Object.freeze(probes.map((p) => (p.kind === 'distinct' ? withBitmap(p, estimate) : p))),
-        valueColumns: Object.freeze(
-          names.map((name) => Object.freeze({ name, common: Object.freeze([...(common.get(name) ?? [])]) })),
+        probes: Object.freeze(probes),
+        valueColumns: Object.freeze([]),
+      });
+    });
+  const rowLevel = draft.scans
+    .filter((scan) => scan.probes.some((p) => p.kind !== 'distinct'))
+    .map((scan) => ({ ...scan, probes: scan.probes.filter((p) => p.kind !== 'distinct') }))
+    .map(async (scan) => {
+      // Sampled side by side with the statistics and the filters' parse: the values of every text
+      // column a value check reads (most are low-cardinality), with the answers of every condition
+      // that may turn out to be evaluated per value.
+      const columns = grouping
+        ? valueColumnsOf(scan.probes).filter((name) =>
+            TEXT_TYPES.test(scan.columns.find((c) => c.name === name)?.type ?? ''),
+          )
+        : [];
+      const sampled = columns.map((column) => sampledConditions(scan.probes, column));
+      // Answers come back in this order: the conditions on the column, then the filters.
+      const conditions = sampled.map(({ onColumn, onRows }) => [...onColumn, ...onRows]);
+      const [values, estimate, reads] = await Promise.all([
+        sampleValues(
+          warehouse,
+          scan.relation,
+          sampled.map(({ onColumn, onRows }, i) => ({
+            column: columns[i] as string,
+            onColumn: onColumn.map((x) => x.condition),
+            onRows: onRows.map((x) => x.condition),
+          })),
         ),
-      });
-    }),
-  );
-  const others = await Promise.all(
-    draft.nodes.map(async (n): Promise<CheckNode> => {
-      if (!isDraft(n)) return n;
-      const { integers, ...rest } = n;
+        estimateOf(scan.relation),
+        filterColumns,
+      ]);
+      const probes = scan.probes.map((p) => withFilterColumn(p, scan.columns, reads));
+      const valueColumns = lowCardinalityColumns(estimate, valueColumnsOf(probes), maxGroupValues).map(
+        (name) => {
+          const at = columns.indexOf(name);
+          const relevant = (conditions[at] ?? [])
+            .map((c, i) => (c.perValue(probes) ? i : -1))
+            .filter((i) => i >= 0);
+          const common = at < 0 ? [] : commonValues(values[at] ?? [], relevant);
+          return Object.freeze({ name, common: Object.freeze(common) });
+        },
+      );
       return node({
-        ...rest,
-        grouped: repeats(estimateOf(n.relation), n.column),
-        parentKeys: integers ? await parentRanges.get(parentKey(n)) : undefined,
+        kind: 'scan',
+        relation: scan.relation,
+        probes: Object.freeze(probes),
+        valueColumns: Object.freeze(valueColumns),
       });
-    }),
-  );
-  return [...scans, ...others];
+    });
+  const others = draft.nodes.map(async (n): Promise<CheckNode> => {
+    if (!isDraft(n)) return n;
+    const { integers, ...rest } = n;
+    return node({
+      ...rest,
+      grouped: repeats(await estimateOf(n.relation), n.column),
+      parentKeys: integers ? await parentRanges.get(parentKey(n)) : undefined,
+    });
+  });
+  return [...uniqueness, ...rowLevel, ...others];
 
   /** A single-column uniqueness probe counted with a bitmap over its key's bounds, when known. */
   function withBitmap(probe: DistinctProbe, estimate: ColumnEstimates | undefined): DistinctProbe {
@@ -193,25 +213,51 @@ function withFilterColumn(
   return column ? node({ ...probe, filterColumn: column.name }) : probe;
 }
 
+/** A condition sampled per value of a column, and whether the scan will evaluate it per value. */
+interface SampledCondition {
+  readonly condition: SqlFragment;
+  /** Given the probes as planned (with their filter columns). */
+  readonly perValue: (probes: readonly ScanProbe[]) => boolean;
+}
+
 /**
- * Every condition the scan evaluates per value of `column`: the failing conditions of the checks
- * on it and the filters that read only it (see `probeAnswer`), which the common values must all
- * answer alike.
+ * The conditions the scan may evaluate per value of `column` (see `probeAnswer`), which the common
+ * values must all answer alike: `onColumn`, the failing condition of each check on the column (per
+ * value when it has no `where` or one that reads only the column); `onRows`, every `where` of the
+ * scan (per value when it reads only the column — known only after parsing, so all are sampled).
  */
-function perValueConditions(probes: readonly ScanProbe[], column: string): SqlFragment[] {
-  const conditions: SqlFragment[] = [];
-  for (const p of probes) {
-    if (p.kind === 'distinct') continue;
-    const filterHere = p.filter !== undefined && p.filterColumn === column;
-    if (filterHere && p.filter) conditions.push(p.filter);
-    if (p.kind === 'row_condition' && p.valueColumn === column && (!p.filter || filterHere))
-      conditions.push(p.failing);
-  }
-  return conditions;
+function sampledConditions(
+  probes: readonly ScanProbe[],
+  column: string,
+): { readonly onColumn: SampledCondition[]; readonly onRows: SampledCondition[] } {
+  const onColumn: SampledCondition[] = [];
+  probes.forEach((p, index) => {
+    if (p.kind !== 'row_condition' || p.valueColumn !== column) return;
+    onColumn.push({
+      condition: p.failing,
+      perValue: (planned) => {
+        const q = planned[index];
+        return q !== undefined && q.kind !== 'distinct' && (!q.filter || q.filterColumn === column);
+      },
+    });
+  });
+  const filters = new Map<string, SqlFragment>();
+  for (const p of probes) if (p.kind !== 'distinct' && p.filter) filters.set(displaySql(p.filter), p.filter);
+  const onRows = [...filters].map(
+    ([text, filter]): SampledCondition => ({
+      condition: filter,
+      perValue: (planned) =>
+        planned.some(
+          (q) =>
+            q.kind !== 'distinct' && q.filter && displaySql(q.filter) === text && q.filterColumn === column,
+        ),
+    }),
+  );
+  return { onColumn, onRows };
 }
 
 /** The columns of a scan's value checks (the ones grouping could serve). */
-function valueColumns(probes: readonly ScanProbe[]): string[] {
+function valueColumnsOf(probes: readonly ScanProbe[]): string[] {
   return [
     ...new Set(
       probes.flatMap((p) =>

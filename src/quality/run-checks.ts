@@ -69,7 +69,11 @@ export async function runChecks(request: RunChecksRequest): Promise<CheckRunSumm
   const started = performance.now();
   const { warehouse, checks } = request;
   const compiled = await compileChecks(request);
-  if (compiled.diagnostics.length > 0) throw new ProjectError(compiled.diagnostics);
+  if (compiled.diagnostics.length > 0) {
+    // Nothing will run; the planning reads still under way finish on their own.
+    for (const n of compiled.nodes) n.catch(() => undefined);
+    throw new ProjectError(compiled.diagnostics);
+  }
   const context: RunContext = {
     warehouse,
     sampleRows: request.sampleRows ?? 5,
@@ -81,8 +85,8 @@ export async function runChecks(request: RunChecksRequest): Promise<CheckRunSumm
   await forEachLimited(
     compiled.nodes,
     request.concurrency ?? warehouse.capabilities.maxConcurrency,
-    async (n) => {
-      for (const result of await runNode(context, n)) byId.set(result.id, result);
+    async (planned) => {
+      for (const result of await runNode(context, await planned)) byId.set(result.id, result);
     },
   );
   const results = checks.map((c) => byId.get(c.id)).filter((r): r is CheckResult => r !== undefined);

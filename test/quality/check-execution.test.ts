@@ -117,6 +117,8 @@ describe('value checks once per distinct value', () => {
     }),
     // A volatile filter is never evaluated per value.
     check('accepted_values', 'facts', 'currency', { values: ['USD', 'EUR', 'GBP'], where: 'random() < 2' }),
+    // Nor one naming the relation (it still binds in the sample that picks the common values).
+    check('pattern', 'facts', 'currency', { regex: '^[A-Z]{3}$', where: "facts.currency <> 'GBP'" }),
   ];
 
   it('grouped by value and row by row give the same results on dirty data', async () => {
@@ -155,6 +157,10 @@ describe('value checks once per distinct value', () => {
       totalRows: await count("lower(currency) in ('usd', 'eur')"),
     });
     expect(grouped[11]?.failingRows).toBe(await count("currency not in ('USD', 'EUR', 'GBP')"));
+    expect(grouped[12]).toMatchObject({
+      failingRows: await count("currency <> 'GBP' and not regexp_matches(currency, '^[A-Z]{3}$')"),
+      totalRows: await count("currency <> 'GBP'"),
+    });
   });
 
   it('a column with many distinct values is checked row by row', async () => {
