@@ -222,14 +222,16 @@ describe('bad input', () => {
   });
 
   it('a bad user condition errors only its own check; a missing relation is an error result', async () => {
-    const [good, bad, missing] = await run(
+    const [good, bad, missing, unique] = await run(
       check('not_null', 'people', 'id'),
       check('expression', 'people', undefined, { sql: 'no_such_column > 1' }),
       check('not_null', 'ghost', 'id'),
+      check('unique', 'people', 'id'),
     );
     expect(good?.status).toBe('fail');
     expect(bad?.status).toBe('error');
     expect(missing?.status).toBe('error');
+    expect(unique).toMatchObject({ status: 'fail', failingRows: 1 });
   });
 });
 
