@@ -58,8 +58,9 @@ const TEXT_TYPES = /^(VARCHAR|TEXT|STRING|CHAR|BPCHAR|CHARACTER VARYING)/;
 const VALUE_CHECKS: ReadonlySet<string> = new Set(['accepted_values', 'pattern', 'length']);
 
 /**
- * The runnable nodes, each as soon as its planning reads are in: one `scan` per relation first,
- * then the other nodes in order. The planning reads (a statistics query per relation, the filters' parse trees, a sample
+ * The runnable nodes, each as soon as its planning reads are in: uniqueness first (it needs only
+ * the statistics), then the row-level scans (they also wait for a sample), then the other nodes in
+ * order. The planning reads (a statistics query per relation, the filters' parse trees, a sample
  * per relation with value columns, a parent range per integer relationship) run side by side, and
  * a node runs while the others are still being planned. No promise rejects: every planning read
  * that fails only leaves its plan on a slower path. `maxGroupValues`: 0 evaluates every value check
@@ -106,51 +107,64 @@ export function planChecks(
         draft.scans.flatMap((s) => filterTexts(s.probes)),
       )
     : Promise.resolve(new Map<string, string>());
-  const scans = draft.scans.map(async (scan) => {
-    // Sampled side by side with the statistics and the filters' parse: the values of every text
-    // column a value check reads (most are low-cardinality), with the answers of every condition
-    // that may turn out to be evaluated per value.
-    const columns = grouping
-      ? valueColumnsOf(scan.probes).filter((name) =>
-          TEXT_TYPES.test(scan.columns.find((c) => c.name === name)?.type ?? ''),
-        )
-      : [];
-    const sampled = columns.map((column) => sampledConditions(scan.probes, column));
-    // Answers come back in this order: the conditions on the column, then the filters.
-    const conditions = sampled.map(({ onColumn, onRows }) => [...onColumn, ...onRows]);
-    const [values, estimate, reads] = await Promise.all([
-      sampleValues(
-        warehouse,
-        scan.relation,
-        sampled.map(({ onColumn, onRows }, i) => ({
-          column: columns[i] as string,
-          onColumn: onColumn.map((x) => x.condition),
-          onRows: onRows.map((x) => x.condition),
-        })),
-      ),
-      estimateOf(scan.relation),
-      filterColumns,
-    ]);
-    const probes = scan.probes.map((p) =>
-      p.kind === 'distinct' ? withBitmap(p, estimate) : withFilterColumn(p, scan.columns, reads),
-    );
-    const valueColumns = lowCardinalityColumns(estimate, valueColumnsOf(probes), maxGroupValues).map(
-      (name) => {
-        const at = columns.indexOf(name);
-        const relevant = (conditions[at] ?? [])
-          .map((c, i) => (c.perValue(probes) ? i : -1))
-          .filter((i) => i >= 0);
-        const common = at < 0 ? [] : commonValues(values[at] ?? [], relevant);
-        return Object.freeze({ name, common: Object.freeze(common) });
-      },
-    );
-    return node({
-      kind: 'scan',
-      relation: scan.relation,
-      probes: Object.freeze(probes),
-      valueColumns: Object.freeze(valueColumns),
+  const uniqueness = draft.scans
+    .filter((scan) => scan.probes.some((p) => p.kind === 'distinct'))
+    .map(async (scan) => {
+      const estimate = await estimateOf(scan.relation);
+      const probes = scan.probes.flatMap((p) => (p.kind === 'distinct' ? [withBitmap(p, estimate)] : []));
+      return node({
+        kind: 'scan',
+        relation: scan.relation,
+        probes: Object.freeze(probes),
+        valueColumns: Object.freeze([]),
+      });
     });
-  });
+  const rowLevel = draft.scans
+    .filter((scan) => scan.probes.some((p) => p.kind !== 'distinct'))
+    .map((scan) => ({ ...scan, probes: scan.probes.filter((p) => p.kind !== 'distinct') }))
+    .map(async (scan) => {
+      // Sampled side by side with the statistics and the filters' parse: the values of every text
+      // column a value check reads (most are low-cardinality), with the answers of every condition
+      // that may turn out to be evaluated per value.
+      const columns = grouping
+        ? valueColumnsOf(scan.probes).filter((name) =>
+            TEXT_TYPES.test(scan.columns.find((c) => c.name === name)?.type ?? ''),
+          )
+        : [];
+      const sampled = columns.map((column) => sampledConditions(scan.probes, column));
+      // Answers come back in this order: the conditions on the column, then the filters.
+      const conditions = sampled.map(({ onColumn, onRows }) => [...onColumn, ...onRows]);
+      const [values, estimate, reads] = await Promise.all([
+        sampleValues(
+          warehouse,
+          scan.relation,
+          sampled.map(({ onColumn, onRows }, i) => ({
+            column: columns[i] as string,
+            onColumn: onColumn.map((x) => x.condition),
+            onRows: onRows.map((x) => x.condition),
+          })),
+        ),
+        estimateOf(scan.relation),
+        filterColumns,
+      ]);
+      const probes = scan.probes.map((p) => withFilterColumn(p, scan.columns, reads));
+      const valueColumns = lowCardinalityColumns(estimate, valueColumnsOf(probes), maxGroupValues).map(
+        (name) => {
+          const at = columns.indexOf(name);
+          const relevant = (conditions[at] ?? [])
+            .map((c, i) => (c.perValue(probes) ? i : -1))
+            .filter((i) => i >= 0);
+          const common = at < 0 ? [] : commonValues(values[at] ?? [], relevant);
+          return Object.freeze({ name, common: Object.freeze(common) });
+        },
+      );
+      return node({
+        kind: 'scan',
+        relation: scan.relation,
+        probes: Object.freeze(probes),
+        valueColumns: Object.freeze(valueColumns),
+      });
+    });
   const others = draft.nodes.map(async (n): Promise<CheckNode> => {
     if (!isDraft(n)) return n;
     const { integers, ...rest } = n;
@@ -160,7 +174,7 @@ export function planChecks(
       parentKeys: integers ? await parentRanges.get(parentKey(n)) : undefined,
     });
   });
-  return [...scans, ...others];
+  return [...uniqueness, ...rowLevel, ...others];
 
   /** A single-column uniqueness probe counted with a bitmap over its key's bounds, when known. */
   function withBitmap(probe: DistinctProbe, estimate: ColumnEstimates | undefined): DistinctProbe {

@@ -1,6 +1,6 @@
 /**
- * Runs a `scan` node: its one statement (row-level and uniqueness probes alike), then the judgement
- * of each probe (samples only for failures). When the statement fails, each probe runs alone, so
+ * Runs a `scan` node: its row-level statement and its uniqueness query side by side, then the
+ * judgement of each probe (samples only for failures). A probe whose query fails is isolated, so
  * one bad `where` does not hide the other checks of its relation.
  */
 import { formatDuration } from '../core/duration.js';
@@ -25,41 +25,18 @@ import {
   thresholdText,
   timed,
 } from './run-context.js';
-import { scanStatement } from './scan-statements.js';
+import { distinctStatement, scanStatement } from './scan-statements.js';
 import { displaySql, join, raw, type SqlFragment, sql } from './sql-fragment.js';
 
 /** Every probe of the scan judged, in the scan's order. */
 export async function runScan(context: RunContext, scan: ScanNode): Promise<CheckResult[]> {
-  const { statement, columns } = scanStatement(context.warehouse, scan);
-  const shown = displaySql(statement);
-  return isolated(
-    context,
-    scan.probes,
-    statement,
-    (row, ms) =>
-      Promise.all(
-        scan.probes.map((probe, index) =>
-          guarded(probe.check, async () => {
-            const at = columns[index];
-            if (!at) throw new Error(`${probe.kind} is not answered by the scan statement`);
-            const total = num(row[at.total]);
-            const answer = at.answer === undefined ? null : (row[at.answer] ?? null);
-            const base = { ...baseResult(probe.check), sql: shown, durationMs: ms };
-            switch (probe.kind) {
-              case 'row_count':
-                return judgeRowCount(probe.check, total, base);
-              case 'freshness':
-                return judgeFreshness(context, probe, total, answer, base);
-              case 'distinct':
-                return judgeDistinct(context, scan, probe, total, num(answer), base);
-              case 'row_condition':
-                return judgeRows(context, scan, probe, total, num(answer), base);
-            }
-          }),
-        ),
-      ),
-    (probe) => runScan(context, node({ ...scan, probes: Object.freeze([probe]) })),
-  );
+  const stats = scan.probes.filter((p) => p.kind !== 'distinct');
+  const distinct = scan.probes.filter((p): p is DistinctProbe => p.kind === 'distinct');
+  const [measured, unique] = await Promise.all([
+    stats.length > 0 ? runStats(context, node({ ...scan, probes: Object.freeze(stats) })) : [],
+    distinct.length > 0 ? runDistinct(context, scan, distinct) : [],
+  ]);
+  return [...measured, ...unique];
 }
 
 /** One statement; when it fails, each probe alone, so that only the broken ones are errors. */
@@ -82,6 +59,60 @@ async function isolated(
     ];
   }
   return judge(row, ms);
+}
+
+async function runStats(context: RunContext, scan: ScanNode): Promise<CheckResult[]> {
+  const { statement, columns } = scanStatement(context.warehouse, scan);
+  const shown = displaySql(statement);
+  return isolated(
+    context,
+    scan.probes,
+    statement,
+    (row, ms) =>
+      Promise.all(
+        scan.probes.map((probe, index) =>
+          guarded(probe.check, async () => {
+            const at = columns[index];
+            if (!at) throw new Error(`${probe.kind} is not answered by the scan statement`);
+            const total = num(row[at.total]);
+            const answer = at.answer === undefined ? null : (row[at.answer] ?? null);
+            const base = { ...baseResult(probe.check), sql: shown, durationMs: ms };
+            if (probe.kind === 'row_count') return judgeRowCount(probe.check, total, base);
+            if (probe.kind === 'freshness') return judgeFreshness(context, probe, total, answer, base);
+            if (probe.kind !== 'row_condition') throw new Error(`${probe.kind} is not a row probe`);
+            return judgeRows(context, scan, probe, total, num(answer), base);
+          }),
+        ),
+      ),
+    (probe) => runStats(context, node({ ...scan, probes: Object.freeze([probe]) })),
+  );
+}
+
+async function runDistinct(
+  context: RunContext,
+  scan: ScanNode,
+  probes: readonly DistinctProbe[],
+): Promise<CheckResult[]> {
+  const statement = distinctStatement(context.warehouse, scan, probes);
+  const shown = displaySql(statement);
+  return isolated(
+    context,
+    probes,
+    statement,
+    (row, ms) =>
+      Promise.all(
+        probes.map((probe, index) =>
+          guarded(probe.check, () =>
+            judgeDistinct(context, scan, probe, num(row[`n${index}`]), num(row[`f${index}`]), {
+              ...baseResult(probe.check),
+              sql: shown,
+              durationMs: ms,
+            }),
+          ),
+        ),
+      ),
+    (probe) => runDistinct(context, scan, [probe as DistinctProbe]),
+  );
 }
 
 type Base = Pick<CheckResult, 'sql' | 'durationMs'> & ReturnType<typeof baseResult>;

@@ -53,19 +53,16 @@ export function probeAnswer(
 
 /** Where a probe's numbers are in the statement's one row. */
 export interface ProbeColumns {
-  /** Rows the probe looked at (after its `where`; for uniqueness, the rows compared). */
+  /** Rows the probe looked at (after its `where`). */
   readonly total: string;
-  /**
-   * Failing rows (row conditions), the newest value in epoch ms (freshness) or the distinct keys
-   * (uniqueness).
-   */
+  /** Failing rows (row conditions) or the newest value in epoch ms (freshness). */
   readonly answer: string | undefined;
 }
 
 export interface ScanStatement {
   readonly statement: SqlFragment;
-  /** Per probe of the scan, in order. */
-  readonly columns: readonly ProbeColumns[];
+  /** Per probe of the scan, in order (undefined for uniqueness probes). */
+  readonly columns: readonly (ProbeColumns | undefined)[];
 }
 
 /** The one statement answering every non-uniqueness probe of `scan`. */
@@ -147,18 +144,9 @@ export function scanStatement(warehouse: Warehouse, scan: ScanNode): ScanStateme
     outer.push(sql`${value} AS ${raw(alias)}`);
     return alias;
   };
-  const distinctProbes = scan.probes.filter((p): p is DistinctProbe => p.kind === 'distinct');
-  const columns = scan.probes.map((probe, index): ProbeColumns => {
+  const columns = scan.probes.map((probe, index): ProbeColumns | undefined => {
     const how = probeAnswer(warehouse, scan, probe);
-    if (probe.kind === 'distinct' || how === 'distinct') {
-      // Every uniqueness probe of the relation is counted by one more scan, `slipway_keys`.
-      const at = distinctProbes.indexOf(probe as DistinctProbe);
-      const total = `slipway_p${index}`;
-      const answer = `slipway_d${index}`;
-      outer.push(sql`(SELECT ${raw(`n${at}`)} FROM slipway_keys) AS ${raw(total)}`);
-      outer.push(sql`(SELECT ${raw(`f${at}`)} FROM slipway_keys) AS ${raw(answer)}`);
-      return { total, answer };
-    }
+    if (probe.kind === 'distinct' || how === 'distinct') return undefined;
     const total = totalOf(probe);
     if (probe.kind === 'row_count') return { total, answer: undefined };
     let answer: SqlFragment;
@@ -191,10 +179,6 @@ export function scanStatement(warehouse: Warehouse, scan: ScanNode): ScanStateme
     outer.push(sql`${answer} AS ${raw(alias)}`);
     return { total, answer: alias };
   });
-  if (distinctProbes.length > 0)
-    ctes.push(
-      sql`slipway_keys AS MATERIALIZED (SELECT ${join(distinctColumns(warehouse, distinctProbes), ', ')} FROM ${relation})`,
-    );
   if (aggregates.length > 0)
     ctes.push(sql`slipway_aggregate AS (SELECT ${join(aggregates, ',\n    ')} FROM ${relation})`);
   const withClause = ctes.length > 0 ? sql`WITH ${join(ctes, ',\n')}\n` : sql``;
@@ -212,26 +196,32 @@ function sameName(a: string | undefined, b: string | undefined): boolean {
   return a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
 }
 
-/**
- * The aggregates counting uniqueness probes in one scan: rows compared `n{i}` (keys without NULLs,
- * under the `where`) and distinct keys `f{i}` (a bitmap when planning sized one).
- */
-function distinctColumns(warehouse: Warehouse, probes: readonly DistinctProbe[]): SqlFragment[] {
+export function distinctStatement(
+  warehouse: Warehouse,
+  scan: ScanNode,
+  probes: readonly DistinctProbe[],
+): SqlFragment {
   const dialect = checkDialectFor(warehouse);
   const columns: SqlFragment[] = [];
   probes.forEach((probe, index) => {
     const alias = raw(`f${index}`);
-    const plain = probe.columns.length === 1 && !probe.filter;
-    const compared = and(probe.filter, probe.keyNotNull);
-    // count() and count(DISTINCT) skip NULLs by themselves; a FILTER clause measured slower.
-    columns.push(
-      plain
-        ? sql`count(${probe.key}) AS ${raw(`n${index}`)}`
-        : sql`${dialect.countIf(compared)} AS ${raw(`n${index}`)}`,
-    );
-    if (probe.distinctCount) columns.push(sql`${probe.distinctCount} AS ${alias}`);
-    else if (plain) columns.push(sql`count(DISTINCT ${probe.key}) AS ${alias}`);
-    else columns.push(sql`count(DISTINCT ${probe.key}) FILTER (WHERE ${compared}) AS ${alias}`);
+    if (probe.distinctCount) {
+      const compared = and(probe.filter, probe.keyNotNull);
+      columns.push(
+        probe.columns.length === 1 && !probe.filter
+          ? sql`count(${probe.key}) AS ${raw(`n${index}`)}`
+          : sql`${dialect.countIf(compared)} AS ${raw(`n${index}`)}`,
+      );
+      columns.push(sql`${probe.distinctCount} AS ${alias}`);
+    } else if (probe.columns.length === 1 && !probe.filter) {
+      // count() and count(DISTINCT) skip NULLs by themselves; a FILTER clause measured slower.
+      columns.push(sql`count(${probe.key}) AS ${raw(`n${index}`)}`);
+      columns.push(sql`count(DISTINCT ${probe.key}) AS ${alias}`);
+    } else {
+      const compared = and(probe.filter, probe.keyNotNull);
+      columns.push(sql`${dialect.countIf(compared)} AS ${raw(`n${index}`)}`);
+      columns.push(sql`count(DISTINCT ${probe.key}) FILTER (WHERE ${compared}) AS ${alias}`);
+    }
   });
-  return columns;
+  return sql`SELECT ${join(columns, ',\n  ')}\nFROM ${raw(warehouse.quoteRelation(scan.relation))}`;
 }

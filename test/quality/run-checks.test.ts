@@ -236,7 +236,7 @@ describe('bad input', () => {
 });
 
 describe('compiled execution', () => {
-  it('row-level and uniqueness checks on one relation cost one statement; samples only on failure', async () => {
+  it('row-level checks on one relation cost one statement, uniqueness one more; samples only on failure', async () => {
     const checks = [
       check('not_null', 'people', 'country', { where: 'id is not null' }),
       check('range', 'people', 'id', { min: 1 }),
@@ -247,14 +247,14 @@ describe('compiled execution', () => {
     ];
     const passing = await runChecks({ warehouse, checks, relationOf, now: () => NOW });
     expect(passing.results.map((r) => r.status)).toEqual(['pass', 'pass', 'pass', 'pass', 'pass', 'pass']);
-    expect(passing.queries).toBe(1); // one statement, the distinct count included
+    expect(passing.queries).toBe(2); // the row-level statement and the distinct count
     const failing = await runChecks({
       warehouse,
       checks: [...checks, check('not_null', 'people', 'id')],
       relationOf,
       now: () => NOW,
     });
-    expect(failing.queries).toBe(2); // the same one, then the one failed check's samples
+    expect(failing.queries).toBe(3); // the same two, then the one failed check's samples
     expect(failing.blocking).toBe(true);
   });
 });
