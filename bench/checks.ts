@@ -1,8 +1,8 @@
 /**
  * Check execution benchmark: 20 checks of mixed kinds on a 10-million-row DuckDB table, three
  * ways, measured side by side in one run (interleaved, median of the rounds):
- *   - Slipway: `runChecks` (one statement for the 18 row-level checks and the uniqueness check, one
- *     query for the relationship check, plus its planning reads: DuckDB's column statistics, a
+ *   - Slipway: `runChecks` (one statement for the 18 row-level checks, one query each for the
+ *     uniqueness and relationship checks, plus its planning reads: DuckDB's column statistics, a
  *     0.2% block sample for the common values, the filters' parse, the parent's key range);
  *   - per check: one query per check, as dbt tests and SQLMesh audits run them;
  *   - floor: one plain aggregate query that reads every checked column once.

@@ -2,9 +2,9 @@
  * The check compiler: turns declarations into a few queries. Every row-level check on a relation
  * (not_null, accepted_values, range, pattern, length, expression, not_null_proportion, row_count,
  * freshness) becomes a probe of that relation's `scan`, with its `where` folded into its own
- * aggregates, and so does every `unique` check; relationships and custom queries get a query each;
- * a schema contract is judged from the described columns. Planning (`plan-checks.ts`) then picks
- * how each runs: value checks on columns with few distinct values once per value, bitmaps for
+ * aggregates. `unique` probes share one distinct-count query; relationships and custom queries get
+ * a query each; a schema contract is judged from the described columns. Planning (`plan-checks.ts`)
+ * then picks how each runs: value checks on columns with few distinct values once per value, bitmaps for
  * integer keys, range tests for dense parent keys. Identifiers are
  * quoted by the warehouse and user values are bound parameters; only the user's own SQL (`where`,
  * `expression`, `query`) is written into the statement, wrapped in parentheses.

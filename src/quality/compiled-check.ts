@@ -1,8 +1,9 @@
 /**
  * Compiled checks: small immutable trees (frozen objects with a `kind` tag), built by
  * `compileChecks` and executed by `runChecks`. Row-level checks on one relation become probes of a
- * `scan` node (one statement, see `scan-statements.ts`), uniqueness probes too; relationships and
- * custom queries are nodes of their own; a schema contract needs no query at all.
+ * `scan` node (one statement, see `scan-statements.ts`); uniqueness probes share one
+ * distinct-count query; relationships and custom queries are nodes of their own; a schema contract
+ * needs no query at all.
  */
 import type { CheckDeclaration } from '../project/project.js';
 import type { ColumnInfo, RelationRef, SqlValue } from '../warehouse/warehouse.js';
@@ -48,8 +49,7 @@ export interface FreshnessProbe {
 /**
  * Uniqueness, counted as `count(DISTINCT key)` (or a bitmap) against the rows compared (rows
  * with a NULL in the key are not compared, as in SQL UNIQUE); a relation's uniqueness probes share
- * one scan inside its statement. The duplicated keys themselves are only grouped when the check
- * failed, for the samples.
+ * one query. The duplicated keys themselves are only grouped when the check failed, for the samples.
  */
 export interface DistinctProbe {
   readonly kind: 'distinct';

@@ -1,8 +1,8 @@
 /**
- * Runs checks on a warehouse: compiles them (per relation one statement for the row-level and
- * uniqueness checks; one query per relationship / custom query check), runs each as soon as it is
- * planned, a few at a time, judges each check, and fetches failing-row samples only for the checks
- * that failed.
+ * Runs checks on a warehouse: compiles them (per relation one statement for the row-level checks
+ * and one distinct-count query for the uniqueness checks; one query per relationship / custom query
+ * check), runs each as soon as it is planned, a few at a time, judges each check, and fetches
+ * failing-row samples only for the checks that failed.
  * `apply` calls this as its gate before the switch; `slipway check` calls it on an environment.
  */
 import { ProjectError } from '../core/errors.js';

@@ -9,7 +9,7 @@
  * per-block min/max and NULL statistics wherever they rule failing rows out, so clean data costs
  * next to nothing and dirty data costs a read of the checked columns. Engines without block
  * skipping (PostgreSQL) get those counts as aggregates of one shared scan instead. Uniqueness
- * probes share one more scan, counting distinct keys (with a bitmap for an integer key).
+ * probes share one distinct-count query of their own (a bitmap for an integer key).
  */
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { checkDialectFor } from './check-dialect.js';
