@@ -5,13 +5,13 @@
  * groups value checks by value.
  */
 import type { SqlValue, Warehouse } from '../warehouse/warehouse.js';
-import { type SqlFragment, sql } from './sql-fragment.js';
+import { raw, type SqlFragment, sql } from './sql-fragment.js';
 
 export interface CheckDialect {
   /** True when `text` matches `regex` anywhere (anchor with ^ and $ to match the whole value). */
   regexMatches(text: SqlFragment, regex: string): SqlFragment;
-  /** True for NaN (only asked for floating-point columns). */
-  isNaN(value: SqlFragment): SqlFragment;
+  /** True for NaN (only asked for floating-point columns, `type` as described). */
+  isNaN(value: SqlFragment, type: string): SqlFragment;
   /** Epoch milliseconds of a time value; naive timestamps are read as UTC. */
   epochMs(value: SqlFragment, type: string): SqlFragment;
   /** Character length of a text value. */
@@ -38,10 +38,45 @@ export interface CheckDialect {
    */
   readonly skipsBlocks: boolean;
   /**
-   * A cheap sample of a relation for estimates (whole storage blocks, not a row-by-row draw), when
-   * the engine can sample any relation; without it value checks are always evaluated row by row.
+   * A cheap sample of about `percent`% of a relation (whole storage blocks, not a row-by-row draw),
+   * when the engine can sample any relation; without it value checks are always evaluated row by row.
    */
-  readonly sample?: (relation: SqlFragment) => SqlFragment;
+  readonly sample?: (relation: SqlFragment, percent: number) => SqlFragment;
+  /**
+   * The engine's own statistics of a column, read without scanning the data, when it keeps them:
+   * the expression to select (from the relation, one row) and how to read its value.
+   */
+  /** A statement whose one row has `tree`: the engine's syntax tree of a SELECT, as JSON text. */
+  readonly parseSelect?: (text: string) => SqlFragment;
+  /** A statement listing (`function_name`) those of `names` whose every overload is deterministic. */
+  readonly functionStability?: (names: readonly string[]) => SqlFragment;
+  readonly statistics?: {
+    readonly expression: (column: SqlFragment) => SqlFragment;
+    readonly parse: (text: string) => ColumnStatistics;
+  };
+}
+
+/** What an engine's column statistics say; each part only when it knows. */
+export interface ColumnStatistics {
+  /** Approximate distinct values. */
+  readonly distinct?: number;
+  /** Bounds every (non-NULL) value lies within, for integer columns; possibly wider than the data. */
+  readonly min?: bigint;
+  readonly max?: bigint;
+}
+
+/**
+ * Reads DuckDB's `stats()` text, e.g.
+ * `[Min: 0, Max: 9999999][Has Null: false, Has No Null: true][Approx Unique: 10000000]`.
+ * Only integer bounds are read (a text column's bounds are followed by more fields, so never match).
+ */
+export function parseDuckDbStats(text: string): ColumnStatistics {
+  const distinct = /\[Approx Unique: (\d+)\]$/.exec(text);
+  const bounds = /^\[Min: (-?\d+), Max: (-?\d+)\]/.exec(text);
+  return {
+    ...(distinct ? { distinct: Number(distinct[1]) } : {}),
+    ...(bounds ? { min: BigInt(bounds[1] as string), max: BigInt(bounds[2] as string) } : {}),
+  };
 }
 
 /** Integer key ranges up to this many values use the bitmap (32 MiB of state). */
@@ -51,7 +86,12 @@ export const INTEGER_TYPES =
 
 const duckdb: CheckDialect = {
   regexMatches: (text, regex) => sql`regexp_matches(${text}, ${regex})`,
-  isNaN: (value) => sql`isnan(${value})`,
+  // DuckDB orders NaN above +Infinity (and keeps it in its block max), so this is isnan() in a form
+  // its block statistics answer: clean blocks are skipped instead of read.
+  isNaN: (value, type) =>
+    /^(FLOAT|FLOAT4|REAL)$/.test(type)
+      ? sql`(${value} > CAST('Infinity' AS FLOAT))`
+      : sql`(${value} > CAST('Infinity' AS DOUBLE))`,
   epochMs: (value, type) =>
     /WITH TIME ZONE|TIMESTAMPTZ/.test(type) || /^TIMESTAMP/.test(type)
       ? sql`epoch_ms(${value})`
@@ -66,8 +106,14 @@ const duckdb: CheckDialect = {
     filter
       ? sql`bit_count(bitstring_agg(${value}, ${min}, ${max}) FILTER (WHERE ${filter}))`
       : sql`bit_count(bitstring_agg(${value}, ${min}, ${max}))`,
-  // About 1% of the vectors, read whole: ~30 ms on 10M rows. Seeded, so plans repeat.
-  sample: (relation) => sql`${relation} TABLESAMPLE 1% (system, 42)`,
+  // Whole vectors, read whole (1% of 10M rows: ~10 ms). Seeded, so plans repeat.
+  sample: (relation, percent) => sql`${relation} TABLESAMPLE ${raw(`${Number(percent)}%`)} (system, 42)`,
+  // Statistics DuckDB keeps per column as data is written (stale after UPDATEs, which only costs
+  // a plan); `stats()` reports them for the expression without reading rows.
+  statistics: { expression: (column) => sql`stats(${column})`, parse: parseDuckDbStats },
+  parseSelect: (text) => sql`SELECT json_serialize_sql(CAST(${text} AS VARCHAR)) AS tree`,
+  functionStability: (names) =>
+    sql`SELECT function_name FROM duckdb_functions() WHERE list_contains(${[...names]}, function_name) GROUP BY function_name HAVING bool_and(coalesce(stability IN ('CONSISTENT', 'CONSISTENT_WITHIN_QUERY'), false))`,
 };
 
 const postgres: CheckDialect = {

@@ -2,12 +2,12 @@
  * The check compiler: turns declarations into a few queries. Every row-level check on a relation
  * (not_null, accepted_values, range, pattern, length, expression, not_null_proportion, row_count,
  * freshness) becomes a probe of that relation's `scan`, with its `where` folded into its own
- * aggregates; value checks on columns a sample shows to have few distinct values are evaluated per
- * distinct value. `unique` probes share one
- * distinct-count query; relationships and custom queries get a query each; a schema contract is
- * judged from the described columns. Identifiers are quoted by the warehouse and user values are
- * bound parameters; only the user's own SQL (`where`, `expression`, `query`) is written into the
- * statement, wrapped in parentheses.
+ * aggregates. `unique` probes share one distinct-count query; relationships and custom queries get
+ * a query each; a schema contract is judged from the described columns. Planning (`plan-checks.ts`)
+ * then picks how each runs: value checks on columns with few distinct values once per value, bitmaps for
+ * integer keys, range tests for dense parent keys. Identifiers are
+ * quoted by the warehouse and user values are bound parameters; only the user's own SQL (`where`,
+ * `expression`, `query`) is written into the statement, wrapped in parentheses.
  */
 
 import { parseDuration } from '../core/duration.js';
@@ -15,14 +15,9 @@ import type { Diagnostic } from '../core/errors.js';
 import type { CheckDeclaration } from '../project/project.js';
 import type { ColumnInfo, RelationRef, SqlValue, Warehouse } from '../warehouse/warehouse.js';
 import type { CheckDialect } from './check-dialect.js';
-import { checkDialectFor, INTEGER_TYPES, MAX_BITMAP_RANGE } from './check-dialect.js';
-import { type CheckNode, node, type RelationshipNode, type ScanProbe } from './compiled-check.js';
-import {
-  type DistinctEstimate,
-  estimateDistinct,
-  lowCardinalityColumns,
-  repeats,
-} from './low-cardinality.js';
+import { checkDialectFor, INTEGER_TYPES } from './check-dialect.js';
+import { type CheckNode, node, type ScanProbe } from './compiled-check.js';
+import { type DraftRelationship, planChecks, relationKey } from './plan-checks.js';
 import { join, raw, renderSql, type SqlFragment, sql } from './sql-fragment.js';
 
 export interface CompileChecksRequest {
@@ -36,7 +31,7 @@ export interface CompileChecksRequest {
    */
   readonly names?: readonly string[];
   /**
-   * Group value checks (and relationship children) by value when a sample shows a column with at
+   * Group value checks (and relationship children) by value when planning estimates a column has at
    * most this many distinct values (default 256; 0 = always evaluate row by row).
    */
   readonly maxGroupValues?: number;
@@ -46,7 +41,8 @@ export interface CompileChecksRequest {
 export const DEFAULT_MAX_GROUP_VALUES = 256;
 
 export interface CompiledChecks {
-  readonly nodes: readonly CheckNode[];
+  /** Each node as soon as planning has chosen how it runs (none rejects). */
+  readonly nodes: readonly Promise<CheckNode>[];
   /** Mistakes in the checks themselves (unknown columns, regexes the engine rejects). */
   readonly diagnostics: readonly Diagnostic[];
 }
@@ -70,15 +66,22 @@ export async function compileChecks(request: CompileChecksRequest): Promise<Comp
     return found;
   };
   const diagnostics: Diagnostic[] = [];
-  // Relationships learn whether to group their child column once the samples are in.
-  const nodes: (CheckNode | Omit<RelationshipNode, 'grouped'>)[] = [];
-  const scans = new Map<string, { relation: RelationRef; probes: ScanProbe[] }>();
+  /** Uniqueness checks on one integer column: a bitmap when planning finds small enough bounds. */
+  const bitmapKeys = new Set<string>();
+  // Relationships learn how to run once planning has read the child's and the parent's statistics.
+  const nodes: (CheckNode | DraftRelationship)[] = [];
+  const scans = new Map<string, { relation: RelationRef; columns: ColumnInfo[]; probes: ScanProbe[] }>();
   const queryNames = request.names ?? [
     ...new Set(
       checks.flatMap((c) => [c.target, ...(c.kind === 'relationships' ? [String(c.params['to'])] : [])]),
     ),
   ];
 
+  // Every relation described at once (each is awaited, and its failure reported, below).
+  for (const check of checks) {
+    const refs = [check.target, ...(check.kind === 'relationships' ? [String(check.params['to'])] : [])];
+    for (const ref of refs) describe(relationOf(ref)).catch(() => undefined);
+  }
   for (const check of checks) {
     const relation = relationOf(check.target);
     const columns = await describe(relation);
@@ -109,7 +112,7 @@ export async function compileChecks(request: CompileChecksRequest): Promise<Comp
     const where = typeof check.params['where'] === 'string' ? raw(`(${check.params['where']})`) : undefined;
     const addProbe = (probe: ScanProbe): void => {
       const key = relationKey(relation);
-      const scan = scans.get(key) ?? { relation, probes: [] };
+      const scan = scans.get(key) ?? { relation, columns, probes: [] };
       scan.probes.push(node(probe));
       scans.set(key, scan);
     };
@@ -123,15 +126,10 @@ export async function compileChecks(request: CompileChecksRequest): Promise<Comp
         const names = resolved.map((c) => (c as ColumnInfo).name);
         const quoted = names.map((n) => q(n));
         const only = resolved.length === 1 ? (resolved[0] as ColumnInfo) : undefined;
-        const range =
-          only && dialect.bitmapDistinct && INTEGER_TYPES.test(only.type)
-            ? await integerRange(warehouse, relation, only.name)
-            : undefined;
+        // A single integer key is counted with a bitmap once planning has its bounds.
+        if (only && dialect.bitmapDistinct && INTEGER_TYPES.test(only.type)) bitmapKeys.add(check.id);
         addProbe({
-          distinctCount:
-            range && dialect.bitmapDistinct
-              ? dialect.bitmapDistinct(quoted[0] as SqlFragment, range.min, range.max, where)
-              : undefined,
+          distinctCount: undefined,
           kind: 'distinct',
           check,
           columns: Object.freeze(names),
@@ -172,6 +170,7 @@ export async function compileChecks(request: CompileChecksRequest): Promise<Comp
           parent,
           field: field.name,
           filter: where,
+          integers: INTEGER_TYPES.test(info.type) && INTEGER_TYPES.test(field.type),
         });
         continue;
       }
@@ -227,63 +226,16 @@ export async function compileChecks(request: CompileChecksRequest): Promise<Comp
       }
     }
   }
-  const limit = request.maxGroupValues ?? DEFAULT_MAX_GROUP_VALUES;
-  const valueColumns = (probes: readonly ScanProbe[]): string[] => [
-    ...new Set(
-      probes.flatMap((p) =>
-        p.kind === 'row_condition' && VALUE_CHECKS.has(p.check.kind) && p.valueColumn !== undefined
-          ? [p.valueColumn]
-          : [],
-      ),
-    ),
-  ];
-  // One sample per relation, for the columns that could be grouped.
-  const wanted = new Map<string, { relation: RelationRef; columns: Set<string> }>();
-  const want = (relation: RelationRef, columns: readonly string[]): void => {
-    if (columns.length === 0 || limit <= 0 || !dialect.sample) return;
-    const key = relationKey(relation);
-    const entry = wanted.get(key) ?? { relation, columns: new Set<string>() };
-    for (const c of columns) entry.columns.add(c);
-    wanted.set(key, entry);
-  };
-  for (const scan of scans.values()) want(scan.relation, valueColumns(scan.probes));
-  for (const n of nodes) if (n.kind === 'relationship') want(n.relation, [n.column]);
-  // The samples and the regex probes are independent small queries: run them side by side.
+  // Planning reads and the regex probes are independent small queries: side by side.
   const regexProblems = regexDiagnostics(warehouse, checks, dialect);
-  const estimates = new Map<string, DistinctEstimate | undefined>(
-    await Promise.all(
-      [...wanted].map(
-        async ([key, entry]) =>
-          [key, await estimateDistinct(warehouse, entry.relation, [...entry.columns])] as const,
-      ),
-    ),
+  const planned = planChecks(
+    warehouse,
+    { scans: [...scans.values()], nodes, bitmapKeys },
+    request.maxGroupValues ?? DEFAULT_MAX_GROUP_VALUES,
   );
-  const estimateOf = (relation: RelationRef): DistinctEstimate | undefined =>
-    estimates.get(relationKey(relation));
-  const built: CheckNode[] = nodes.map((n) =>
-    n.kind === 'relationship' && !('grouped' in n)
-      ? node({ ...n, grouped: repeats(estimateOf(n.relation), n.column) })
-      : (n as CheckNode),
-  );
-  for (const scan of scans.values()) {
-    const groupBy = lowCardinalityColumns(estimateOf(scan.relation), valueColumns(scan.probes), limit);
-    built.unshift(
-      node({
-        kind: 'scan',
-        relation: scan.relation,
-        probes: Object.freeze(scan.probes),
-        groupBy: Object.freeze([...groupBy]),
-      }),
-    );
-  }
   diagnostics.push(...(await regexProblems));
-  return { nodes: Object.freeze(built), diagnostics };
+  return { nodes: Object.freeze(planned), diagnostics };
 }
-
-const relationKey = (relation: RelationRef): string => `${relation.schema}\u0000${relation.name}`;
-
-/** Checks whose condition reads nothing but the checked column's value: worth grouping by value. */
-const VALUE_CHECKS: ReadonlySet<string> = new Set(['accepted_values', 'pattern', 'length']);
 
 /**
  * The condition under which one row fails a column check. NULLs pass everything but not_null
@@ -317,7 +269,7 @@ function rowFailure(
           inclusive ? sql`${col} > ${p['max'] as SqlValue}` : sql`${col} >= ${p['max'] as SqlValue}`,
         );
       // NaN is no number in any range (DuckDB orders it above +Infinity, which would pass a min).
-      if (FLOAT_TYPES.test(info.type)) parts.push(dialect.isNaN(col));
+      if (FLOAT_TYPES.test(info.type)) parts.push(dialect.isNaN(col, info.type));
       return join(parts, ' OR ');
     }
     case 'pattern':
@@ -359,38 +311,25 @@ async function regexDiagnostics(
   checks: readonly CheckDeclaration[],
   dialect: CheckDialect,
 ): Promise<Diagnostic[]> {
-  const out: Diagnostic[] = [];
-  for (const check of checks) {
-    if (check.kind !== 'pattern') continue;
-    const regex = String(check.params['regex']);
-    const probe = sql`SELECT ${dialect.regexMatches(sql`${''}`, regex)} AS ok`;
-    const { text, params } = renderSql(probe);
-    try {
-      await warehouse.query(text, { params });
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      out.push({
-        position: check.position,
-        message: `check ${check.id}: the warehouse rejects the regex ${JSON.stringify(regex)}: ${message.split('\n')[0]}`,
-      });
-    }
-  }
-  return out;
-}
-
-/** The key's bounds, when they are small enough for a bitmap distinct count. */
-async function integerRange(
-  warehouse: Warehouse,
-  relation: RelationRef,
-  column: string,
-): Promise<{ readonly min: SqlValue; readonly max: SqlValue } | undefined> {
-  const q = warehouse.quoteIdentifier(column);
-  const { rows } = await warehouse.query(
-    `SELECT min(${q}) AS lo, max(${q}) AS hi FROM ${warehouse.quoteRelation(relation)}`,
+  const problems = await Promise.all(
+    checks
+      .filter((check) => check.kind === 'pattern')
+      .map(async (check): Promise<Diagnostic[]> => {
+        const regex = String(check.params['regex']);
+        const { text, params } = renderSql(sql`SELECT ${dialect.regexMatches(sql`${''}`, regex)} AS ok`);
+        try {
+          await warehouse.query(text, { params });
+          return [];
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          return [
+            {
+              position: check.position,
+              message: `check ${check.id}: the warehouse rejects the regex ${JSON.stringify(regex)}: ${message.split('\n')[0]}`,
+            },
+          ];
+        }
+      }),
   );
-  const lo = rows[0]?.['lo'];
-  const hi = rows[0]?.['hi'];
-  if (lo === null || lo === undefined || hi === null || hi === undefined) return undefined;
-  const span = BigInt(hi as number | bigint) - BigInt(lo as number | bigint) + 1n;
-  return span <= BigInt(MAX_BITMAP_RANGE) ? { min: lo, max: hi } : undefined;
+  return problems.flat();
 }

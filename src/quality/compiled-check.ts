@@ -6,7 +6,7 @@
  * needs no query at all.
  */
 import type { CheckDeclaration } from '../project/project.js';
-import type { ColumnInfo, RelationRef } from '../warehouse/warehouse.js';
+import type { ColumnInfo, RelationRef, SqlValue } from '../warehouse/warehouse.js';
 import type { SqlFragment } from './sql-fragment.js';
 
 /** A row condition (true = the row fails). */
@@ -16,6 +16,8 @@ export interface RowConditionProbe {
   readonly failing: SqlFragment;
   /** The check's `where`, folded into its aggregates; undefined = every row. */
   readonly filter: SqlFragment | undefined;
+  /** The one column `filter` reads, when planning found it reads only one (deterministically). */
+  readonly filterColumn?: string;
   /**
    * The column whose value alone decides `failing` (every column check; not `expression`). When
    * the scan groups by that column, the condition is evaluated once per distinct value.
@@ -28,6 +30,7 @@ export interface RowCountProbe {
   readonly kind: 'row_count';
   readonly check: CheckDeclaration;
   readonly filter: SqlFragment | undefined;
+  readonly filterColumn?: string;
 }
 
 /** The newest value of a time column (read as epoch milliseconds after max()), for `freshness`. */
@@ -38,6 +41,7 @@ export interface FreshnessProbe {
   readonly type: string;
   readonly column: string;
   readonly filter: SqlFragment | undefined;
+  readonly filterColumn?: string;
   readonly warnAfterMs: number | undefined;
   readonly errorAfterMs: number | undefined;
 }
@@ -45,8 +49,7 @@ export interface FreshnessProbe {
 /**
  * Uniqueness, counted as `count(DISTINCT key)` (or a bitmap) against the rows compared (rows
  * with a NULL in the key are not compared, as in SQL UNIQUE); a relation's uniqueness probes share
- * one query. The duplicated keys themselves are
- * only grouped when the check failed, for the samples.
+ * one query. The duplicated keys themselves are only grouped when the check failed, for the samples.
  */
 export interface DistinctProbe {
   readonly kind: 'distinct';
@@ -63,19 +66,40 @@ export interface DistinctProbe {
 export type ScanProbe = RowConditionProbe | RowCountProbe | FreshnessProbe | DistinctProbe;
 
 /**
- * The probes of one relation, answered by one statement: an aggregate grouped by `groupBy` counts
- * rows and evaluates conditions on those columns once per distinct value; every other condition is
- * a filtered count the engine can answer from its block statistics where they rule rows out.
+ * The probes of one relation, answered by one statement. Each value column is read once by a scan
+ * of its own that counts its rows per distinct value, and the conditions (and `where` filters)
+ * reading only that column are evaluated once per value; every other condition is a filtered count
+ * the engine can answer from its block statistics where they rule rows out.
  */
 export interface ScanNode {
   readonly kind: 'scan';
   readonly relation: RelationRef;
   readonly probes: readonly ScanProbe[];
-  /** Low-cardinality columns the statement groups by (estimated from a sample). */
-  readonly groupBy: readonly string[];
+  /** Low-cardinality columns counted per distinct value (chosen from estimates). */
+  readonly valueColumns: readonly ValueColumn[];
 }
 
-/** Child rows whose value has no match in the parent (an anti-join). */
+/** A column whose rows are counted per distinct value. */
+export interface ValueColumn {
+  readonly name: string;
+  /**
+   * Values every per-value condition on the column treats alike, as planning checked on a sample
+   * (the most common values, usually): their rows are counted together, as all rows less the
+   * others, so only the other rows are grouped. Empty: every row is grouped by value.
+   */
+  readonly common: readonly SqlValue[];
+}
+
+/** Inclusive bounds of an integer column. */
+export interface KeyBounds {
+  readonly min: SqlValue;
+  readonly max: SqlValue;
+}
+
+/**
+ * Child rows whose value has no match in the parent: an anti-join, or a range test when the parent
+ * keys are every integer of a range.
+ */
 export interface RelationshipNode {
   readonly kind: 'relationship';
   readonly check: CheckDeclaration;
@@ -86,6 +110,11 @@ export interface RelationshipNode {
   readonly filter: SqlFragment | undefined;
   /** The child column has few distinct values: group it before the join. */
   readonly grouped: boolean;
+  /**
+   * The parent's keys are every integer from `min` to `max` (and the child column is an integer):
+   * a child value has a parent exactly when it lies in the range, so no join is needed.
+   */
+  readonly parentKeys: KeyBounds | undefined;
 }
 
 /** The user's query; every row it returns is a failure. */

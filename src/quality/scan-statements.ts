@@ -1,27 +1,31 @@
 /**
- * The statements of a `scan` node. One statement answers the row-level probes, every count exact:
- * an aggregate grouped by the relation's low-cardinality value columns counts the rows (per
- * `where`) and evaluates the value checks on those columns once per distinct value; each other
- * check is a filtered count in a scalar subquery, which DuckDB answers from its per-block min/max
- * and NULL statistics wherever they rule failing rows out, so clean data costs next to nothing and
- * dirty data costs a read of the checked columns. Engines without block skipping (PostgreSQL) get
- * those counts as aggregates of the one grouped scan instead. Uniqueness probes share one
- * distinct-count query.
+ * The statements of a `scan` node. One statement answers the row-level probes, every count exact.
+ * Each value column (few distinct values) is read once by a scan of its own that counts its rows
+ * per value, and every condition or `where` reading only that column is then evaluated once per
+ * value. When planning found common values that all those conditions treat alike, the scan skips
+ * them with a filter the engine applies while reading (`c IS DISTINCT FROM 'USD' AND …`) and groups
+ * only the other rows; the common rows are counted as all rows less those, under one of their
+ * values. Each other check is a filtered count in a scalar subquery, which DuckDB answers from its
+ * per-block min/max and NULL statistics wherever they rule failing rows out, so clean data costs
+ * next to nothing and dirty data costs a read of the checked columns. Engines without block
+ * skipping (PostgreSQL) get those counts as aggregates of one shared scan instead. Uniqueness
+ * probes share one distinct-count query of their own (a bitmap for an integer key).
  */
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { checkDialectFor } from './check-dialect.js';
-import type { DistinctProbe, ScanNode, ScanProbe } from './compiled-check.js';
+import type { DistinctProbe, ScanNode, ScanProbe, ValueColumn } from './compiled-check.js';
 import { and } from './run-context.js';
 import { displaySql, join, raw, type SqlFragment, sql } from './sql-fragment.js';
 
 /**
  * How the scan statement answers a probe:
- * - `total`: the rows counted (row_count), from the grouped aggregate;
- * - `per_value`: the condition reads only a grouped column: evaluated once per distinct value;
+ * - `total`: the rows counted (row_count);
+ * - `per_value`: the condition (and the `where`, if any) reads only a value column: evaluated once
+ *   per distinct value;
  * - `filtered`: a filtered count (or newest value) of its own, which an engine that skips blocks
  *   answers from its block statistics where they rule the failing rows out (`SELECT count(*) …
  *   WHERE id IS NULL` reads nothing when no block holds a NULL);
- * - `aggregate`: an aggregate in the shared grouped scan (engines that do not skip blocks);
+ * - `aggregate`: an aggregate in one shared scan (engines that do not skip blocks);
  * - `distinct`: not in this statement (uniqueness).
  */
 export type ProbeAnswer = 'total' | 'per_value' | 'filtered' | 'aggregate' | 'distinct';
@@ -38,9 +42,12 @@ export function probeAnswer(
       return 'distinct';
     case 'freshness':
       return checkDialectFor(warehouse).skipsBlocks ? 'filtered' : 'aggregate';
-    case 'row_condition':
-      if (probe.valueColumn !== undefined && scan.groupBy.includes(probe.valueColumn)) return 'per_value';
+    case 'row_condition': {
+      const column = valueColumnOf(scan, probe.valueColumn);
+      const filterFits = !probe.filter || (column !== undefined && sameName(probe.filterColumn, column.name));
+      if (column && filterFits) return 'per_value';
       return checkDialectFor(warehouse).skipsBlocks ? 'filtered' : 'aggregate';
+    }
   }
 }
 
@@ -62,72 +69,133 @@ export interface ScanStatement {
 export function scanStatement(warehouse: Warehouse, scan: ScanNode): ScanStatement {
   const dialect = checkDialectFor(warehouse);
   const relation = raw(warehouse.quoteRelation(scan.relation));
-  const inner: SqlFragment[] = [];
-  const innerAliases = new Map<string, string>();
-  /** A per-group aggregate, computed once however many probes use it. */
-  const perGroup = (aggregate: SqlFragment): SqlFragment => {
-    const key = displaySql(aggregate);
-    let alias = innerAliases.get(key);
-    if (!alias) {
-      alias = `slipway_a${innerAliases.size}`;
-      innerAliases.set(key, alias);
-      inner.push(sql`${aggregate} AS ${raw(alias)}`);
+  const q = (name: string): SqlFragment => raw(warehouse.quoteIdentifier(name));
+  const ctes: SqlFragment[] = [];
+  let rowsCte: SqlFragment | undefined;
+  /** All rows of the relation (one count, which DuckDB answers from its metadata for a table). */
+  const allRows = (): SqlFragment => {
+    if (!rowsCte) {
+      rowsCte = raw('slipway_rows');
+      ctes.push(sql`slipway_rows AS MATERIALIZED (SELECT count(*) AS slipway_n FROM ${relation})`);
     }
-    return raw(alias);
+    return sql`(SELECT slipway_n FROM slipway_rows)`;
   };
-  const rowsOf = (filter: SqlFragment | undefined): SqlFragment =>
-    perGroup(filter ? dialect.countIf(filter) : sql`count(*)`);
+  const groupsOf = new Map<string, SqlFragment>();
+  /** The relation's rows counted per value of `column` (`column`, `slipway_n`), built on first use. */
+  const groups = (column: ValueColumn): SqlFragment => {
+    let name = groupsOf.get(column.name);
+    if (name) return name;
+    name = raw(`slipway_v${groupsOf.size}`);
+    groupsOf.set(column.name, name);
+    const c = q(column.name);
+    const [first] = column.common;
+    if (first === undefined) {
+      ctes.push(
+        sql`${name} AS MATERIALIZED (SELECT ${c}, count(*) AS slipway_n FROM ${relation} GROUP BY ${c})`,
+      );
+      return name;
+    }
+    // The other rows: a filter DuckDB applies while reading (NULLs are "distinct", so kept here).
+    const others = raw(`slipway_o${groupsOf.size - 1}`);
+    const skip = join(
+      column.common.map((v) => sql`${c} IS DISTINCT FROM ${v}`),
+      ' AND ',
+    );
+    ctes.push(
+      sql`${others} AS MATERIALIZED (SELECT ${c}, count(*) AS slipway_n FROM ${relation} WHERE ${skip} GROUP BY ${c})`,
+    );
+    // The common rows are all rows less the others; any common value stands for them, since planning
+    // checked that every per-value condition gives each of them the same answer.
+    ctes.push(
+      sql`${name} AS MATERIALIZED (SELECT ${c}, slipway_n FROM ${others} UNION ALL SELECT CAST(${first} AS VARCHAR) AS ${c}, ${allRows()} - (SELECT coalesce(sum(slipway_n), 0) FROM ${others}) AS slipway_n)`,
+    );
+    return name;
+  };
+  const perValue = (column: ValueColumn, condition: SqlFragment | undefined): SqlFragment =>
+    condition
+      ? sql`(SELECT coalesce(sum(slipway_n) FILTER (WHERE ${condition}), 0) FROM ${groups(column)})`
+      : sql`(SELECT coalesce(sum(slipway_n), 0) FROM ${groups(column)})`;
+  // Aggregates of one shared scan (engines without block skipping only).
+  const aggregates: SqlFragment[] = [];
+  const aggregateOf = (aggregate: SqlFragment): SqlFragment => {
+    const alias = raw(`slipway_a${aggregates.length}`);
+    aggregates.push(sql`${aggregate} AS ${alias}`);
+    return sql`slipway_aggregate.${alias}`;
+  };
   const outer: SqlFragment[] = [];
   const totals = new Map<string, string>();
-  const totalOf = (filter: SqlFragment | undefined): string => {
-    const key = filter ? displaySql(filter) : '';
+  /** Rows under a probe's `where`: all rows, per value of the column it reads, or counted. */
+  const totalOf = (probe: Exclude<ScanProbe, DistinctProbe>): string => {
+    const key = probe.filter ? displaySql(probe.filter) : '';
     let alias = totals.get(key);
-    if (!alias) {
-      alias = `slipway_t${totals.size}`;
-      totals.set(key, alias);
-      outer.push(sql`coalesce(sum(${rowsOf(filter)}), 0) AS ${raw(alias)}`);
-    }
+    if (alias) return alias;
+    alias = `slipway_t${totals.size}`;
+    totals.set(key, alias);
+    const column = probe.filter ? valueColumnOf(scan, probe.filterColumn) : undefined;
+    const value = !probe.filter
+      ? dialect.skipsBlocks
+        ? allRows()
+        : aggregateOf(sql`count(*)`)
+      : column
+        ? perValue(column, probe.filter)
+        : dialect.skipsBlocks
+          ? sql`(SELECT count(*) FROM ${relation} WHERE ${probe.filter})`
+          : aggregateOf(dialect.countIf(probe.filter));
+    outer.push(sql`${value} AS ${raw(alias)}`);
     return alias;
   };
-  const where = (filter: SqlFragment | undefined): SqlFragment => (filter ? sql` WHERE ${filter}` : sql``);
   const columns = scan.probes.map((probe, index): ProbeColumns | undefined => {
     const how = probeAnswer(warehouse, scan, probe);
-    if (how === 'distinct') return undefined;
-    const total = totalOf(probe.filter);
-    if (how === 'total') return { total, answer: undefined };
-    const alias = `slipway_p${index}`;
+    if (probe.kind === 'distinct' || how === 'distinct') return undefined;
+    const total = totalOf(probe);
+    if (probe.kind === 'row_count') return { total, answer: undefined };
     let answer: SqlFragment;
     if (probe.kind === 'freshness') {
       answer =
         how === 'filtered'
-          ? sql`(SELECT ${dialect.epochMs(sql`max(${probe.value})`, probe.type)} FROM ${relation}${where(probe.filter)})`
+          ? // The newest value as a top-1 rather than max(): the same value (the type's own order,
+            // NULLs left out, NULL when no row is left), but the engine then skips every block
+            // whose max is below the best value found so far instead of reading the whole column.
+            sql`(SELECT ${dialect.epochMs(probe.value, probe.type)} FROM ${relation} WHERE ${and(probe.filter, sql`${probe.value} IS NOT NULL`)} ORDER BY ${probe.value} DESC LIMIT 1)`
           : dialect.epochMs(
-              sql`max(${perGroup(probe.filter ? sql`max(${probe.value}) FILTER (WHERE ${probe.filter})` : sql`max(${probe.value})`)})`,
+              aggregateOf(
+                probe.filter
+                  ? sql`max(${probe.value}) FILTER (WHERE ${probe.filter})`
+                  : sql`max(${probe.value})`,
+              ),
               probe.type,
             );
-    } else if (probe.kind !== 'row_condition') {
-      return { total, answer: undefined };
     } else if (how === 'per_value') {
-      // The failing condition reads only the grouped column: evaluated once per distinct value.
-      answer = sql`coalesce(sum(${rowsOf(probe.filter)}) FILTER (WHERE ${probe.failing}), 0)`;
+      answer = perValue(
+        valueColumnOf(scan, probe.valueColumn) as ValueColumn,
+        and(probe.filter, probe.failing),
+      );
     } else if (how === 'filtered') {
       answer = sql`(SELECT count(*) FROM ${relation} WHERE ${and(probe.filter, probe.failing)})`;
     } else {
-      answer = sql`coalesce(sum(${perGroup(dialect.countIf(and(probe.filter, probe.failing)))}), 0)`;
+      answer = aggregateOf(dialect.countIf(and(probe.filter, probe.failing)));
     }
+    const alias = `slipway_p${index}`;
     outer.push(sql`${answer} AS ${raw(alias)}`);
     return { total, answer: alias };
   });
-  const keys = join(
-    scan.groupBy.map((c) => raw(warehouse.quoteIdentifier(c))),
-    ', ',
-  );
-  const grouped = scan.groupBy.length > 0;
-  const statement = sql`WITH slipway_groups AS (\n  SELECT ${grouped ? sql`${keys}, ` : sql``}${join(inner, ',\n    ')}\n  FROM ${relation}${grouped ? sql`\n  GROUP BY ${keys}` : sql``}\n)\nSELECT ${join(outer, ',\n  ')}\nFROM slipway_groups`;
+  if (aggregates.length > 0)
+    ctes.push(sql`slipway_aggregate AS (SELECT ${join(aggregates, ',\n    ')} FROM ${relation})`);
+  const withClause = ctes.length > 0 ? sql`WITH ${join(ctes, ',\n')}\n` : sql``;
+  const from = aggregates.length > 0 ? sql`\nFROM slipway_aggregate` : sql``;
+  const statement = sql`${withClause}SELECT ${join(outer, ',\n  ')}${from}`;
   return { statement, columns };
 }
 
-/** One query for every uniqueness probe of a relation: rows compared `n{i}`, distinct keys `f{i}`. */
+function valueColumnOf(scan: ScanNode, name: string | undefined): ValueColumn | undefined {
+  return name === undefined ? undefined : scan.valueColumns.find((c) => sameName(c.name, name));
+}
+
+/** SQL identifiers as the engine resolves unquoted ones: case-insensitively. */
+function sameName(a: string | undefined, b: string | undefined): boolean {
+  return a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
+}
+
 export function distinctStatement(
   warehouse: Warehouse,
   scan: ScanNode,

@@ -30,7 +30,20 @@ beforeAll(async () => {
       'note ' || i as note,
       1 + i % 50 as merchant_id
     from range(${ROWS}) r(i)`);
-  await warehouse.execute('create table x.merchants as select i as merchant_id from range(1, 48) r(i)');
+  // Merchants 1..47 but 13: not a dense key, so relationships to it join.
+  await warehouse.execute(
+    'create table x.merchants as select i as merchant_id from range(1, 48) r(i) where i <> 13',
+  );
+  // Every integer 3..47 (5 twice, and a NULL): a dense key, so relationships to it are a range test.
+  await warehouse.execute(`create table x.dense_merchants as
+    select i::integer as merchant_id from range(3, 48) r(i) union all select 5 union all select null`);
+  await warehouse.execute('create table x.quantities as select i as qty from range(0, 999) r(i)');
+  // Keys far apart (no bitmap), and keys whose statistics cover a range the data no longer fills.
+  await warehouse.execute(`create table x.wide as select * from (values
+    (-5::bigint), (-5), (3), (1099511627776), (null)) v(k)`);
+  await warehouse.execute('create table x.shrunk as select i as k from range(0, 1000) r(i)');
+  await warehouse.execute('delete from x.shrunk where k > 10');
+  await warehouse.execute('insert into x.shrunk values (3)');
 });
 afterAll(async () => {
   await warehouse.close();
@@ -93,12 +106,27 @@ describe('value checks once per distinct value', () => {
     check('accepted_values', 'facts', 'currency', { values: ['USD'], where: "status = 'declined'" }),
     check('pattern', 'facts', 'currency', { regex: '^[A-Z]+$', threshold: { percent: 1 } }),
     check('not_null_proportion', 'facts', 'currency', { at_least: 0.999 }),
+    // Common values the checks answer differently (USD passes, EUR and GBP fail).
+    check('accepted_values', 'facts', 'currency', { values: ['USD'] }),
+    // Filters that read only the value column: evaluated per value, also for other columns' totals.
+    check('row_count', 'facts', undefined, { min: 1, where: "currency = 'EUR'" }),
+    check('range', 'facts', 'amount', { min: 0, where: "currency = 'GBP'" }),
+    check('pattern', 'facts', 'currency', {
+      regex: '^[A-Z]{3}$',
+      where: "lower(currency) in ('usd', 'eur')",
+    }),
+    // A volatile filter is never evaluated per value.
+    check('accepted_values', 'facts', 'currency', { values: ['USD', 'EUR', 'GBP'], where: 'random() < 2' }),
+    // Nor one naming the relation (it still binds in the sample that picks the common values).
+    check('pattern', 'facts', 'currency', { regex: '^[A-Z]{3}$', where: "facts.currency <> 'GBP'" }),
   ];
 
   it('grouped by value and row by row give the same results on dirty data', async () => {
     const grouped = await run(valueChecks());
     const perRow = await run(valueChecks(), 0);
     expect(grouped[0]?.sql).toContain('GROUP BY "currency"');
+    // The sample's common values (USD, EUR, GBP in some order) are skipped while reading.
+    expect(grouped[0]?.sql).toContain('"currency" IS DISTINCT FROM');
     expect(perRow[0]?.sql).not.toContain('GROUP BY');
     const strip = (r: CheckResult) => ({ ...r, sql: '', durationMs: 0, id: '', position: undefined });
     expect(grouped.map(strip)).toEqual(perRow.map(strip));
@@ -107,7 +135,32 @@ describe('value checks once per distinct value', () => {
     expect(grouped[2]?.failingRows).toBe(await count('length(currency) <> 3'));
     expect(grouped[3]?.failingRows).toBe(await count('currency is null'));
     expect(grouped[4]?.failingRows).toBe(await count("status = 'declined' and currency <> 'USD'"));
-    expect(grouped.map((r) => r.status)).toEqual(['fail', 'fail', 'fail', 'fail', 'fail', 'pass', 'pass']);
+    expect(grouped.slice(0, 7).map((r) => r.status)).toEqual([
+      'fail',
+      'fail',
+      'fail',
+      'fail',
+      'fail',
+      'pass',
+      'pass',
+    ]);
+    expect(grouped[7]?.failingRows).toBe(await count("currency <> 'USD'"));
+    expect(grouped[8]?.totalRows).toBe(await count("currency = 'EUR'"));
+    expect(grouped[9]).toMatchObject({
+      failingRows: await count("currency = 'GBP' and (amount < 0 or isnan(amount))"),
+      totalRows: await count("currency = 'GBP'"),
+    });
+    expect(grouped[10]).toMatchObject({
+      failingRows: await count(
+        "lower(currency) in ('usd', 'eur') and not regexp_matches(currency, '^[A-Z]{3}$')",
+      ),
+      totalRows: await count("lower(currency) in ('usd', 'eur')"),
+    });
+    expect(grouped[11]?.failingRows).toBe(await count("currency not in ('USD', 'EUR', 'GBP')"));
+    expect(grouped[12]).toMatchObject({
+      failingRows: await count("currency <> 'GBP' and not regexp_matches(currency, '^[A-Z]{3}$')"),
+      totalRows: await count("currency <> 'GBP'"),
+    });
   });
 
   it('a column with many distinct values is checked row by row', async () => {
@@ -124,7 +177,56 @@ describe('value checks once per distinct value', () => {
     const [perRow] = await run(rel(), 0);
     expect(grouped?.sql).toContain('GROUP BY');
     expect(perRow?.sql).not.toContain('GROUP BY');
-    expect(grouped).toMatchObject({ failingRows: await count('merchant_id > 47'), totalRows: ROWS });
-    expect(perRow).toMatchObject({ failingRows: grouped?.failingRows, totalRows: ROWS });
+    const orphans = await count('merchant_id > 47 or merchant_id = 13');
+    expect(grouped).toMatchObject({ failingRows: orphans, totalRows: ROWS });
+    expect(perRow).toMatchObject({ failingRows: orphans, totalRows: ROWS });
+  });
+});
+
+describe('uniqueness counted with a bitmap over the bounds in the statistics', () => {
+  it('is exact with the bitmap, a where filter, NULLs, wide keys and stale statistics', async () => {
+    const [ids, qty, filtered] = await run([
+      check('unique', 'facts', 'id'),
+      check('unique', 'facts', 'qty'),
+      check('unique', 'facts', 'qty', { where: 'id < 2000' }),
+    ]);
+    expect(ids?.sql).toContain('bitstring_agg');
+    expect(ids).toMatchObject({ status: 'pass', failingRows: 0, totalRows: ROWS });
+    const { rows } = await warehouse.query('select count(distinct qty) as d, count(qty) as n from x.facts');
+    const [d, n] = [Number(rows[0]?.['d']), Number(rows[0]?.['n'])];
+    expect(qty).toMatchObject({ status: 'fail', failingRows: n - d, totalRows: n });
+    expect(filtered).toMatchObject({ failingRows: 1000, totalRows: 2000 });
+    const [wide, shrunk] = await run([check('unique', 'wide', 'k'), check('unique', 'shrunk', 'k')]);
+    expect(wide?.sql).not.toContain('bitstring_agg');
+    expect(wide).toMatchObject({ failingRows: 1, totalRows: 4 });
+    expect(shrunk).toMatchObject({ failingRows: 1, totalRows: 12 });
+  });
+});
+
+describe('relationships to a dense integer key', () => {
+  it('are a range test with the same counts as the join: orphans on both sides, NULLs, where', async () => {
+    const [all, filtered, nulls] = await run([
+      check('relationships', 'facts', 'merchant_id', { to: 'dense_merchants', field: 'merchant_id' }),
+      check('relationships', 'facts', 'merchant_id', {
+        to: 'dense_merchants',
+        field: 'merchant_id',
+        where: 'id < 1000',
+      }),
+      check('relationships', 'facts', 'qty', { to: 'quantities', field: 'qty' }),
+    ]);
+    expect(all?.sql).not.toContain('JOIN');
+    expect(all).toMatchObject({
+      status: 'fail',
+      failingRows: await count('merchant_id < 3 or merchant_id > 47'),
+      totalRows: ROWS,
+    });
+    expect([1, 2, 48, 49, 50]).toContain(Number(all?.samples[0]?.['merchant_id']));
+    expect(filtered).toMatchObject({
+      failingRows: await count('id < 1000 and (merchant_id < 3 or merchant_id > 47)'),
+      totalRows: 1000,
+    });
+    // qty: NULLs are not compared; 999 has no parent (0..998).
+    expect(nulls?.sql).not.toContain('JOIN');
+    expect(nulls).toMatchObject({ failingRows: await count('qty > 998'), totalRows: ROWS - 2 });
   });
 });

@@ -174,6 +174,13 @@ describe('uniqueness and relationships', () => {
     expect(orphans).toMatchObject({ failingRows: 4, totalRows: 6 });
     expect(orphans.samples).toHaveLength(2);
   });
+
+  it('relationships to an empty parent: every compared child is an orphan', async () => {
+    const r = await one(check('relationships', 'pairs', 'k1', { to: 'empty', field: 'id' }));
+    expect(r).toMatchObject({ status: 'fail', failingRows: 4, totalRows: 4 });
+    const none = await one(check('relationships', 'empty', 'id', { to: 'parents', field: 'id' }));
+    expect(none).toMatchObject({ status: 'pass', failingRows: 0, totalRows: 0 });
+  });
 });
 
 describe('custom queries and schema contracts', () => {
@@ -215,14 +222,16 @@ describe('bad input', () => {
   });
 
   it('a bad user condition errors only its own check; a missing relation is an error result', async () => {
-    const [good, bad, missing] = await run(
+    const [good, bad, missing, unique] = await run(
       check('not_null', 'people', 'id'),
       check('expression', 'people', undefined, { sql: 'no_such_column > 1' }),
       check('not_null', 'ghost', 'id'),
+      check('unique', 'people', 'id'),
     );
     expect(good?.status).toBe('fail');
     expect(bad?.status).toBe('error');
     expect(missing?.status).toBe('error');
+    expect(unique).toMatchObject({ status: 'fail', failingRows: 1 });
   });
 });
 
