@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type OperatorRuntime, startOperatorRuntime } from '../../src/cli/operator-runtime.js';
+import type { EnvironmentStatus, OperatorEvent, Release } from '../../src/operator/operator-backend.js';
 import type { TimelineEntry } from '../../src/operator/reconciler.js';
 import { ApiTokens } from '../../src/server/api-tokens.js';
 import { createLogger } from '../../src/telemetry/logger.js';
@@ -149,4 +150,29 @@ export async function eventually(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/**
+ * Reads an operator under test through its API (as a viewer) and waits on its timeline. `url` is
+ * a function because the runtime starts in `beforeAll`, after the probe is made.
+ */
+export function operatorProbe(url: () => string, timeline: readonly TimelineEntry[]) {
+  const list = async <T>(route: string, key: string): Promise<T[]> =>
+    (await api(url(), 'GET', route, { role: 'viewer' })).json[key] as T[];
+  return {
+    /** Waits until the timeline shows `sha` reaching `environment` with one of `outcomes`. */
+    reached: (sha: string, environment: string, outcomes: TimelineEntry['outcome'][]) =>
+      eventually(`${environment} ${outcomes.join('/')} ${sha.slice(0, 8)}`, () =>
+        timeline.some(
+          (e) => e.commit === sha && e.environment === environment && outcomes.includes(e.outcome),
+        ),
+      ),
+    environment: async (name: string): Promise<EnvironmentStatus> =>
+      (await api(url(), 'GET', `/api/v1/environments/${name}`, { role: 'viewer' }))
+        .json as unknown as EnvironmentStatus,
+    releases: (environment: string) =>
+      list<Release>(`/api/v1/releases?environment=${environment}&limit=100`, 'releases'),
+    events: (environment: string) =>
+      list<OperatorEvent>(`/api/v1/events?environment=${environment}&limit=500`, 'events'),
+  };
 }

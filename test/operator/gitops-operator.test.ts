@@ -11,32 +11,23 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendGitHubPush } from '../../src/cli/demo/push-webhook.js';
 import type { OperatorRuntime } from '../../src/cli/operator-runtime.js';
-import type { EnvironmentStatus, Release } from '../../src/operator/operator-backend.js';
+import type { EnvironmentStatus } from '../../src/operator/operator-backend.js';
 import type { TimelineEntry } from '../../src/operator/reconciler.js';
 import { gitWithInput } from '../helpers/git-fixtures.js';
 import { git } from '../helpers/release-project.js';
-import { api, eventually, type GitOpsFixture, gitopsFixture, SECRET } from './gitops-fixture.js';
+import {
+  api,
+  eventually,
+  type GitOpsFixture,
+  gitopsFixture,
+  operatorProbe,
+  SECRET,
+} from './gitops-fixture.js';
 
 let fixture: GitOpsFixture;
 let runtime: OperatorRuntime;
 const timeline: TimelineEntry[] = [];
-
-const reached = (sha: string, environment: string, outcomes: TimelineEntry['outcome'][]) =>
-  eventually(`${environment} ${outcomes.join('/')} ${sha.slice(0, 8)}`, () =>
-    timeline.some((e) => e.commit === sha && e.environment === environment && outcomes.includes(e.outcome)),
-  );
-
-async function environment(name: string): Promise<EnvironmentStatus> {
-  return (await api(runtime.url, 'GET', `/api/v1/environments/${name}`, { role: 'viewer' }))
-    .json as unknown as EnvironmentStatus;
-}
-
-async function releases(env: string): Promise<Release[]> {
-  const { json } = await api(runtime.url, 'GET', `/api/v1/releases?environment=${env}&limit=100`, {
-    role: 'viewer',
-  });
-  return json['releases'] as Release[];
-}
+const { reached, environment, releases } = operatorProbe(() => runtime.url, timeline);
 
 async function head(): Promise<string> {
   return git(fixture.project.root, 'rev-parse', 'HEAD');

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendGitHubPush } from '../../src/cli/demo/push-webhook.js';
 import type { OperatorRuntime } from '../../src/cli/operator-runtime.js';
-import type { EnvironmentStatus, OperatorEvent, Release } from '../../src/operator/operator-backend.js';
+import type { OperatorEvent, Release } from '../../src/operator/operator-backend.js';
 import type { TimelineEntry } from '../../src/operator/reconciler.js';
 import { commitAll, git } from '../helpers/release-project.js';
 import {
@@ -17,6 +17,7 @@ import {
   GITOPS_CONFIG,
   type GitOpsFixture,
   gitopsFixture,
+  operatorProbe,
   SECRET,
 } from './gitops-fixture.js';
 
@@ -40,16 +41,7 @@ select customer_id, sum(amount) as total, max(version) as version from stg_order
 let fixture: GitOpsFixture;
 let runtime: OperatorRuntime;
 const timeline: TimelineEntry[] = [];
-
-const reached = (sha: string, environment: string, outcomes: TimelineEntry['outcome'][]) =>
-  eventually(`${environment} ${outcomes.join('/')} ${sha.slice(0, 8)}`, () =>
-    timeline.some((e) => e.commit === sha && e.environment === environment && outcomes.includes(e.outcome)),
-  );
-
-async function environment(name: string): Promise<EnvironmentStatus> {
-  return (await api(runtime.url, 'GET', `/api/v1/environments/${name}`, { role: 'viewer' }))
-    .json as unknown as EnvironmentStatus;
-}
+const { reached, environment } = operatorProbe(() => runtime.url, timeline);
 
 async function merge(files: Record<string, string>, message: string): Promise<string> {
   const root = fixture.project.root;

@@ -8,17 +8,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendGitHubPush } from '../../src/cli/demo/push-webhook.js';
 import type { OperatorRuntime } from '../../src/cli/operator-runtime.js';
-import type { EnvironmentStatus, OperatorEvent, Release } from '../../src/operator/operator-backend.js';
 import type { TimelineEntry } from '../../src/operator/reconciler.js';
 import { commitAll, git } from '../helpers/release-project.js';
 import { runCli } from '../helpers/run-cli.js';
 import {
-  api,
   eventually,
   GITOPS_CONFIG,
   type GitOpsFixture,
   gitopsFixture,
   models,
+  operatorProbe,
   SECRET,
   TOKENS,
 } from './gitops-fixture.js';
@@ -37,34 +36,11 @@ const NO_VERIFY = config(STAGING);
 let fixture: GitOpsFixture;
 let runtime: OperatorRuntime;
 const timeline: TimelineEntry[] = [];
-
-const reached = (sha: string, environment: string, outcomes: TimelineEntry['outcome'][]) =>
-  eventually(`${environment} ${outcomes.join('/')} ${sha.slice(0, 8)}`, () =>
-    timeline.some((e) => e.commit === sha && e.environment === environment && outcomes.includes(e.outcome)),
-  );
-
-async function environment(name: string): Promise<EnvironmentStatus> {
-  return (await api(runtime.url, 'GET', `/api/v1/environments/${name}`, { role: 'viewer' }))
-    .json as unknown as EnvironmentStatus;
-}
+const { reached, environment, releases, events } = operatorProbe(() => runtime.url, timeline);
 
 /** Waits until the environment is not being worked on (the pass that verified it is over). */
 const settled = (name: string) =>
   eventually(`${name} settled`, async () => (await environment(name)).sync !== 'Progressing');
-
-async function releases(env: string): Promise<Release[]> {
-  const { json } = await api(runtime.url, 'GET', `/api/v1/releases?environment=${env}&limit=100`, {
-    role: 'viewer',
-  });
-  return json['releases'] as Release[];
-}
-
-async function events(env: string): Promise<OperatorEvent[]> {
-  const { json } = await api(runtime.url, 'GET', `/api/v1/events?environment=${env}&limit=500`, {
-    role: 'viewer',
-  });
-  return json['events'] as OperatorEvent[];
-}
 
 async function push(files: Record<string, string>, message: string): Promise<string> {
   for (const [file, text] of Object.entries(files)) await fixture.project.write(file, text);
