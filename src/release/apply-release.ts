@@ -5,7 +5,8 @@
  */
 import type { Project } from '../project/project.js';
 import type { CommitInfo, ReleaseStrategy } from '../state/state-store.js';
-import { type BuildReporter, createSourceViews, prepareSchemas } from './build-models.js';
+import { createSourceViews, prepareSchemas } from './build-models.js';
+import type { BuildReporter } from './build-results.js';
 import { buildVersions } from './build-versions.js';
 import {
   executeRelease,

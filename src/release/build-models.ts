@@ -13,6 +13,7 @@ import type { ModelNode, Project, SourceNode } from '../project/project.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Telemetry } from '../telemetry/tracer.js';
 import type { RelationRef, Warehouse } from '../warehouse/warehouse.js';
+import { type BuildReporter, BuildResults, type ModelBuildResult } from './build-results.js';
 import {
   environmentRelation,
   PHYSICAL_SCHEMA,
@@ -21,21 +22,6 @@ import {
   sourceRelation,
 } from './physical-layout.js';
 import { forgetSwitchedRelease } from './switch-environment.js';
-
-export interface ModelBuildResult {
-  readonly name: string;
-  readonly kind: ModelNode['kind'];
-  readonly status: 'built' | 'failed' | 'skipped';
-  readonly relation: RelationRef;
-  readonly rows: number | undefined;
-  readonly durationMs: number;
-  readonly message: string | undefined;
-}
-
-export interface BuildReporter {
-  started(model: ModelNode): void;
-  finished(result: ModelBuildResult): void;
-}
 
 export interface BuildRequest {
   readonly project: Project;
@@ -96,25 +82,14 @@ export async function buildModels(request: BuildRequest): Promise<BuildSummary> 
         return warehouse.quoteRelation(source ? sourceRelation(source) : physicalOf(name));
       };
 
-      const results = new Map<string, ModelBuildResult>();
+      const results = new BuildResults(logger, reporter);
       const outcomes = await runDag({
         order: selected,
         dependsOn: (name) => project.models.get(name)?.dependsOn ?? [],
         concurrency: request.concurrency,
         signal: request.signal,
         onSkip: (name, because) => {
-          const model = project.models.get(name) as ModelNode;
-          const result: ModelBuildResult = {
-            name,
-            kind: model.kind,
-            status: 'skipped',
-            relation: physicalOf(name),
-            rows: undefined,
-            durationMs: 0,
-            message: because,
-          };
-          results.set(name, result);
-          reporter?.finished(result);
+          results.skipped(project.models.get(name) as ModelNode, physicalOf(name), because);
         },
         run: (name) => {
           const model = project.models.get(name) as ModelNode;
@@ -137,33 +112,9 @@ export async function buildModels(request: BuildRequest): Promise<BuildSummary> 
               },
             )
             .then(
-              (rows) => {
-                const result: ModelBuildResult = {
-                  name,
-                  kind: model.kind,
-                  status: 'built',
-                  relation,
-                  rows,
-                  durationMs: performance.now() - began,
-                  message: undefined,
-                };
-                results.set(name, result);
-                reporter?.finished(result);
-                logger.debug({ model: name, rows, ms: Math.round(result.durationMs) }, 'model built');
-              },
+              (rows) => results.built(model, relation, rows, began),
               (error: unknown) => {
-                const result: ModelBuildResult = {
-                  name,
-                  kind: model.kind,
-                  status: 'failed',
-                  relation,
-                  rows: undefined,
-                  durationMs: performance.now() - began,
-                  message: error instanceof Error ? error.message : String(error),
-                };
-                results.set(name, result);
-                reporter?.finished(result);
-                logger.error({ model: name, err: result.message }, 'model failed');
+                results.failed(model, relation, error, began);
                 throw error;
               },
             );

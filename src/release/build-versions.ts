@@ -11,7 +11,8 @@ import type { EnvironmentModels, StateStore } from '../state/state-store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Telemetry } from '../telemetry/tracer.js';
 import type { RelationRef, Warehouse } from '../warehouse/warehouse.js';
-import { type BuildReporter, compileModel, type ModelBuildResult, materialize } from './build-models.js';
+import { compileModel, materialize } from './build-models.js';
+import { type BuildReporter, BuildResults } from './build-results.js';
 import { physicalTable, sourceRelation } from './physical-layout.js';
 import { STEP, type StepHook } from './release-steps.js';
 
@@ -50,27 +51,18 @@ export async function buildVersions(request: BuildVersionsRequest): Promise<Buil
     if (!pointer) throw new Error(`${name} is not part of the release`);
     return warehouse.quoteRelation(physicalTable(pointer.table));
   };
-  const results = new Map<string, ModelBuildResult>();
-  const finish = (result: ModelBuildResult): void => {
-    results.set(result.name, result);
-    reporter?.finished(result);
-  };
+  const results = new BuildResults(request.logger, reporter);
   const outcomes = await runDag<BuiltVersion>({
     order: request.build.map((b) => b.model),
     dependsOn: (name) => project.models.get(name)?.dependsOn ?? [],
     concurrency: request.concurrency,
     signal: request.signal,
     onSkip: (name, because) => {
-      const model = project.models.get(name) as ModelNode;
-      finish({
-        name,
-        kind: model.kind,
-        status: 'skipped',
-        relation: physicalTable(tableOf.get(name) as string),
-        rows: undefined,
-        durationMs: 0,
-        message: because,
-      });
+      results.skipped(
+        project.models.get(name) as ModelNode,
+        physicalTable(tableOf.get(name) as string),
+        because,
+      );
     },
     run: async (name) => {
       const model = project.models.get(name) as ModelNode;
@@ -98,7 +90,7 @@ export async function buildVersions(request: BuildVersionsRequest): Promise<Buil
         const columns = (await warehouse.describe(relation))?.map((c) => ({ name: c.name, type: c.type }));
         const durationMs = performance.now() - began;
         await state.markPhysicalBuilt(table, { rows, columns, buildMs: durationMs });
-        finish({ name, kind: model.kind, status: 'built', relation, rows, durationMs, message: undefined });
+        results.built(model, relation, rows, began);
         await step(STEP.built(name));
         return {
           model: name,
@@ -109,17 +101,7 @@ export async function buildVersions(request: BuildVersionsRequest): Promise<Buil
           checks: model.checks.map((c) => c.id),
         };
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        finish({
-          name,
-          kind: model.kind,
-          status: 'failed',
-          relation,
-          rows: undefined,
-          durationMs: performance.now() - began,
-          message,
-        });
-        request.logger.error({ model: name, err: message }, 'model failed');
+        results.failed(model, relation, error, began);
         throw error;
       }
     },

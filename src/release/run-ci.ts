@@ -19,7 +19,7 @@ import { runUnitTests, type UnitTestSummary } from '../quality/unit-tests/run-un
 import type { CommitInfo, EnvironmentModels, ReleaseStrategy } from '../state/state-store.js';
 import type { RelationRef } from '../warehouse/warehouse.js';
 import { desiredModels } from './apply-release.js';
-import type { BuildReporter, ModelBuildResult } from './build-models.js';
+import type { BuildReporter, ModelBuildResult } from './build-results.js';
 import { buildVersions } from './build-versions.js';
 import {
   dropCiSchema,

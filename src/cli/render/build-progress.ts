@@ -5,7 +5,7 @@
 import logUpdate from 'log-update';
 import { formatDuration } from '../../core/duration.js';
 import type { ModelNode } from '../../project/project.js';
-import type { BuildReporter, ModelBuildResult } from '../../release/build-models.js';
+import type { BuildReporter, ModelBuildResult } from '../../release/build-results.js';
 import { formatCount, type Output, pc } from './terminal.js';
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
