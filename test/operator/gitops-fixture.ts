@@ -176,3 +176,13 @@ export function operatorProbe(url: () => string, timeline: readonly TimelineEntr
       list<OperatorEvent>(`/api/v1/events?environment=${environment}&limit=500`, 'events'),
   };
 }
+
+/** Version `v` of the models with two of the three orders filtered out of stg_orders. */
+export function shrunk(v: number): Record<string, string> {
+  const files = models(v);
+  files['models/stg_orders.sql'] = (files['models/stg_orders.sql'] as string).replace(
+    'from orders',
+    'from orders where order_id = 1',
+  );
+  return files;
+}

@@ -21,6 +21,7 @@ import {
   models,
   operatorProbe,
   SECRET,
+  shrunk,
   TOKENS,
 } from './gitops-fixture.js';
 
@@ -53,16 +54,6 @@ async function merge(files: Record<string, string>, pr: number): Promise<string>
   const sha = await git(root, 'rev-parse', 'HEAD');
   expect(await sendGitHubPush(runtime.url, { secret: SECRET, branch: 'main', after: sha })).toBe(202);
   return sha;
-}
-
-/** Version `v` of the models, keeping only the first order: two of three rows gone from stg_orders. */
-function shrunk(v: number): Record<string, string> {
-  const files = models(v);
-  files['models/stg_orders.sql'] = (files['models/stg_orders.sql'] as string).replace(
-    'from orders',
-    'from orders where order_id = 1',
-  );
-  return files;
 }
 
 beforeAll(async () => {

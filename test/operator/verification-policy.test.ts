@@ -19,6 +19,7 @@ import {
   models,
   operatorProbe,
   SECRET,
+  shrunk,
   TOKENS,
 } from './gitops-fixture.js';
 
@@ -47,16 +48,6 @@ async function push(files: Record<string, string>, message: string): Promise<str
   const sha = await commitAll(fixture.project.root, message);
   expect(await sendGitHubPush(runtime.url, { secret: SECRET, branch: 'main', after: sha })).toBe(202);
   return sha;
-}
-
-/** Version `v` with two of the three orders filtered out of stg_orders. */
-function shrunk(v: number): Record<string, string> {
-  const files = models(v);
-  files['models/stg_orders.sql'] = (files['models/stg_orders.sql'] as string).replace(
-    'from orders',
-    'from orders where order_id = 1',
-  );
-  return files;
 }
 
 beforeAll(async () => {
