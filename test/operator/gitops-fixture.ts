@@ -6,6 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { sendGitHubPush } from '../../src/cli/demo/push-webhook.js';
 import { type OperatorRuntime, startOperatorRuntime } from '../../src/cli/operator-runtime.js';
 import type { EnvironmentStatus, OperatorEvent, Release } from '../../src/operator/operator-backend.js';
 import type { TimelineEntry } from '../../src/operator/reconciler.js';
@@ -55,6 +56,10 @@ export interface GitOpsFixture {
   readonly home: string;
   /** Commits models of version `v` on a branch and merges it as pull request `pr`. */
   mergeVersion(v: number, pr: number): Promise<string>;
+  /** Commits `files` on a branch and merges it into main as pull request `pr`; the merge's sha. */
+  mergeFiles(files: Record<string, string>, pr: number, message?: string, branch?: string): Promise<string>;
+  /** Commits `files` straight on main; the commit's sha. */
+  commitFiles(files: Record<string, string>, message: string): Promise<string>;
   start(options?: { pollMs?: number; onTimeline?: (e: TimelineEntry) => void }): Promise<OperatorRuntime>;
   remove(): Promise<void>;
 }
@@ -71,14 +76,16 @@ export async function gitopsFixture(config = GITOPS_CONFIG): Promise<GitOpsFixtu
   await commitAll(project.root, 'Initial project');
   const home = await mkdtemp(path.join(tmpdir(), 'slipway-operator-'));
   const runtimes: OperatorRuntime[] = [];
-  return {
+  const fixture: GitOpsFixture = {
     project,
     home,
-    async mergeVersion(v, pr) {
-      const branch = `feature/v${v}-${pr}`;
+    mergeVersion(v, pr) {
+      return fixture.mergeFiles(models(v), pr, `Models version ${v}`, `feature/v${v}-${pr}`);
+    },
+    async mergeFiles(files, pr, message = `Change ${pr}`, branch = `feature/${pr}`) {
       await git(project.root, 'checkout', '-q', '-b', branch, 'main');
-      for (const [file, text] of Object.entries(models(v))) await project.write(file, text);
-      await commitAll(project.root, `Models version ${v}`);
+      for (const [file, text] of Object.entries(files)) await project.write(file, text);
+      await commitAll(project.root, message);
       await git(project.root, 'checkout', '-q', 'main');
       await git(
         project.root,
@@ -90,6 +97,10 @@ export async function gitopsFixture(config = GITOPS_CONFIG): Promise<GitOpsFixtu
         branch,
       );
       return git(project.root, 'rev-parse', 'HEAD');
+    },
+    async commitFiles(files, message) {
+      for (const [file, text] of Object.entries(files)) await project.write(file, text);
+      return commitAll(project.root, message);
     },
     async start({ pollMs = 0, onTimeline } = {}) {
       const runtime = await startOperatorRuntime({
@@ -119,6 +130,7 @@ export async function gitopsFixture(config = GITOPS_CONFIG): Promise<GitOpsFixtu
       await rm(home, { recursive: true, force: true });
     },
   };
+  return fixture;
 }
 
 /** A JSON API call with a role's token (or none). */
@@ -185,4 +197,9 @@ export function shrunk(v: number): Record<string, string> {
     'from orders where order_id = 1',
   );
   return files;
+}
+
+/** Announces `sha` on main to the operator at `url` by a signed GitHub push; the HTTP status. */
+export function announce(url: string, sha: string): Promise<number> {
+  return sendGitHubPush(url, { secret: SECRET, branch: 'main', after: sha });
 }

@@ -9,19 +9,18 @@ import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sendGitHubPush } from '../../src/cli/demo/push-webhook.js';
 import type { OperatorRuntime } from '../../src/cli/operator-runtime.js';
 import type { EnvironmentStatus } from '../../src/operator/operator-backend.js';
 import type { TimelineEntry } from '../../src/operator/reconciler.js';
 import { gitWithInput } from '../helpers/git-fixtures.js';
 import { git } from '../helpers/release-project.js';
 import {
+  announce,
   api,
   eventually,
   type GitOpsFixture,
   gitopsFixture,
   operatorProbe,
-  SECRET,
 } from './gitops-fixture.js';
 
 let fixture: GitOpsFixture;
@@ -60,7 +59,7 @@ describe('the operator on a real repository', () => {
 
   it('a merged pull request reaches staging and prod with its commit, author, PR number and trigger', async () => {
     const sha = await fixture.mergeVersion(2, 7);
-    expect(await sendGitHubPush(runtime.url, { secret: SECRET, branch: 'main', after: sha })).toBe(202);
+    expect(await announce(runtime.url, sha)).toBe(202);
     await reached(sha, 'prod', ['promoted']);
     for (const env of ['staging', 'prod']) {
       const [latest] = await releases(env);
@@ -95,7 +94,7 @@ describe('the operator on a real repository', () => {
     expect(await releases('staging')).toEqual(before);
     expect(timeline.some((e) => e.commit === sha)).toBe(false);
     // The commit is real, though: a signed push (or the next poll) releases it.
-    expect(await sendGitHubPush(runtime.url, { secret: SECRET, branch: 'main', after: sha })).toBe(202);
+    expect(await announce(runtime.url, sha)).toBe(202);
     await reached(sha, 'prod', ['promoted']);
   });
 
@@ -128,7 +127,7 @@ describe('the operator on a real repository', () => {
   it("a bad commit is stopped by staging's check gate; staging and prod keep the good release", async () => {
     const good = (await environment('prod')).live?.commit.sha;
     const bad = await fixture.mergeVersion(-1, 9);
-    await sendGitHubPush(runtime.url, { secret: SECRET, branch: 'main', after: bad });
+    await announce(runtime.url, bad);
     await reached(bad, 'staging', ['blocked']);
     const staging = await environment('staging');
     expect(staging.sync).toBe('Degraded');
@@ -144,7 +143,7 @@ describe('the operator on a real repository', () => {
 
   it('after a rollback a sync does not re-release the rolled-back commit; the next commit resumes', async () => {
     const fixed = await fixture.mergeVersion(4, 10);
-    await sendGitHubPush(runtime.url, { secret: SECRET, branch: 'main', after: fixed });
+    await announce(runtime.url, fixed);
     await reached(fixed, 'prod', ['promoted']);
     const rolled = await api(runtime.url, 'POST', '/api/v1/environments/prod/rollback', {
       role: 'deployer',
@@ -164,7 +163,7 @@ describe('the operator on a real repository', () => {
     expect(stillBack.sync).toBe('OutOfSync');
     expect(stillBack.paused).not.toBeNull();
     const next = await fixture.mergeVersion(5, 11);
-    await sendGitHubPush(runtime.url, { secret: SECRET, branch: 'main', after: next });
+    await announce(runtime.url, next);
     await reached(next, 'prod', ['promoted']);
     const resumed = await environment('prod');
     expect(resumed.paused).toBeNull();
@@ -295,12 +294,12 @@ describe('the operator on a real repository', () => {
     const deliveries: Promise<number>[] = [];
     const started = Date.now();
     await moveRefOneByOne(root, 'refs/heads/main', burst, (sha) => {
-      deliveries.push(sendGitHubPush(runtime.url, { secret: SECRET, branch: 'main', after: sha }));
+      deliveries.push(announce(runtime.url, sha));
     });
     const burstMs = Date.now() - started;
     expect(new Set(await Promise.all(deliveries))).toEqual(new Set([202]));
     const newest = await fixture.mergeVersion(6, 12);
-    await sendGitHubPush(runtime.url, { secret: SECRET, branch: 'main', after: newest });
+    await announce(runtime.url, newest);
     await reached(newest, 'prod', ['promoted']);
     await eventually('the watcher idle', () => runtime.operator.watcher?.status.syncing === false, 10_000);
     const syncs = (await runtime.state.listEvents({ limit: 10_000 }))

@@ -7,12 +7,12 @@
  * staging → prod, and the next commit resumes prod.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sendGitHubPush } from '../../src/cli/demo/push-webhook.js';
 import type { OperatorRuntime } from '../../src/cli/operator-runtime.js';
 import type { TimelineEntry } from '../../src/operator/reconciler.js';
-import { commitAll, git } from '../helpers/release-project.js';
+import { git } from '../helpers/release-project.js';
 import { runCli } from '../helpers/run-cli.js';
 import {
+  announce,
   api,
   eventually,
   GITOPS_CONFIG,
@@ -20,7 +20,6 @@ import {
   gitopsFixture,
   models,
   operatorProbe,
-  SECRET,
   shrunk,
   TOKENS,
 } from './gitops-fixture.js';
@@ -35,24 +34,10 @@ let runtime: OperatorRuntime;
 const timeline: TimelineEntry[] = [];
 const { reached, environment, releases, events } = operatorProbe(() => runtime.url, timeline);
 
-/** Commits `files` on a branch, merges it as pull request `pr` and announces it by webhook. */
+/** Merges `files` as pull request `pr` and announces it by webhook. */
 async function merge(files: Record<string, string>, pr: number): Promise<string> {
-  const root = fixture.project.root;
-  await git(root, 'checkout', '-q', '-b', `feature/${pr}`, 'main');
-  for (const [file, text] of Object.entries(files)) await fixture.project.write(file, text);
-  await commitAll(root, `Change ${pr}`);
-  await git(root, 'checkout', '-q', 'main');
-  await git(
-    root,
-    'merge',
-    '-q',
-    '--no-ff',
-    '-m',
-    `Merge pull request #${pr} from tess/feature/${pr}`,
-    `feature/${pr}`,
-  );
-  const sha = await git(root, 'rev-parse', 'HEAD');
-  expect(await sendGitHubPush(runtime.url, { secret: SECRET, branch: 'main', after: sha })).toBe(202);
+  const sha = await fixture.mergeFiles(files, pr);
+  expect(await announce(runtime.url, sha)).toBe(202);
   return sha;
 }
 

@@ -6,19 +6,18 @@
  * back, paused for the commit, and prod never sees it. The next commit resumes both.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sendGitHubPush } from '../../src/cli/demo/push-webhook.js';
 import type { OperatorRuntime } from '../../src/cli/operator-runtime.js';
 import type { OperatorEvent, Release } from '../../src/operator/operator-backend.js';
 import type { TimelineEntry } from '../../src/operator/reconciler.js';
 import { commitAll, git } from '../helpers/release-project.js';
 import {
+  announce,
   api,
   eventually,
   GITOPS_CONFIG,
   type GitOpsFixture,
   gitopsFixture,
   operatorProbe,
-  SECRET,
 } from './gitops-fixture.js';
 
 const CONFIG = GITOPS_CONFIG.replace(
@@ -44,10 +43,8 @@ const timeline: TimelineEntry[] = [];
 const { reached, environment } = operatorProbe(() => runtime.url, timeline);
 
 async function merge(files: Record<string, string>, message: string): Promise<string> {
-  const root = fixture.project.root;
-  for (const [file, text] of Object.entries(files)) await fixture.project.write(file, text);
-  const sha = await commitAll(root, message);
-  expect(await sendGitHubPush(runtime.url, { secret: SECRET, branch: 'main', after: sha })).toBe(202);
+  const sha = await fixture.commitFiles(files, message);
+  expect(await announce(runtime.url, sha)).toBe(202);
   return sha;
 }
 

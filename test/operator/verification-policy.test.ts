@@ -6,19 +6,18 @@
  * the `verify:` block is settled as passed, so the promotion waiting for it goes ahead.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sendGitHubPush } from '../../src/cli/demo/push-webhook.js';
 import type { OperatorRuntime } from '../../src/cli/operator-runtime.js';
 import type { TimelineEntry } from '../../src/operator/reconciler.js';
-import { commitAll, git } from '../helpers/release-project.js';
+import { git } from '../helpers/release-project.js';
 import { runCli } from '../helpers/run-cli.js';
 import {
+  announce,
   eventually,
   GITOPS_CONFIG,
   type GitOpsFixture,
   gitopsFixture,
   models,
   operatorProbe,
-  SECRET,
   shrunk,
   TOKENS,
 } from './gitops-fixture.js';
@@ -44,9 +43,8 @@ const settled = (name: string) =>
   eventually(`${name} settled`, async () => (await environment(name)).sync !== 'Progressing');
 
 async function push(files: Record<string, string>, message: string): Promise<string> {
-  for (const [file, text] of Object.entries(files)) await fixture.project.write(file, text);
-  const sha = await commitAll(fixture.project.root, message);
-  expect(await sendGitHubPush(runtime.url, { secret: SECRET, branch: 'main', after: sha })).toBe(202);
+  const sha = await fixture.commitFiles(files, message);
+  expect(await announce(runtime.url, sha)).toBe(202);
   return sha;
 }
 
