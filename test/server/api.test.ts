@@ -3,13 +3,12 @@
  * (test/server/fake-operator-backend.ts): every route × every role, validation, errors, the
  * OpenAPI description covering every registered route, and no secret in the logs.
  */
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { Role } from '../../src/operator/operator-backend.js';
 import { ApiTokens } from '../../src/server/api-tokens.js';
 import { createServerApp } from '../../src/server/create-server-app.js';
 import { honoPath } from '../../src/server/route-definition.js';
-import { createLogger } from '../../src/telemetry/logger.js';
+import { capturedLogger } from '../helpers/captured-logger.js';
 import { FakeOperatorBackend } from './fake-operator-backend.js';
 
 const TOKENS: Readonly<Record<Role, string>> = {
@@ -20,17 +19,7 @@ const TOKENS: Readonly<Record<Role, string>> = {
 
 function setup() {
   const backend = new FakeOperatorBackend();
-  let logged = '';
-  const logger = createLogger({
-    format: 'json',
-    level: 'debug',
-    destination: new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        logged += chunk.toString();
-        done();
-      },
-    }),
-  });
+  const { logger, logged } = capturedLogger();
   const tokens = ApiTokens.fromList(
     (Object.keys(TOKENS) as Role[]).map((role) => ({ name: `${role}-bot`, role, token: TOKENS[role] })),
   );
@@ -52,7 +41,7 @@ function setup() {
       },
       ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
     });
-  return { app, backend, call, logs: () => logged };
+  return { app, backend, call, logs: logged };
 }
 
 interface Operation {

@@ -9,7 +9,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GitMirror } from '../../src/operator/git-mirror.js';
 import { type CommitsEvent, GitWatcher } from '../../src/operator/git-watcher.js';
@@ -17,7 +16,7 @@ import { ApiTokens } from '../../src/server/api-tokens.js';
 import { createServerApp } from '../../src/server/create-server-app.js';
 import { startHttpServer } from '../../src/server/start-http-server.js';
 import { signBody } from '../../src/server/webhooks/webhook-signature.js';
-import { createLogger } from '../../src/telemetry/logger.js';
+import { capturedLogger } from '../helpers/captured-logger.js';
 import { createGitFixture, type GitFixture, git, waitFor } from '../helpers/git-fixtures.js';
 import { FakeOperatorBackend } from './fake-operator-backend.js';
 
@@ -29,17 +28,7 @@ let fixture: GitFixture;
 let scratch: string;
 let watcher: GitWatcher;
 const events: CommitsEvent[] = [];
-let logged = '';
-const logger = createLogger({
-  format: 'json',
-  level: 'debug',
-  destination: new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      logged += chunk.toString();
-      done();
-    },
-  }),
-});
+const { logger, logged } = capturedLogger();
 
 function makeApp(
   secrets: { github?: string; bitbucket?: string } = { github: GITHUB_SECRET, bitbucket: BITBUCKET_SECRET },
@@ -349,9 +338,9 @@ describe('webhooks', () => {
   });
 
   it('logs deliveries without secrets or signatures', () => {
-    expect(logged).toContain('webhook received');
-    expect(logged).toContain('webhook signature mismatch');
-    for (const secret of [GITHUB_SECRET, BITBUCKET_SECRET]) expect(logged).not.toContain(secret);
-    expect(logged).not.toMatch(/sha256=[0-9a-f]{64}/);
+    expect(logged()).toContain('webhook received');
+    expect(logged()).toContain('webhook signature mismatch');
+    for (const secret of [GITHUB_SECRET, BITBUCKET_SECRET]) expect(logged()).not.toContain(secret);
+    expect(logged()).not.toMatch(/sha256=[0-9a-f]{64}/);
   });
 });
