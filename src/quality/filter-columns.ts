@@ -42,8 +42,9 @@ export async function singleColumnFilters(
   const { parseSelect } = checkDialectFor(warehouse);
   const found = new Map<string, string>();
   if (!parseSelect || filters.length === 0) return found;
+  // Checks often share a `where`: each text is parsed once.
   const parsed = await Promise.all(
-    filters.map(async (filter) => {
+    [...new Set(filters)].map(async (filter) => {
       // No parse tree: the filter is evaluated row by row (and any error in it is reported there).
       const rows = await planningQuery(
         warehouse,
