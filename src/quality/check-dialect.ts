@@ -42,14 +42,14 @@ export interface CheckDialect {
    * when the engine can sample any relation; without it value checks are always evaluated row by row.
    */
   readonly sample?: (relation: SqlFragment, percent: number) => SqlFragment;
-  /**
-   * The engine's own statistics of a column, read without scanning the data, when it keeps them:
-   * the expression to select (from the relation, one row) and how to read its value.
-   */
   /** A statement whose one row has `tree`: the engine's syntax tree of a SELECT, as JSON text. */
   readonly parseSelect?: (text: string) => SqlFragment;
   /** A statement listing (`function_name`) those of `names` whose every overload is deterministic. */
   readonly functionStability?: (names: readonly string[]) => SqlFragment;
+  /**
+   * The engine's own statistics of a column, read without scanning the data, when it keeps them:
+   * the expression to select (from the relation, one row) and how to read its value.
+   */
   readonly statistics?: {
     readonly expression: (column: SqlFragment) => SqlFragment;
     readonly parse: (text: string) => ColumnStatistics;
@@ -83,6 +83,7 @@ export function parseDuckDbStats(text: string): ColumnStatistics {
 export const MAX_BITMAP_RANGE = 2 ** 28;
 export const INTEGER_TYPES =
   /^(TINYINT|SMALLINT|INTEGER|BIGINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|INT[1248]?)$/;
+export const TEXT_TYPES = /^(VARCHAR|TEXT|STRING|CHAR|BPCHAR|CHARACTER VARYING)/;
 
 const duckdb: CheckDialect = {
   regexMatches: (text, regex) => sql`regexp_matches(${text}, ${regex})`,

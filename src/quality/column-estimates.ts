@@ -17,7 +17,8 @@ import {
   MAX_BITMAP_RANGE,
 } from './check-dialect.js';
 import type { KeyBounds } from './compiled-check.js';
-import { join, raw, renderSql, type SqlFragment, sql } from './sql-fragment.js';
+import { planningQuery } from './planning-query.js';
+import { join, raw, type SqlFragment, sql } from './sql-fragment.js';
 
 /** Below this many sampled rows the sample cannot tell; the relation is small, so grouping is cheap. */
 const SMALL_SAMPLE = 4096;
@@ -227,15 +228,10 @@ function fitsBitmap(min: SqlValue, max: SqlValue): boolean {
   return BigInt(max as number | bigint) - BigInt(min as number | bigint) + 1n <= BigInt(MAX_BITMAP_RANGE);
 }
 
-/** The one row of a planning query; undefined when it fails. */
+/**
+ * The one row of a planning query; undefined when it fails. Only the plan depends on it: without an
+ * estimate every value is checked row by row, without bounds uniqueness is a plain distinct count.
+ */
 async function planningRow(warehouse: Warehouse, statement: SqlFragment): Promise<Row | undefined> {
-  const { text, params } = renderSql(statement);
-  try {
-    return (await warehouse.query(text, { params })).rows[0];
-  } catch {
-    // Only the plan depends on it: without an estimate every value is checked row by row, without
-    // bounds uniqueness is a plain distinct count, and whatever broke the query (a view that fails,
-    // say) is reported by the checks themselves.
-    return undefined;
-  }
+  return (await planningQuery(warehouse, statement))?.[0];
 }

@@ -8,7 +8,8 @@
  */
 import type { RelationRef, Row, SqlValue, Warehouse } from '../warehouse/warehouse.js';
 import { checkDialectFor } from './check-dialect.js';
-import { join, raw, renderSql, type SqlFragment, sql } from './sql-fragment.js';
+import { planningQuery } from './planning-query.js';
+import { join, raw, type SqlFragment, sql } from './sql-fragment.js';
 
 /** At most this many common values per column (each is one comparison per row). */
 export const MAX_COMMON_VALUES = 16;
@@ -60,17 +61,13 @@ export async function sampleValues(
     ];
     return sql`(SELECT ${raw(String(index))} AS slipway_column, ${c} AS slipway_value, count(*) AS slipway_n, list_value(${join([sql`true`, ...answers], ', ')}) AS slipway_answers FROM slipway_sample AS ${self} WHERE ${c} IS NOT NULL GROUP BY ${c} ORDER BY slipway_n DESC, slipway_value LIMIT ${raw(String(MAX_COMMON_VALUES))})`;
   });
-  const drawn = async (percent: number): Promise<readonly Row[] | undefined> => {
-    const statement = sql`WITH slipway_sample AS MATERIALIZED (SELECT * FROM ${sample(raw(warehouse.quoteRelation(relation)), percent)})\n${join(perColumn, '\nUNION ALL ')}`;
-    const { text, params } = renderSql(statement);
-    try {
-      return (await warehouse.query(text, { params })).rows;
-    } catch {
-      // A condition the engine cannot evaluate on some row: every row is grouped by value instead
-      // (and the condition's error is reported by the check itself).
-      return undefined;
-    }
-  };
+  // Undefined when a condition the engine cannot evaluate on some row fails the query: every row
+  // is then grouped by value instead (and the condition's error is reported by the check itself).
+  const drawn = (percent: number): Promise<readonly Row[] | undefined> =>
+    planningQuery(
+      warehouse,
+      sql`WITH slipway_sample AS MATERIALIZED (SELECT * FROM ${sample(raw(warehouse.quoteRelation(relation)), percent)})\n${join(perColumn, '\nUNION ALL ')}`,
+    );
   // A small sample finds the frequent values of a large relation; a relation too small to leave
   // any rows in it gets a larger one.
   let rows = await drawn(SAMPLE_PERCENT);

@@ -15,7 +15,7 @@ import type { Diagnostic } from '../core/errors.js';
 import type { CheckDeclaration } from '../project/project.js';
 import type { ColumnInfo, RelationRef, SqlValue, Warehouse } from '../warehouse/warehouse.js';
 import type { CheckDialect } from './check-dialect.js';
-import { checkDialectFor, INTEGER_TYPES } from './check-dialect.js';
+import { checkDialectFor, INTEGER_TYPES, TEXT_TYPES } from './check-dialect.js';
 import { type CheckNode, node, type ScanProbe } from './compiled-check.js';
 import { type DraftRelationship, planChecks, relationKey } from './plan-checks.js';
 import { join, raw, renderSql, type SqlFragment, sql } from './sql-fragment.js';
@@ -48,7 +48,6 @@ export interface CompiledChecks {
 }
 
 const FLOAT_TYPES = /^(FLOAT|DOUBLE|REAL|FLOAT4|FLOAT8|DOUBLE PRECISION)$/;
-const TEXT_TYPES = /^(VARCHAR|TEXT|STRING|CHAR|BPCHAR|CHARACTER VARYING)/;
 
 /** Compiles checks against the relations' real columns. */
 export async function compileChecks(request: CompileChecksRequest): Promise<CompiledChecks> {

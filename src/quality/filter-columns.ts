@@ -7,9 +7,9 @@
  * is deterministic (`duckdb_functions()` stability CONSISTENT or CONSISTENT_WITHIN_QUERY). Its
  * value is then a function of that column's value alone, so per value and per row agree.
  */
-import type { Row, Warehouse } from '../warehouse/warehouse.js';
+import type { Warehouse } from '../warehouse/warehouse.js';
 import { checkDialectFor } from './check-dialect.js';
-import { renderSql, type SqlFragment } from './sql-fragment.js';
+import { planningQuery } from './planning-query.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -42,9 +42,15 @@ export async function singleColumnFilters(
   const { parseSelect } = checkDialectFor(warehouse);
   const found = new Map<string, string>();
   if (!parseSelect || filters.length === 0) return found;
+  // Checks often share a `where`: each text is parsed once.
   const parsed = await Promise.all(
-    filters.map(async (filter) => {
-      const row = await tryRow(warehouse, parseSelect(`SELECT 1 FROM slipway_relation WHERE (${filter})`));
+    [...new Set(filters)].map(async (filter) => {
+      // No parse tree: the filter is evaluated row by row (and any error in it is reported there).
+      const rows = await planningQuery(
+        warehouse,
+        parseSelect(`SELECT 1 FROM slipway_relation WHERE (${filter})`),
+      );
+      const row = rows?.[0];
       return { filter, reads: typeof row?.['tree'] === 'string' ? readsOf(row['tree']) : undefined };
     }),
   );
@@ -109,24 +115,9 @@ async function deterministicFunctions(
 ): Promise<ReadonlySet<string>> {
   const { functionStability } = checkDialectFor(warehouse);
   if (!functionStability || names.length === 0) return new Set();
-  const { text, params } = renderSql(functionStability(names));
-  try {
-    const { rows } = await warehouse.query(text, { params });
-    return new Set(rows.map((r) => String(r['function_name'])));
-  } catch {
-    // Unknown stability: every filter calling a function is evaluated row by row.
-    return new Set();
-  }
-}
-
-async function tryRow(warehouse: Warehouse, statement: SqlFragment): Promise<Row | undefined> {
-  const { text, params } = renderSql(statement);
-  try {
-    return (await warehouse.query(text, { params })).rows[0];
-  } catch {
-    // No parse tree: the filter is evaluated row by row (and any error in it is reported there).
-    return undefined;
-  }
+  // Unknown stability (the query failed): every filter calling a function is evaluated row by row.
+  const rows = (await planningQuery(warehouse, functionStability(names))) ?? [];
+  return new Set(rows.map((r) => String(r['function_name'])));
 }
 
 function isObject(value: Json | undefined): value is { [key: string]: Json } {

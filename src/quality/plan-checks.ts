@@ -10,7 +10,7 @@
  * from the engine itself (`common-values.ts`).
  */
 import type { ColumnInfo, RelationRef, Warehouse } from '../warehouse/warehouse.js';
-import { checkDialectFor } from './check-dialect.js';
+import { checkDialectFor, TEXT_TYPES } from './check-dialect.js';
 import {
   type ColumnEstimates,
   denseRange,
@@ -51,8 +51,6 @@ export interface DraftChecks {
   /** Ids of the uniqueness checks on one integer column: a bitmap when their bounds fit one. */
   readonly bitmapKeys: ReadonlySet<string>;
 }
-
-const TEXT_TYPES = /^(VARCHAR|TEXT|STRING|CHAR|BPCHAR|CHARACTER VARYING)/;
 
 /** Checks whose condition reads nothing but the checked column's value: worth grouping by value. */
 const VALUE_CHECKS: ReadonlySet<string> = new Set(['accepted_values', 'pattern', 'length']);

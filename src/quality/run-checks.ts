@@ -6,7 +6,6 @@
  * `apply` calls this as its gate before the switch; `slipway check` calls it on an environment.
  */
 import { ProjectError } from '../core/errors.js';
-import type { Row } from '../warehouse/warehouse.js';
 import { checkDialectFor } from './check-dialect.js';
 import {
   baseResult,
@@ -23,11 +22,11 @@ import {
   errorResult,
   guarded,
   num,
-  query,
   type RunContext,
+  samplesFor,
   threshold,
   thresholdText,
-  timed,
+  timedRow,
 } from './run-context.js';
 import { runScan } from './run-scan.js';
 import { displaySql, join, raw, type SqlFragment, sql } from './sql-fragment.js';
@@ -115,14 +114,11 @@ async function runNode(context: RunContext, n: CheckNode): Promise<CheckResult[]
 
 async function runRelationship(context: RunContext, n: RelationshipNode): Promise<CheckResult> {
   const { statement, orphans } = relationshipStatement(context.warehouse, n);
-  const [[row = {}], ms] = (await timed(() => query(context, statement))) as [Row[], number];
+  const [row, ms] = await timedRow(context, statement);
   const total = num(row['total']);
   const failing = num(row['failing']);
   const bad = exceedsThreshold(failing, total, threshold(n.check));
-  const samples =
-    bad && context.sampleRows > 0
-      ? await query(context, sql`SELECT slipway_child.* ${orphans} LIMIT ${raw(String(context.sampleRows))}`)
-      : [];
+  const samples = await samplesFor(context, bad, sql`SELECT slipway_child.* ${orphans}`);
   return {
     ...baseResult(n.check),
     status: bad ? failedStatus(n.check) : 'pass',
@@ -170,17 +166,11 @@ function relationshipStatement(
 
 async function runCustomQuery(context: RunContext, n: CustomQueryNode): Promise<CheckResult> {
   const statement = sql`SELECT count(*) AS failing FROM (\n${n.query}\n) AS slipway_failures`;
-  const [[row = {}], ms] = (await timed(() => query(context, statement))) as [Row[], number];
+  const [row, ms] = await timedRow(context, statement);
   const failing = num(row['failing']);
   const rowsLimit = (threshold(n.check)?.rows ?? 0) as number;
   const bad = failing > rowsLimit;
-  const samples =
-    bad && context.sampleRows > 0
-      ? await query(
-          context,
-          sql`SELECT * FROM (\n${n.query}\n) AS slipway_failures LIMIT ${raw(String(context.sampleRows))}`,
-        )
-      : [];
+  const samples = await samplesFor(context, bad, sql`SELECT * FROM (\n${n.query}\n) AS slipway_failures`);
   return {
     ...baseResult(n.check),
     status: bad ? failedStatus(n.check) : 'pass',
@@ -262,7 +252,7 @@ async function runSchema(context: RunContext, n: SchemaNode): Promise<CheckResul
       ', ',
     )} FROM ${raw(warehouse.quoteRelation(n.relation))}`;
     statement = displaySql(fragment);
-    const [[row = {}], took] = (await timed(() => query(context, fragment))) as [Row[], number];
+    const [row, took] = await timedRow(context, fragment);
     ms = took;
     mustNotBeNull.forEach((c, i) => {
       const nulls = num(row[`n${i}`]);

@@ -5,7 +5,7 @@
 import type { CheckDeclaration } from '../project/project.js';
 import type { Row, SqlValue, Warehouse } from '../warehouse/warehouse.js';
 import { baseResult, type CheckResult, type Threshold } from './check-result.js';
-import { renderSql, type SqlFragment, sql } from './sql-fragment.js';
+import { raw, renderSql, type SqlFragment, sql } from './sql-fragment.js';
 
 export interface RunContext {
   readonly warehouse: Warehouse;
@@ -26,6 +26,25 @@ export async function timed<T>(body: () => Promise<T>): Promise<[T, number]> {
   const began = performance.now();
   const value = await body();
   return [value, performance.now() - began];
+}
+
+/** Runs a one-row measuring statement, counting it: the row (empty when none) and its time in ms. */
+export async function timedRow(context: RunContext, statement: SqlFragment): Promise<[Row, number]> {
+  const [[row = {}], ms] = await timed(() => query(context, statement));
+  return [row, ms];
+}
+
+/**
+ * The failing-row samples of a check: the first `sampleRows` rows of `statement`, fetched only when
+ * the check failed (and samples are wanted), so a passing run sends no sample query.
+ */
+export async function samplesFor(
+  context: RunContext,
+  failed: boolean,
+  statement: SqlFragment,
+): Promise<readonly Row[]> {
+  if (!failed || context.sampleRows <= 0) return [];
+  return query(context, sql`${statement} LIMIT ${raw(String(context.sampleRows))}`);
 }
 
 /** Runs one check's work; an error becomes that check's `error` result, not the run's. */

@@ -19,11 +19,11 @@ import {
   formatPercent,
   guarded,
   num,
-  query,
   type RunContext,
+  samplesFor,
   threshold,
   thresholdText,
-  timed,
+  timedRow,
 } from './run-context.js';
 import { distinctStatement, scanStatement } from './scan-statements.js';
 import { displaySql, join, raw, type SqlFragment, sql } from './sql-fragment.js';
@@ -50,7 +50,7 @@ async function isolated(
   let row: Row;
   let ms: number;
   try {
-    [[row = {}], ms] = (await timed(() => query(context, statement))) as [Row[], number];
+    [row, ms] = await timedRow(context, statement);
   } catch (error) {
     if (probes.length > 1) return (await Promise.all(probes.map(alone))).flat();
     const probe = probes[0] as ScanProbe;
@@ -197,13 +197,11 @@ async function judgeRows(
     bad = exceedsThreshold(failing, total, threshold(check));
     message = `${failing.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} rows fail (${formatPercent(percent)})${thresholdText(check)}`;
   }
-  const samples =
-    bad && failing > 0 && context.sampleRows > 0
-      ? await query(
-          context,
-          sql`SELECT * FROM ${raw(context.warehouse.quoteRelation(scan.relation))} WHERE ${and(probe.filter, probe.failing)} LIMIT ${raw(String(context.sampleRows))}`,
-        )
-      : [];
+  const samples = await samplesFor(
+    context,
+    bad && failing > 0,
+    sql`SELECT * FROM ${raw(context.warehouse.quoteRelation(scan.relation))} WHERE ${and(probe.filter, probe.failing)}`,
+  );
   return {
     ...base,
     status: bad ? failedStatus(check) : 'pass',
@@ -231,13 +229,11 @@ async function judgeDistinct(
     probe.columns.map((c) => raw(warehouse.quoteIdentifier(c))),
     ', ',
   );
-  const samples =
-    bad && context.sampleRows > 0
-      ? await query(
-          context,
-          sql`SELECT ${keys}, count(*) AS duplicate_count FROM ${raw(warehouse.quoteRelation(scan.relation))} WHERE ${and(probe.filter, probe.keyNotNull)} GROUP BY ${keys} HAVING count(*) > 1 ORDER BY duplicate_count DESC, ${keys} LIMIT ${raw(String(context.sampleRows))}`,
-        )
-      : [];
+  const samples = await samplesFor(
+    context,
+    bad,
+    sql`SELECT ${keys}, count(*) AS duplicate_count FROM ${raw(warehouse.quoteRelation(scan.relation))} WHERE ${and(probe.filter, probe.keyNotNull)} GROUP BY ${keys} HAVING count(*) > 1 ORDER BY duplicate_count DESC, ${keys}`,
+  );
   const what =
     probe.columns.length > 1 ? `(${probe.columns.join(', ')}) combinations` : `${probe.columns[0]} values`;
   return {
