@@ -184,6 +184,29 @@ async function runCustomQuery(context: RunContext, n: CustomQueryNode): Promise<
   };
 }
 
+/** Spellings of one SQL type, mapped to the name DuckDB reports. */
+const TYPE_ALIASES: Readonly<Record<string, string>> = {
+  INT: 'INTEGER',
+  INT4: 'INTEGER',
+  INT8: 'BIGINT',
+  LONG: 'BIGINT',
+  INT2: 'SMALLINT',
+  SHORT: 'SMALLINT',
+  INT1: 'TINYINT',
+  FLOAT8: 'DOUBLE',
+  'DOUBLE PRECISION': 'DOUBLE',
+  FLOAT4: 'FLOAT',
+  REAL: 'FLOAT',
+  TEXT: 'VARCHAR',
+  STRING: 'VARCHAR',
+  'CHARACTER VARYING': 'VARCHAR',
+  BOOL: 'BOOLEAN',
+  TIMESTAMPTZ: 'TIMESTAMP WITH TIME ZONE',
+  DATETIME: 'TIMESTAMP',
+  NUMERIC: 'DECIMAL(18,3)',
+  DECIMAL: 'DECIMAL(18,3)',
+};
+
 /** Type names as engines print them, so `INT8` and `BIGINT` or `DECIMAL(12, 2)` and `decimal(12,2)` agree. */
 export function normalizeType(type: string): string {
   const t = type
@@ -191,29 +214,8 @@ export function normalizeType(type: string): string {
     .replace(/\s+/g, ' ')
     .replace(/\s*([(),])\s*/g, '$1')
     .trim();
-  const aliases: Readonly<Record<string, string>> = {
-    INT: 'INTEGER',
-    INT4: 'INTEGER',
-    INT8: 'BIGINT',
-    LONG: 'BIGINT',
-    INT2: 'SMALLINT',
-    SHORT: 'SMALLINT',
-    INT1: 'TINYINT',
-    FLOAT8: 'DOUBLE',
-    'DOUBLE PRECISION': 'DOUBLE',
-    FLOAT4: 'FLOAT',
-    REAL: 'FLOAT',
-    TEXT: 'VARCHAR',
-    STRING: 'VARCHAR',
-    'CHARACTER VARYING': 'VARCHAR',
-    BOOL: 'BOOLEAN',
-    TIMESTAMPTZ: 'TIMESTAMP WITH TIME ZONE',
-    DATETIME: 'TIMESTAMP',
-    NUMERIC: 'DECIMAL(18,3)',
-    DECIMAL: 'DECIMAL(18,3)',
-  };
   const bare = t.replace(/^NUMERIC\(/, 'DECIMAL(');
-  return aliases[bare] ?? bare;
+  return TYPE_ALIASES[bare] ?? bare;
 }
 
 async function runSchema(context: RunContext, n: SchemaNode): Promise<CheckResult> {
