@@ -107,9 +107,6 @@ export class ReleaseActions {
     const checks = checkGate({
       project,
       warehouse: services.warehouse,
-      ...(project.config.defaults?.check_sample_rows === undefined
-        ? {}
-        : { sampleRows: project.config.defaults.check_sample_rows }),
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     });
     const gate: ReleaseGate = async function recordingGate(context) {

@@ -85,15 +85,7 @@ export function registerApply(program: Command): void {
             const onSignal = (): void => abort.abort(new Error('interrupted'));
             process.once('SIGINT', onSignal);
             try {
-              const gate = options.checks
-                ? checkGate({
-                    project,
-                    warehouse: session.warehouse,
-                    ...(project.config.defaults?.check_sample_rows === undefined
-                      ? {}
-                      : { sampleRows: project.config.defaults.check_sample_rows }),
-                  })
-                : undefined;
+              const gate = options.checks ? checkGate({ project, warehouse: session.warehouse }) : undefined;
               const result = await applyRelease(session, {
                 ...request,
                 reporter: progress,
