@@ -21,6 +21,7 @@ import type {
   Release,
   Run,
 } from './operator-backend.js';
+import type { ReleaseMeta } from './operator-store.js';
 import type { GitOpsReconciler } from './reconciler.js';
 
 export interface GitOpsBackendOptions {
@@ -69,7 +70,9 @@ export class GitOpsBackend implements OperatorBackend {
       policy: env.policy,
       promoteFrom: env.promoteFrom ?? null,
       desiredCommit: desired,
-      live: release ? { releaseId: release.id, commit: this.#commit(release) } : null,
+      live: release
+        ? { releaseId: release.id, commit: this.#commit(release, store.releaseMeta(release.id)) }
+        : null,
       paused: pause ? { reason: pause.reason, commit: pause.commit, since: pause.since, by: pause.by } : null,
       pendingApproval: pending ?? null,
       drift: drift.map((d) => ({ relation: d.relation, problem: d.problem })),
@@ -267,8 +270,8 @@ export class GitOpsBackend implements OperatorBackend {
     });
   }
 
-  #commit(release: ReleaseRecord): CommitRecord {
-    const meta = this.#o.reconciler.store.releaseMeta(release.id);
+  /** `meta`: the release's annotation, looked up once by the caller. */
+  #commit(release: ReleaseRecord, meta: ReleaseMeta | undefined): CommitRecord {
     return {
       sha: release.commit?.sha ?? '',
       author: release.commit?.author ?? '',
@@ -298,7 +301,7 @@ export class GitOpsBackend implements OperatorBackend {
       environment: release.environment,
       status,
       strategy: release.strategy,
-      commit: this.#commit(release),
+      commit: this.#commit(release, meta),
       trigger: meta?.trigger ?? (release.kind === 'rollback' ? 'rollback' : 'manual'),
       actor: release.actor,
       startedAt: release.createdAt,

@@ -333,7 +333,7 @@ export class GitOpsReconciler implements Reconciler {
       if (env.promoteFrom === undefined) {
         const loaded = await this.#loadCurrent();
         if (!loaded) throw new WorkFailedError('the operator has not loaded a commit yet');
-        await this.#actions.apply(services, env, loaded, ctx, await this.#pullRequestOf(loaded.sha));
+        await this.#actions.apply(services, env, loaded, ctx);
       } else {
         const wait = await this.#actions.promote(services, env, env.promoteFrom, desired, ctx, (sha) =>
           this.#pullRequestOf(sha),
@@ -426,12 +426,11 @@ export class GitOpsReconciler implements Reconciler {
     return env;
   }
 
-  async #pullRequestOf(sha: string): Promise<{ info: CommitInfo | undefined; pullRequest: number | null }> {
+  async #pullRequestOf(sha: string): Promise<number | null> {
     try {
-      const info = await this.#o.commitInfo(sha);
-      return { info, pullRequest: info.pullRequest ?? null };
+      return (await this.#o.commitInfo(sha)).pullRequest ?? null;
     } catch {
-      return { info: undefined, pullRequest: null };
+      return null;
     }
   }
 

@@ -54,7 +54,7 @@ export interface ReleaseActionsOptions {
   readonly step?: StepHook;
 }
 
-type PullRequestOf = (sha: string) => Promise<{ info: CommitInfo | undefined; pullRequest: number | null }>;
+type PullRequestOf = (sha: string) => Promise<number | null>;
 
 interface RollbackRequest {
   readonly to?: string | undefined;
@@ -96,19 +96,17 @@ export class ReleaseActions {
     env: ManagedEnvironment,
     loaded: LoadedCommit,
     ctx: PassContext,
-    commitMeta: { info: CommitInfo | undefined; pullRequest: number | null },
   ): Promise<void> {
     const { state, store } = this.#o;
     const { project, fingerprints, sha, info } = loaded;
     const commit = releaseCommit(info);
+    // The loaded commit carries its pull request already: no second look-up in the mirror.
+    const pullRequest = info.pullRequest ?? null;
     const actor = ctx.actor ?? `operator (${ctx.trigger})`;
     let gateResult: GateResult | undefined;
     const checks = checkGate({
       project,
       warehouse: services.warehouse,
-      ...(project.config.defaults?.check_sample_rows === undefined
-        ? {}
-        : { sampleRows: project.config.defaults.check_sample_rows }),
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     });
     const gate: ReleaseGate = async function recordingGate(context) {
@@ -151,7 +149,7 @@ export class ReleaseActions {
         this.#timeline(env.name, sha, 'unchanged', pointer?.releaseId, 'no model changed');
         return;
       }
-      this.#annotate(release.id, ctx, commitMeta.pullRequest, gateResult, env.name);
+      this.#annotate(release.id, ctx, pullRequest, gateResult, env.name);
       if (env.verify) await expectVerification(state, release, env.verify, this.#o.now());
       store.setLastAttempt(
         env.name,
@@ -176,7 +174,7 @@ export class ReleaseActions {
       const message = error instanceof Error ? error.message : String(error);
       const [latest] = await state.listReleases({ environment: env.name, limit: 1 });
       const failed = latest && latest.commit?.sha === sha && latest.status === 'failed' ? latest : undefined;
-      if (failed) this.#annotate(failed.id, ctx, commitMeta.pullRequest, gateResult, env.name);
+      if (failed) this.#annotate(failed.id, ctx, pullRequest, gateResult, env.name);
       store.setLastAttempt(
         env.name,
         { commit: sha, releaseId: failed?.id ?? null, status: 'failed', message, at: at() },
@@ -278,7 +276,7 @@ export class ReleaseActions {
         () => promoteRelease(services, { from, to: env.name, strategy: env.strategy, actor }),
       );
       const release = result.outcome?.release;
-      const { pullRequest } = await pullRequestOf(desired);
+      const pullRequest = await pullRequestOf(desired);
       if (release) {
         this.#annotate(release.id, ctx, pullRequest, undefined, env.name);
         if (env.verify) await expectVerification(state, release, env.verify, this.#o.now());

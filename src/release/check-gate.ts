@@ -15,7 +15,7 @@ import { physicalTable, sourceRelation } from './physical-layout.js';
 export interface CheckGateOptions {
   readonly project: Project;
   readonly warehouse: Warehouse;
-  /** Failing rows kept per failed check (the project's `defaults.check_sample_rows`). */
+  /** Failing rows kept per failed check; default the project's `defaults.check_sample_rows`. */
   readonly sampleRows?: number;
   readonly signal?: AbortSignal;
 }
@@ -24,7 +24,12 @@ export interface CheckGateOptions {
  * @example
  * await applyRelease(services, { ...request, gate: checkGate({ project, warehouse }) });
  */
-export function checkGate({ project, warehouse, sampleRows, signal }: CheckGateOptions): ReleaseGate {
+export function checkGate({
+  project,
+  warehouse,
+  sampleRows = project.config.defaults?.check_sample_rows,
+  signal,
+}: CheckGateOptions): ReleaseGate {
   return async function checksGate({ plan, target }) {
     // Every table new to the environment: built now, or reused from an earlier attempt that
     // may never have been checked (a release interrupted or failed after building it).

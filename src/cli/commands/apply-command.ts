@@ -6,6 +6,7 @@ import { InvalidArgumentError } from '../../core/errors.js';
 import { fingerprintProject } from '../../project/fingerprint.js';
 import { applyRelease, planApply } from '../../release/apply-release.js';
 import { checkGate } from '../../release/check-gate.js';
+import { interruptible } from '../interruptible.js';
 import { type GlobalOptions, requireEnvironment } from '../project-context.js';
 import { environmentStrategy, loadReleaseProject, withReleaseSession } from '../release-context.js';
 import { createBuildProgress } from '../render/build-progress.js';
@@ -81,23 +82,12 @@ export function registerApply(program: Command): void {
             const progress = createBuildProgress(output, preview?.build.length ?? 0);
             // Ctrl-C cancels the builds: the release is recorded as failed, nothing is switched,
             // and the lock is released (a second Ctrl-C, or a kill, is left to crash recovery).
-            const abort = new AbortController();
-            const onSignal = (): void => abort.abort(new Error('interrupted'));
-            process.once('SIGINT', onSignal);
-            try {
-              const gate = options.checks
-                ? checkGate({
-                    project,
-                    warehouse: session.warehouse,
-                    ...(project.config.defaults?.check_sample_rows === undefined
-                      ? {}
-                      : { sampleRows: project.config.defaults.check_sample_rows }),
-                  })
-                : undefined;
+            await interruptible(async function applyInterruptible(signal) {
+              const gate = options.checks ? checkGate({ project, warehouse: session.warehouse }) : undefined;
               const result = await applyRelease(session, {
                 ...request,
                 reporter: progress,
-                signal: abort.signal,
+                signal,
                 ...(gate ? { gate } : {}),
               });
               progress.stop();
@@ -120,7 +110,7 @@ export function registerApply(program: Command): void {
                     release,
                     skip: !options.verify,
                     output,
-                    signal: abort.signal,
+                    signal,
                   })
                 : undefined;
               output.data({
@@ -145,10 +135,7 @@ export function registerApply(program: Command): void {
                 return;
               }
               if (verified?.failure) throw verified.failure;
-            } finally {
-              process.off('SIGINT', onSignal);
-              progress.stop();
-            }
+            }).finally(() => progress.stop());
           },
         );
       } finally {

@@ -7,6 +7,7 @@ import { formatDuration } from '../../core/duration.js';
 import type { Project } from '../../project/project.js';
 import { promoteRelease } from '../../release/promote-release.js';
 import type { ReleaseRecord } from '../../state/state-store.js';
+import { interruptible } from '../interruptible.js';
 import { type GlobalOptions, requireEnvironment } from '../project-context.js';
 import {
   environmentStrategy,
@@ -57,10 +58,7 @@ export function registerPromote(program: Command): void {
                   `(${from}'s ${result.source.id}, nothing rebuilt) in ${formatDuration(result.outcome.timings.totalMs)}`,
               );
             }
-            const abort = new AbortController();
-            const onSignal = (): void => abort.abort(new Error('interrupted'));
-            process.once('SIGINT', onSignal);
-            try {
+            await interruptible(async function promoteInterruptible(signal) {
               const verified = release
                 ? await verifyAfterSwitch(session, {
                     project: loaded.project,
@@ -68,7 +66,7 @@ export function registerPromote(program: Command): void {
                     release,
                     skip: !options.verify,
                     output,
-                    signal: abort.signal,
+                    signal,
                   })
                 : undefined;
               output.data({
@@ -85,9 +83,7 @@ export function registerPromote(program: Command): void {
                 return;
               }
               if (verified?.failure) throw verified.failure;
-            } finally {
-              process.off('SIGINT', onSignal);
-            }
+            });
           },
         );
       } finally {
