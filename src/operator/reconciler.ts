@@ -259,7 +259,7 @@ export class GitOpsReconciler implements Reconciler {
     return this.#exclusive(async () => {
       await this.#ensureCurrent();
       const env = this.#managed(request.environment);
-      const releaseId = this.#actions.approve(env, request);
+      const releaseId = await this.#actions.approve(env, request);
       const before = (await this.#o.state.getPointer(env.name))?.releaseId;
       await this.#syncEnvironment(env, {
         trigger: 'manual',

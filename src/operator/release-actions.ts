@@ -384,10 +384,10 @@ export class ReleaseActions {
     return release;
   }
 
-  approve(
+  async approve(
     env: ManagedEnvironment,
     request: { releaseId?: string; comment?: string; actor: string; fence: Fence },
-  ): string {
+  ): Promise<string> {
     const { store } = this.#o;
     if (!env.approval) {
       throw new ConflictError(`${env.name} does not require approval`, {
@@ -407,7 +407,8 @@ export class ReleaseActions {
       },
       request.fence,
     );
-    void this.#o.state.appendEvent({
+    // Awaited: the approval is in the audit log before anything acts on it.
+    await this.#o.state.appendEvent({
       type: 'approval.granted',
       environment: env.name,
       releaseId,
