@@ -1,12 +1,18 @@
 /**
  * Drift: live warehouse state that no longer matches what the state store says an environment
- * shows — a view dropped or re-pointed, a physical table dropped — detected by introspection and
- * repaired by putting the release back. Views are re-pointed with the release switch itself (one
- * transaction, same release id); missing tables are rebuilt by the caller with a fresh release
- * of the same commit.
+ * shows — a view dropped or rewritten, the environment's pointer re-pointed, a physical table
+ * dropped — detected by introspection and repaired by putting the release back. Views and the
+ * pointer are put back with the release switch itself (one transaction, same release id);
+ * missing tables are rebuilt by the caller with a fresh release of the same commit.
  */
-import { PHYSICAL_SCHEMA } from '../release/physical-layout.js';
-import { switchEnvironment } from '../release/switch-environment.js';
+import { PHYSICAL_SCHEMA, physicalTable } from '../release/physical-layout.js';
+import {
+  environmentPointer,
+  META_SCHEMA,
+  physicalRelations,
+  readsThroughPointer,
+  switchEnvironment,
+} from '../release/switch-environment.js';
 import type { EnvironmentPointer } from '../state/state-store.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 
@@ -17,46 +23,66 @@ export interface DriftItem {
   readonly model: string;
 }
 
-/** Compares the environment's views and tables with its pointer (three catalog queries). */
+/** Compares the environment's views, pointer and tables with its state-store pointer. */
 export async function detectDrift(
   warehouse: Warehouse,
   pointer: EnvironmentPointer | undefined,
 ): Promise<DriftItem[]> {
   if (!pointer) return [];
   const environment = pointer.environment;
-  const [tables, views] = await Promise.all([
-    warehouse.listRelations(PHYSICAL_SCHEMA),
-    warehouse.query(
-      'select table_name, view_definition from information_schema.views where table_schema = $1',
-      { params: [environment] },
-    ),
+  const models = Object.keys(pointer.models);
+  const [physical, views, pointed] = await Promise.all([
+    physicalRelations(warehouse),
+    warehouse.query('select view_name, sql from duckdb_views() where schema_name = $1', {
+      params: [environment],
+    }),
+    pointedTables(warehouse, environment, models),
   ]);
-  const present = new Set(tables.map((t) => t.name));
-  const definitions = new Map<string, string>();
-  for (const row of views.rows) {
-    definitions.set(String(row['table_name']), String(row['view_definition'] ?? ''));
-  }
+  const definitions = new Map(views.rows.map((r) => [String(r['view_name']), String(r['sql'] ?? '')]));
   const drift: DriftItem[] = [];
   for (const [model, target] of Object.entries(pointer.models)) {
-    if (!present.has(target.table)) {
+    if (!physical.has(target.table)) {
       drift.push({ relation: `${PHYSICAL_SCHEMA}.${target.table}`, problem: 'table missing', model });
     }
     const definition = definitions.get(model);
     if (definition === undefined) {
       drift.push({ relation: `${environment}.${model}`, problem: 'view missing', model });
-    } else if (!definition.includes(target.table)) {
+    } else if (
+      !readsThroughPointer(definition, environment, model) ||
+      pointed.get(model) !== warehouse.quoteRelation(physicalTable(target.table))
+    ) {
       drift.push({ relation: `${environment}.${model}`, problem: 'view re-pointed', model });
     }
   }
   return drift;
 }
 
-/** Re-creates every view of the environment as its release defines it (tables must exist). */
+/** What the environment's pointer names for each model (empty when it has no pointer). */
+async function pointedTables(
+  warehouse: Warehouse,
+  environment: string,
+  models: readonly string[],
+): Promise<Map<string, string | null>> {
+  const macro = environmentPointer(environment);
+  const { rows: found } = await warehouse.query(
+    'select 1 from duckdb_functions() where schema_name = $1 and function_name = $2 limit 1',
+    { params: [META_SCHEMA, macro.name] },
+  );
+  if (found.length === 0) return new Map();
+  const { rows } = await warehouse.query(
+    `select model, ${warehouse.quoteRelation(macro)}(model) as target from unnest($1) as t(model)`,
+    { params: [[...models]] },
+  );
+  return new Map(rows.map((r) => [String(r['model']), r['target'] === null ? null : String(r['target'])]));
+}
+
+/** Puts back every view of the environment and its pointer as its release defines them. */
 export async function repairViews(warehouse: Warehouse, pointer: EnvironmentPointer): Promise<number> {
   return switchEnvironment(warehouse, {
     environment: pointer.environment,
     releaseId: pointer.releaseId,
     models: pointer.models,
     removed: [],
+    rewriteViews: true,
   });
 }

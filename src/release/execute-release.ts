@@ -24,7 +24,7 @@ import type { Warehouse } from '../warehouse/warehouse.js';
 import type { BuiltVersion } from './build-versions.js';
 import type { ReleasePlan } from './plan-release.js';
 import { STEP, type StepHook } from './release-steps.js';
-import { prepareSwitchMarker, switchEnvironment, switchedRelease } from './switch-environment.js';
+import { prepareSwitchMarker, switchEnvironment } from './switch-environment.js';
 
 /** What a gate (the data-quality checks of the quality context) answers about built versions. */
 export interface GateResult {
@@ -125,7 +125,6 @@ export async function executeRelease(services: ReleaseServices, spec: ReleaseSpe
       const before: Record<string, number> = { buildMs: 0, gateMs: 0 };
       let built: BuiltVersion[] = [];
       let gate: GateResult | undefined;
-      let current: EnvironmentModels | undefined;
       try {
         const buildStarted = performance.now();
         if (spec.build) built = await spec.build(step);
@@ -156,10 +155,6 @@ export async function executeRelease(services: ReleaseServices, spec: ReleaseSpe
           await step(STEP.gated);
         }
         await prepareSwitchMarker(warehouse);
-        // Only when the warehouse shows exactly what the state store points at may the switch
-        // skip the views that do not change.
-        const shown = await switchedRelease(warehouse, spec.environment);
-        current = pointer !== undefined && shown === pointer.releaseId ? pointer.models : undefined;
       } catch (error) {
         await fail(error, before);
       }
@@ -173,7 +168,6 @@ export async function executeRelease(services: ReleaseServices, spec: ReleaseSpe
           releaseId: id,
           models: plan.target,
           removed: plan.models.filter((m) => m.change === 'removed').map((m) => m.model),
-          ...(current ? { current } : {}),
         });
       } catch (error) {
         await fail(error, { buildMs, gateMs });
