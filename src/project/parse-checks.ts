@@ -104,6 +104,15 @@ export function parseChecks(
       if (problem)
         diagnostics.push({ position: context.source.positionOf([...paramsPath, 'regex']), message: problem });
     }
+    const limit = values['threshold'];
+    if (kind === 'query' && typeof limit === 'object' && limit !== null && 'percent' in limit) {
+      diagnostics.push({
+        position: context.source.positionOf([...paramsPath, 'threshold', 'percent']),
+        message: "a query check's rows are its failures: there is no total to take a percent of",
+        hint: 'use threshold: { rows: N }',
+      });
+      return;
+    }
     if (
       (kind === 'range' || kind === 'length') &&
       values['min'] === undefined &&

@@ -88,7 +88,17 @@ export const CHECK_PARAMS = {
     })
     .strict(),
   expression: z.object({ ...checkCommon, sql: z.string().min(1) }).strict(),
-  query: z.object({ ...checkCommon, sql: z.string().min(1) }).strict(),
+  // No `where`: a query's rows are its failures, and its own WHERE filters them.
+  query: z
+    .object({
+      severity: checkCommon.severity,
+      threshold: checkCommon.threshold,
+      tags: checkCommon.tags,
+      description: checkCommon.description,
+      name: checkCommon.name,
+      sql: z.string().min(1),
+    })
+    .strict(),
 } as const;
 
 export type CheckKind = keyof typeof CHECK_PARAMS;

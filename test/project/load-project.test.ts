@@ -240,6 +240,24 @@ select n from walk cross join a`,
     ]);
   });
 
+  it('refuses a percent threshold or a where on a query check, which has no total and no rows to filter', async () => {
+    const found = await problems({
+      'slipway.yaml': MINIMAL_CONFIG,
+      'sources/raw.yml': `sources:
+  - name: txns
+    files: data/*.parquet
+    checks:
+      - query: { sql: 'select 1', threshold: { percent: 5 } }
+      - query: { sql: 'select 1', where: 'amount > 0' }
+      - query: { sql: 'select 1', threshold: { rows: 3 } }
+`,
+    });
+    expect(found).toEqual([
+      "sources/raw.yml:5:57: error: a query check's rows are its failures: there is no total to take a percent of\n  hint: use threshold: { rows: N }",
+      "sources/raw.yml:6:35: error: unknown key 'where' in sources[0].checks[1].query\n  hint: allowed: severity, threshold, tags, description, name, sql",
+    ]);
+  });
+
   it('validates unit tests against the model they test', async () => {
     const found = await problems({
       'slipway.yaml': MINIMAL_CONFIG,
