@@ -4,7 +4,13 @@
  * and never a stack trace (set SLIPWAY_DEBUG=1 to see one for an internal error).
  */
 import { Command, CommanderError } from 'commander';
-import { formatDiagnostic, ProjectError, SlipwayError, WorkFailedError } from '../core/errors.js';
+import {
+  errorMessage,
+  formatDiagnostic,
+  ProjectError,
+  SlipwayError,
+  WorkFailedError,
+} from '../core/errors.js';
 import { registerApply } from './commands/apply-command.js';
 import { registerApprove } from './commands/approve-command.js';
 import { registerBuild } from './commands/build-command.js';
@@ -98,7 +104,7 @@ export function reportError(error: unknown, json: boolean): void {
         ? { error: error.code, message: error.message, diagnostics: error.diagnostics }
         : error instanceof SlipwayError
           ? { error: error.code, message: error.message, hint: error.hint }
-          : { error: 'internal', message: error instanceof Error ? error.message : String(error) };
+          : { error: 'internal', message: errorMessage(error) };
     process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
     return;
   }
@@ -112,7 +118,7 @@ export function reportError(error: unknown, json: boolean): void {
     if (error.hint) process.stderr.write(`  ${pc.dim('hint:')} ${error.hint}\n`);
     return;
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   process.stderr.write(`${pc.red('internal error:')} ${message}\n`);
   if (process.env['SLIPWAY_DEBUG'] && error instanceof Error && error.stack)
     process.stderr.write(`${error.stack}\n`);

@@ -10,7 +10,7 @@
  */
 import logUpdate from 'log-update';
 import { formatDuration } from '../core/duration.js';
-import { WorkFailedError } from '../core/errors.js';
+import { errorMessage, WorkFailedError } from '../core/errors.js';
 import type { Project } from '../project/project.js';
 import { rollbackRelease } from '../release/promote-release.js';
 import type { RowCount } from '../release/verification-verdict.js';
@@ -135,7 +135,7 @@ export async function verifyAfterSwitch(
         }),
       };
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       await session.state.appendEvent({
         type: 'rollback.failed',
         environment,

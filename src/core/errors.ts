@@ -98,3 +98,8 @@ export function formatDiagnostic(d: Diagnostic): string {
   const label = d.severity === 'warning' ? 'warning' : 'error';
   return `${where}: ${label}: ${d.message}${d.hint ? `\n  hint: ${d.hint}` : ''}`;
 }
+
+/** The message of anything thrown: an Error's message, or the thrown value as a string. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -5,6 +5,8 @@
  * never overlap; every commit between the last synced head and the new one is reported, so none
  * is skipped silently.
  */
+
+import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { CommitInfo } from './commit-info.js';
 import { redactUrl } from './git-cli.js';
@@ -238,7 +240,7 @@ export class GitWatcher {
         this.#lastError = undefined;
         for (const waiter of waiters) waiter.resolve(event);
       } catch (error) {
-        this.#lastError = error instanceof Error ? error.message : String(error);
+        this.#lastError = errorMessage(error);
         this.#logger?.warn({ err: error, trigger }, 'git sync failed');
         this.#onError?.(error);
         for (const waiter of waiters) waiter.reject(error);

@@ -11,7 +11,7 @@
  * release passes its verification.
  */
 import { randomBytes } from 'node:crypto';
-import { ConflictError } from '../core/errors.js';
+import { ConflictError, errorMessage } from '../core/errors.js';
 import { withEnvironmentLocks } from '../release/environment-lock.js';
 import type { ReleaseServices } from '../release/execute-release.js';
 import {
@@ -208,8 +208,4 @@ export class PostDeployVerifier {
   #iso(): string {
     return new Date(this.#o.now()).toISOString();
   }
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -14,7 +14,7 @@
  * each release also holds its environment's lock in the state store, so a CLI command run beside
  * the operator is told the environment is busy.
  */
-import { SlipwayError, WorkFailedError } from '../core/errors.js';
+import { errorMessage, SlipwayError, WorkFailedError } from '../core/errors.js';
 import type { ReleaseServices } from '../release/execute-release.js';
 import type { StepHook } from '../release/release-steps.js';
 import type { EnvironmentPointer, ReleaseRecord, StateStore } from '../state/state-store.js';
@@ -208,7 +208,7 @@ export class GitOpsReconciler implements Reconciler {
           type: 'sync.deferred',
           actor: `operator (${event.trigger})`,
           data: {
-            summary: `${event.sha.slice(0, 10)} not synced yet: ${error instanceof Error ? error.message : String(error)}`,
+            summary: `${event.sha.slice(0, 10)} not synced yet: ${errorMessage(error)}`,
             sha: event.sha,
           },
         });
@@ -388,7 +388,7 @@ export class GitOpsReconciler implements Reconciler {
         type: 'drift.heal_failed',
         environment: env.name,
         actor: 'operator',
-        data: { summary: error instanceof Error ? error.message : String(error) },
+        data: { summary: errorMessage(error) },
       });
     }
     return this.#actions.detect(services.warehouse, await this.#o.state.getPointer(env.name));
@@ -435,7 +435,7 @@ export class GitOpsReconciler implements Reconciler {
   }
 
   async #projectFailed(sha: string, error: unknown, ctx: PassContext): Promise<void> {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     this.#o.logger.warn({ sha, err: message }, 'the commit does not load');
     await this.#o.state.appendEvent({
       type: 'sync.failed',

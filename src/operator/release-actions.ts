@@ -7,7 +7,7 @@
  * its outcome for the status (`OperatorStore`), annotates the release with its trigger and pull
  * request, and appends to the event log with its actor.
  */
-import { ConflictError, WorkFailedError } from '../core/errors.js';
+import { ConflictError, errorMessage, WorkFailedError } from '../core/errors.js';
 import type { CheckResult } from '../quality/check-result.js';
 import { applyRelease, desiredModels } from '../release/apply-release.js';
 import { createSourceViews, prepareSchemas } from '../release/build-models.js';
@@ -171,7 +171,7 @@ export class ReleaseActions {
       );
     } catch (error) {
       if (error instanceof ConflictError || ctx.signal?.aborted) throw error; // retried later
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       const [latest] = await state.listReleases({ environment: env.name, limit: 1 });
       const failed = latest && latest.commit?.sha === sha && latest.status === 'failed' ? latest : undefined;
       if (failed) this.#annotate(failed.id, ctx, pullRequest, gateResult, env.name);
@@ -296,7 +296,7 @@ export class ReleaseActions {
       this.#timeline(env.name, desired, release ? 'promoted' : 'unchanged', release?.id, `from ${from}`);
     } catch (error) {
       if (error instanceof ConflictError || ctx.signal?.aborted) throw error;
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       store.setLastAttempt(
         env.name,
         { commit: desired, releaseId: null, status: 'failed', message, at },

@@ -5,7 +5,7 @@
  * start. Uses croner for the cron arithmetic; the run itself is injected (the releases code).
  */
 import { Cron } from 'croner';
-import { InvalidArgumentError } from '../core/errors.js';
+import { errorMessage, InvalidArgumentError } from '../core/errors.js';
 import type { Logger } from '../telemetry/logger.js';
 
 export interface ScheduledRunRequest {
@@ -106,10 +106,7 @@ export class RunScheduler {
     const running = this.#options
       .run(request)
       .catch((error: unknown) => {
-        logger?.error(
-          { environment: request.environment, err: error instanceof Error ? error.message : String(error) },
-          'scheduled run failed',
-        );
+        logger?.error({ environment: request.environment, err: errorMessage(error) }, 'scheduled run failed');
       })
       .finally(() => this.#running.delete(request.environment));
     this.#running.set(request.environment, running);

@@ -12,6 +12,7 @@
 
 import { parseDuration } from '../core/duration.js';
 import type { Diagnostic } from '../core/errors.js';
+import { errorMessage } from '../core/errors.js';
 import type { CheckDeclaration } from '../project/project.js';
 import type { ColumnInfo, RelationRef, SqlValue, Warehouse } from '../warehouse/warehouse.js';
 import type { CheckDialect } from './check-dialect.js';
@@ -320,7 +321,7 @@ async function regexDiagnostics(
           await warehouse.query(text, { params });
           return [];
         } catch (error) {
-          const message = error instanceof Error ? error.message : String(error);
+          const message = errorMessage(error);
           return [
             {
               position: check.position,

@@ -2,6 +2,8 @@
  * What the check runners share: the run's warehouse and settings, the counted `query`, and the
  * small helpers that turn a failure into an `error` result and numbers into a message.
  */
+
+import { errorMessage } from '../core/errors.js';
 import type { CheckDeclaration } from '../project/project.js';
 import type { Row, SqlValue, Warehouse } from '../warehouse/warehouse.js';
 import { baseResult, type CheckResult, type Threshold } from './check-result.js';
@@ -55,7 +57,7 @@ export async function guarded(
   try {
     return await body();
   } catch (error) {
-    return errorResult(check, error instanceof Error ? error.message : String(error), '');
+    return errorResult(check, errorMessage(error), '');
   }
 }
 

@@ -4,6 +4,7 @@
  * one bad `where` does not hide the other checks of its relation.
  */
 import { formatDuration } from '../core/duration.js';
+import { errorMessage } from '../core/errors.js';
 import type { Row, SqlValue } from '../warehouse/warehouse.js';
 import { baseResult, type CheckResult, exceedsThreshold, failedStatus, percentOf } from './check-result.js';
 import {
@@ -54,9 +55,7 @@ async function isolated(
   } catch (error) {
     if (probes.length > 1) return (await Promise.all(probes.map(alone))).flat();
     const probe = probes[0] as ScanProbe;
-    return [
-      errorResult(probe.check, error instanceof Error ? error.message : String(error), displaySql(statement)),
-    ];
+    return [errorResult(probe.check, errorMessage(error), displaySql(statement))];
   }
   return judge(row, ms);
 }

@@ -3,6 +3,8 @@
  * build`'s `buildModels` and a release's `buildVersions`): the result is kept, the reporter hears
  * of it, and the log says so.
  */
+
+import { errorMessage } from '../core/errors.js';
 import type { ModelNode } from '../project/project.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { RelationRef } from '../warehouse/warehouse.js';
@@ -54,7 +56,7 @@ export class BuildResults {
 
   /** Records a failed model and returns the failure's message. */
   failed(model: ModelNode, relation: RelationRef, error: unknown, began: number): string {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     this.#record({ ...this.#of(model, relation, performance.now() - began), status: 'failed', message });
     this.#logger.error({ model: model.name, err: message }, 'model failed');
     return message;

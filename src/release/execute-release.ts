@@ -9,7 +9,7 @@
  * `succeeded` after it, and `recoverEnvironment` settles a release stopped in between.
  */
 import { randomBytes } from 'node:crypto';
-import { WorkFailedError } from '../core/errors.js';
+import { errorMessage, WorkFailedError } from '../core/errors.js';
 import type {
   CommitInfo,
   EnvironmentModels,
@@ -115,7 +115,7 @@ export async function executeRelease(services: ReleaseServices, spec: ReleaseSpe
       });
       await step(STEP.recorded);
       const fail = async (error: unknown, timings: Record<string, number>): Promise<never> => {
-        const message = error instanceof Error ? error.message : String(error);
+        const message = errorMessage(error);
         await state.setReleaseStatus(id, 'failed', { error: message, timings });
         throw error;
       };

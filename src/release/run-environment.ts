@@ -5,7 +5,7 @@
  * their fingerprints, so a run refreshes what was released, not what the working tree says now.
  */
 import { randomBytes } from 'node:crypto';
-import { InvalidArgumentError, WorkFailedError } from '../core/errors.js';
+import { errorMessage, InvalidArgumentError, WorkFailedError } from '../core/errors.js';
 import { runDag } from '../core/run-dag.js';
 import { compileSqlModel } from '../project/compile-model.js';
 import { topologicalOrder } from '../project/dependency-graph.js';
@@ -143,7 +143,7 @@ export async function runEnvironment(services: ReleaseServices, request: RunRequ
           });
         }
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
+        const message = errorMessage(error);
         results.set(name, {
           ...base,
           action: 'failed',

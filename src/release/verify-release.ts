@@ -9,7 +9,7 @@
  */
 
 import { parseDuration } from '../core/duration.js';
-import { ConflictError } from '../core/errors.js';
+import { ConflictError, errorMessage } from '../core/errors.js';
 import type { Project } from '../project/project.js';
 import type { ProjectConfig } from '../project/schemas.js';
 import type { ReleaseRecord, StateStore } from '../state/state-store.js';
@@ -105,7 +105,7 @@ export async function verifyRelease(
     });
   } catch (error) {
     if (error instanceof ConflictError || signal?.aborted) throw error;
-    const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+    const message = errorMessage(error).split('\n')[0];
     return settleVerification(state, release, {
       passed: false,
       summary: `could not verify: ${message}`,

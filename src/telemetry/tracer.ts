@@ -6,6 +6,7 @@
 import { context, type Span, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { BasicTracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { errorMessage } from '../core/errors.js';
 
 let contextManagerInstalled = false;
 
@@ -43,7 +44,7 @@ export function createTelemetry({
           span.recordException(error instanceof Error ? error : String(error));
           span.setStatus({
             code: SpanStatusCode.ERROR,
-            message: error instanceof Error ? error.message : String(error),
+            message: errorMessage(error),
           });
           throw error;
         } finally {

@@ -11,7 +11,7 @@
  * pull rejects with the closed error and the adapter's `destroy` frees its connection.
  */
 
-import { SlipwayError, WarehouseError } from '../core/errors.js';
+import { errorMessage, SlipwayError, WarehouseError } from '../core/errors.js';
 import type {
   ColumnInfo,
   ExecuteOptions,
@@ -298,7 +298,7 @@ function toWarehouseError(
   const wrapped =
     signal?.aborted === true
       ? cancelledError(signal, sql, error)
-      : new WarehouseError(error instanceof Error ? error.message : String(error), { sql, cause: error });
+      : new WarehouseError(errorMessage(error), { sql, cause: error });
   return extendStackTrace(wrapped, callSite);
 }
 

@@ -7,6 +7,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { Diagnostic, SourcePosition } from '../../core/errors.js';
+import { errorMessage } from '../../core/errors.js';
 import { quoteStringLiteral } from '../../core/sql-literal.js';
 import { compileSqlModel } from '../../project/compile-model.js';
 import type { ModelNode, Project, UnitTest, UnitTestFixture } from '../../project/project.js';
@@ -93,7 +94,7 @@ export async function runUnitTest(project: Project, test: UnitTest, shapes: Shap
     try {
       await warehouse.createTableAs(actualRef, compiled);
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       const missing = /Referenced column "?([^"\s]+)"? not found/i.exec(message);
       if (missing) {
         throw new FixtureProblem(
@@ -115,7 +116,7 @@ export async function runUnitTest(project: Project, test: UnitTest, shapes: Shap
       durationMs: performance.now() - began,
     };
   } catch (error) {
-    const message = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+    const message = errorMessage(error).split('\n')[0] ?? '';
     const isFixture = error instanceof FixtureProblem;
     return {
       ...base,

@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { SlipwayError } from '../../core/errors.js';
+import { errorMessage, SlipwayError } from '../../core/errors.js';
 import type {
   EnvironmentPointer,
   EventRecord,
@@ -607,7 +607,7 @@ function processAlive(pid: number): boolean {
 }
 
 function stateError(message: string, cause: unknown): SlipwayError {
-  return new SlipwayError('state', `${message}: ${cause instanceof Error ? cause.message : String(cause)}`, {
+  return new SlipwayError('state', `${message}: ${errorMessage(cause)}`, {
     cause,
   });
 }

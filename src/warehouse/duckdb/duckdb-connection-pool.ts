@@ -7,7 +7,7 @@
 
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { WarehouseError } from '../../core/errors.js';
+import { errorMessage, WarehouseError } from '../../core/errors.js';
 
 export interface DuckDbConnectionPoolOptions {
   /** A database file, or `:memory:`. */
@@ -143,7 +143,7 @@ const LOCK_HOLDER = /Conflicting lock is held in (.*?)(?: \(PID (\d+)\))?\./;
 
 /** Turns DuckDB's lock conflict into a message an operator can act on. */
 function openError(path: string, error: unknown): WarehouseError {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   if (message.includes('Could not set lock on file')) {
     const holder = LOCK_HOLDER.exec(message);
     const pid = holder?.[2];

@@ -7,7 +7,7 @@
  */
 
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { InvalidArgumentError, WarehouseError } from '../../core/errors.js';
+import { errorMessage, InvalidArgumentError, WarehouseError } from '../../core/errors.js';
 import { RuntimeWarehouse, type WarehouseAdapter } from '../runtime-warehouse.js';
 import type {
   ColumnInfo,
@@ -179,7 +179,7 @@ export class DuckDbWarehouse implements WarehouseAdapter {
         await connection.run('COMMIT');
       } catch (error) {
         broken = !(await rollback(connection));
-        throw new WarehouseError(`commit failed: ${messageOf(error)}`, { sql: 'COMMIT', cause: error });
+        throw new WarehouseError(`commit failed: ${errorMessage(error)}`, { sql: 'COMMIT', cause: error });
       }
       return result;
     } finally {
@@ -240,7 +240,7 @@ export class DuckDbWarehouse implements WarehouseAdapter {
           await tx.execute(statement);
         } catch (error) {
           const name = `${view.schema}.${view.name}`;
-          throw new WarehouseError(`replacing view ${name} failed: ${messageOf(error)}`, {
+          throw new WarehouseError(`replacing view ${name} failed: ${errorMessage(error)}`, {
             sql: statement,
             cause: error,
             hint: 'no view was changed: the whole swap was rolled back',
@@ -273,8 +273,4 @@ async function rollback(connection: DuckDBConnection): Promise<boolean> {
     // which makes DuckDB abort the transaction.
     return false;
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
