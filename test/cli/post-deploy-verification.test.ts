@@ -8,10 +8,11 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pendingText } from '../../src/cli/commands/status-command.js';
 import { openSqliteStateStore } from '../../src/state/sqlite/sqlite-state-store.js';
 import type { EventRecord, ReleaseRecord } from '../../src/state/state-store.js';
 import { createDuckDbWarehouse } from '../../src/warehouse/duckdb/duckdb-warehouse.js';
-import { slipway, slipwayJson } from '../helpers/cli.js';
+import { slipway, slipwayJson, slipwayOnceItSays } from '../helpers/cli.js';
 import { commitAll, RELEASE_CONFIG, releaseModels, releaseProject } from '../helpers/release-project.js';
 import type { TempProject } from '../helpers/temp-project.js';
 
@@ -215,6 +216,41 @@ describe('post-deploy verification from the CLI', () => {
     const verification = applied.release?.verification;
     expect(Date.parse(verification?.dueAt ?? '') - switched).toBeGreaterThanOrEqual(1400);
     expect(Date.parse(verification?.at ?? '')).toBeGreaterThanOrEqual(Date.parse(verification?.dueAt ?? ''));
+  });
+
+  it('a release killed while it waits for its verification stays pending, and the next release settles it', async () => {
+    const running = await slipwayOnceItSays(
+      'Verifying qa in',
+      ['apply', '--env', 'qa', '--commit', commits['bad'] as string],
+      {
+        cwd: project.root,
+      },
+    );
+    running.child.kill('SIGKILL');
+    expect(await running.exited).toBe('SIGKILL');
+    const [killed] = (await cliJson<HistoryJson>(['history', '--env', 'qa'])).releases;
+    expect(killed).toMatchObject({ status: 'succeeded', verification: { status: 'pending' } });
+
+    const next = await cliJson<ReleaseJson>(['apply', '--env', 'qa', '--commit', commits['v2'] as string]);
+    expect(next.verification?.status).toBe('passed');
+    const settled = (await cliJson<HistoryJson>(['history', '--env', 'qa'])).releases.find(
+      (r) => r.id === killed?.id,
+    );
+    expect(settled?.verification).toMatchObject({
+      status: 'skipped',
+      summary: `replaced by ${next.release?.id} before it was verified`,
+    });
+    const log = await events('qa');
+    expect(log.some((e) => e.type === 'release.verification_skipped' && e.releaseId === killed?.id)).toBe(
+      true,
+    );
+  });
+
+  it('a pending verification more than a minute late reads as overdue', () => {
+    const due = '2026-11-27T03:00:00.000Z';
+    expect(pendingText(due, Date.parse(due) - 5_000)).toBe(`pending (due ${due})`);
+    expect(pendingText(due, Date.parse(due) + 30_000)).toBe(`pending (due ${due})`);
+    expect(pendingText(due, Date.parse(due) + 125_000)).toBe(`pending, overdue by 2m 5s (due ${due})`);
   });
 
   it('verify: { rollback: false } only reports: the environment stays, the failure is recorded', async () => {

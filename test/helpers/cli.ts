@@ -54,14 +54,29 @@ export interface PausedCli {
  * Starts the CLI with `SLIPWAY_TEST_PAUSE_AT=step` and resolves once it has stopped there
  * (or rejects if it ended without reaching the step).
  */
-export async function slipwayPausedAt(
+export function slipwayPausedAt(
   step: string,
+  args: readonly string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv },
+): Promise<PausedCli> {
+  return slipwayOnceItSays(`slipway-paused ${step}\n`, args, {
+    ...options,
+    env: { ...options.env, SLIPWAY_TEST_PAUSE_AT: step },
+  });
+}
+
+/**
+ * Starts the CLI and resolves, while it runs on, once its stderr contains `text` (or rejects if
+ * it ended without saying it).
+ */
+export async function slipwayOnceItSays(
+  text: string,
   args: readonly string[],
   options: { cwd: string; env?: NodeJS.ProcessEnv },
 ): Promise<PausedCli> {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: options.cwd,
-    env: { ...baseEnv(), ...options.env, SLIPWAY_TEST_PAUSE_AT: step },
+    env: { ...baseEnv(), ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';
@@ -72,9 +87,11 @@ export async function slipwayPausedAt(
   await new Promise<void>((resolve, reject) => {
     child.stderr?.on('data', (d: Buffer) => {
       err += d.toString();
-      if (err.includes(`slipway-paused ${step}\n`)) resolve();
+      if (err.includes(text)) resolve();
     });
-    void exited.then((code) => reject(new Error(`slipway exited (${code}) before step ${step}:\n${err}`)));
+    void exited.then((code) =>
+      reject(new Error(`slipway exited (${code}) before saying ${JSON.stringify(text)}:\n${err}`)),
+    );
   });
   return { child, exited, stderr: () => err };
 }

@@ -1,5 +1,6 @@
 /** `slipway status [--env E]`: what each environment shows, who holds it, its last run. */
 import type { Command } from 'commander';
+import { formatDuration } from '../../core/duration.js';
 import type { EnvironmentStatus } from '../../operator/operator-backend.js';
 import { environmentLockName } from '../../release/environment-lock.js';
 import type { ReleaseRecord, ReleaseVerification } from '../../state/state-store.js';
@@ -147,7 +148,7 @@ export function verificationText(v: Pick<ReleaseVerification, 'status' | 'dueAt'
     case 'failed':
       return status.fail('failed');
     case 'pending':
-      return status.warn(`pending (due ${v.dueAt})`);
+      return status.warn(pendingText(v.dueAt));
     case 'skipped':
       return status.warn('skipped');
   }
@@ -196,11 +197,22 @@ export function renderOperatorStatus(environments: readonly EnvironmentStatus[])
   );
 }
 
+/**
+ * A pending verification: when it is due, or how late it is. Late by more than a minute, nothing
+ * is verifying it (the command that released it was stopped, or no operator runs).
+ */
+export function pendingText(dueAt: string, now: number = Date.now()): string {
+  const late = now - Date.parse(dueAt);
+  return late > 60_000
+    ? `pending, overdue by ${formatDuration(late)} (due ${dueAt})`
+    : `pending (due ${dueAt})`;
+}
+
 /** The latest post-deploy verification: its release and outcome (a failure with its reason). */
 function verificationCell(v: EnvironmentStatus['verification']): string {
   if (!v) return '';
   if (v.status === 'passed') return status.ok(`${v.releaseId} passed`);
-  if (v.status === 'pending') return status.warn(`${v.releaseId} due ${v.dueAt}`);
+  if (v.status === 'pending') return status.warn(`${v.releaseId} ${pendingText(v.dueAt)}`);
   if (v.status === 'skipped') return status.warn(`${v.releaseId} skipped: ${v.summary ?? ''}`);
   return status.fail(`${v.releaseId} failed: ${v.summary ?? ''}`);
 }
