@@ -7,6 +7,7 @@ import { fingerprintProject } from '../../project/fingerprint.js';
 import { buildModels } from '../../release/build-models.js';
 import { createLogger } from '../../telemetry/logger.js';
 import { createTelemetry } from '../../telemetry/tracer.js';
+import { interruptible } from '../interruptible.js';
 import { type GlobalOptions, openProject, openWarehouse, requireEnvironment } from '../project-context.js';
 import { createBuildProgress } from '../render/build-progress.js';
 import { createOutput, formatCount, renderTable, status } from '../render/terminal.js';
@@ -37,25 +38,24 @@ export function registerBuild(program: Command): void {
       const telemetry = createTelemetry();
       const logger = createLogger({ level: process.env['SLIPWAY_LOG_LEVEL'] ?? 'warn' });
       const progress = createBuildProgress(output, selected.length);
-      const abort = new AbortController();
-      const onSignal = (): void => abort.abort();
-      process.once('SIGINT', onSignal);
       try {
         output.line(
           status.dim(`Building ${selected.length} models into ${options.env} (concurrency ${concurrency})`),
         );
-        const summary = await buildModels({
-          project,
-          warehouse,
-          environment: options.env,
-          selected,
-          fingerprints: fingerprintProject(project),
-          concurrency,
-          telemetry,
-          logger,
-          reporter: progress,
-          signal: abort.signal,
-        });
+        const summary = await interruptible((signal) =>
+          buildModels({
+            project,
+            warehouse,
+            environment: options.env,
+            selected,
+            fingerprints: fingerprintProject(project),
+            concurrency,
+            telemetry,
+            logger,
+            reporter: progress,
+            signal,
+          }),
+        );
         progress.stop();
         const failed = summary.results.filter((r) => r.status === 'failed');
         const skipped = summary.results.filter((r) => r.status === 'skipped');
@@ -103,7 +103,6 @@ export function registerBuild(program: Command): void {
         }
       } finally {
         progress.stop();
-        process.off('SIGINT', onSignal);
         await warehouse.close();
         await telemetry.shutdown();
       }
