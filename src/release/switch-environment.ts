@@ -96,21 +96,12 @@ export async function switchEnvironment(warehouse: Warehouse, request: SwitchReq
       warehouse.quoteRelation(physicalTable(p.table)),
     ]),
   );
+  // Which physical tables exist is read on another connection while the transaction does its
+  // work (the catalog scan is the switch's longest step, and the switch never changes tables).
+  const presentTables = physicalRelations(warehouse);
+  presentTables.catch(() => undefined); // awaited in the transaction; unhandled if it never gets there
   await warehouse.transaction(async (tx) => {
-    const present = await physicalRelations(tx);
-    const missing = Object.values(request.models)
-      .map((p) => p.table)
-      .filter((table) => !present.has(table));
-    if (missing.length > 0) {
-      const shown = missing.slice(0, 3).join(', ') + (missing.length > 3 ? ', …' : '');
-      throw new WorkFailedError(
-        `cannot switch ${environment}: ${missing.length} of its tables no longer exist (${shown})`,
-        { hint: 'they were dropped behind Slipway; apply that commit again to rebuild them' },
-      );
-    }
-    const keep = request.rewriteViews
-      ? new Set<string>()
-      : await pointerViewsKept(tx, warehouse, environment);
+    const { marked, keep } = await viewsToKeep(tx, warehouse, environment, request.rewriteViews === true);
     const statements = [
       `CREATE SCHEMA IF NOT EXISTS ${warehouse.quoteIdentifier(environment)}`,
       // Model names are plain identifiers (the project refuses others), so `$.name` is a key.
@@ -127,34 +118,58 @@ export async function switchEnvironment(warehouse: Warehouse, request: SwitchReq
         `DROP VIEW IF EXISTS ${warehouse.quoteRelation(environmentRelation(environment, model))}`,
       );
     }
+    const [env, release, views] = [environment, request.releaseId, POINTER_VIEWS].map(quoteStringLiteral);
+    // An UPDATE where the row is there: a third of the time of an upsert through the key's index.
     statements.push(
-      `INSERT OR REPLACE INTO ${warehouse.quoteRelation(MARKER)} VALUES (${quoteStringLiteral(environment)}, ${quoteStringLiteral(request.releaseId)}, now(), ${quoteStringLiteral(POINTER_VIEWS)})`,
+      marked
+        ? `UPDATE ${warehouse.quoteRelation(MARKER)} SET release_id = ${release}, switched_at = now(), views = ${views} WHERE environment = ${env}`
+        : `INSERT INTO ${warehouse.quoteRelation(MARKER)} VALUES (${env}, ${release}, now(), ${views})`,
     );
     // One script (a script takes no bound parameters, so its values are quoted literals): it
     // saves a round trip per statement.
-    await tx.execute(statements.join(';\n'));
+    const failed = await tx.execute(statements.join(';\n')).then(
+      () => undefined,
+      (error: unknown) => ({ error }),
+    );
+    // Checked before the commit: a missing table rolls the whole switch back, and is the reason
+    // given when the script failed on it (a new view binds its table).
+    const present = await presentTables;
+    const missing = Object.values(request.models)
+      .map((p) => p.table)
+      .filter((table) => !present.has(table));
+    if (missing.length > 0) {
+      const shown = missing.slice(0, 3).join(', ') + (missing.length > 3 ? ', …' : '');
+      throw new WorkFailedError(
+        `cannot switch ${environment}: ${missing.length} of its tables no longer exist (${shown})`,
+        { hint: 'they were dropped behind Slipway; apply that commit again to rebuild them' },
+      );
+    }
+    if (failed) throw failed.error;
   });
   return performance.now() - began;
 }
 
 /**
- * The environment's existing views a switch may leave as they are: all of them when the marker
- * says a switch wrote them, none otherwise.
+ * Whether the environment has a marker row, and which of its views a switch may leave as they
+ * are: all of them when the marker says a switch wrote them, none otherwise (or when asked to
+ * write every view again).
  */
-async function pointerViewsKept(
+async function viewsToKeep(
   tx: WarehouseTransaction,
   warehouse: Warehouse,
   environment: string,
-): Promise<Set<string>> {
+  rewrite: boolean,
+): Promise<{ readonly marked: boolean; readonly keep: ReadonlySet<string> }> {
   const { rows: marker } = await tx.query(
     `select views from ${warehouse.quoteRelation(MARKER)} where environment = $1`,
     { params: [environment] },
   );
-  if (marker[0]?.['views'] !== POINTER_VIEWS) return new Set();
+  const marked = marker.length > 0;
+  if (rewrite || marker[0]?.['views'] !== POINTER_VIEWS) return { marked, keep: new Set() };
   const { rows } = await tx.query('select view_name from duckdb_views() where schema_name = $1', {
     params: [environment],
   });
-  return new Set(rows.map((r) => String(r['view_name'])));
+  return { marked, keep: new Set(rows.map((r) => String(r['view_name']))) };
 }
 
 /** The release the warehouse says the environment shows (undefined before its first switch). */
