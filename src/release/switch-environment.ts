@@ -97,10 +97,13 @@ export async function switchEnvironment(warehouse: Warehouse, request: SwitchReq
     ]),
   );
   // Which physical tables exist is read on another connection while the transaction does its
-  // work (the catalog scan is the switch's longest step, and the switch never changes tables).
-  const presentTables = physicalRelations(warehouse);
-  presentTables.catch(() => undefined); // awaited in the transaction; unhandled if it never gets there
+  // work (the catalog scan is the switch's longest step, and the switch never changes tables);
+  // with a single connection, first thing in the transaction (waiting for another would never
+  // end).
+  const presentTables = warehouse.capabilities.maxConcurrency > 1 ? physicalRelations(warehouse) : undefined;
+  presentTables?.catch(() => undefined); // awaited in the transaction; unhandled if it never gets there
   await warehouse.transaction(async (tx) => {
+    const checkedFirst = presentTables === undefined ? await physicalRelations(tx) : undefined;
     const { marked, keep } = await viewsToKeep(tx, warehouse, environment, request.rewriteViews === true);
     const statements = [
       `CREATE SCHEMA IF NOT EXISTS ${warehouse.quoteIdentifier(environment)}`,
@@ -133,7 +136,7 @@ export async function switchEnvironment(warehouse: Warehouse, request: SwitchReq
     );
     // Checked before the commit: a missing table rolls the whole switch back, and is the reason
     // given when the script failed on it (a new view binds its table).
-    const present = await presentTables;
+    const present = checkedFirst ?? (await presentTables) ?? new Set<string>();
     const missing = Object.values(request.models)
       .map((p) => p.table)
       .filter((table) => !present.has(table));

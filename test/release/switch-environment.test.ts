@@ -153,6 +153,35 @@ describe('switching an environment', () => {
   });
 });
 
+describe('a warehouse with a single connection', () => {
+  it('switches, and refuses a missing table, without waiting on itself', async () => {
+    const single = createDuckDbWarehouse({ path: path.join(dir, 'single.duckdb'), poolSize: 1 });
+    try {
+      await single.createSchema(PHYSICAL_SCHEMA);
+      await single.execute('create table slipway_physical.orders__1 as select 1 as id');
+      await prepareSwitchMarker(single);
+      await switchEnvironment(single, {
+        environment: 'prod',
+        releaseId: 'r1',
+        models: models({ orders: 'orders__1' }),
+        removed: [],
+      });
+      expect((await single.query('select id from prod.orders')).rows).toEqual([{ id: 1 }]);
+      await expect(
+        switchEnvironment(single, {
+          environment: 'prod',
+          releaseId: 'r2',
+          models: models({ orders: 'orders__1', ghost: 'ghost__1' }),
+          removed: [],
+        }),
+      ).rejects.toThrow(/1 of its tables no longer exist \(ghost__1\)/);
+      expect(await switchedRelease(single, 'prod')).toBe('r1');
+    } finally {
+      await single.close();
+    }
+  });
+});
+
 describe('drift', () => {
   const pointer = {
     environment: 'qa',
