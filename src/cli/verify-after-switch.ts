@@ -2,18 +2,22 @@
  * Post-deploy verification after `slipway apply` and `promote` switched an environment: its
  * `verify:` block is honoured as the operator honours it, with the same code (`verifyRelease`),
  * so what a release must pass does not depend on who deployed it. The release is recorded as
- * pending, `delay` is waited out with visible progress (the environment's lock held, so nothing
- * else switches it meanwhile), its live views are verified and the verdict is recorded on the
- * release and in the audit log. On failure the environment is rolled back to the release before
- * (unless `rollback: false`), and the command exits 1 naming what failed. `--no-verify` skips it,
- * recorded in the audit log with who skipped it.
+ * pending; with no `delay` it is verified at once, in the command's session. With one, the
+ * command lets go of everything first — the environments' locks and the warehouse file, which
+ * DuckDB lets one process write — so others can query, release and run during the wait; it waits
+ * with visible progress, then takes the environment's lock again and verifies the release, unless
+ * the environment no longer shows it (replaced meanwhile: settled as skipped by the release that
+ * replaced it) or someone verified it meanwhile (an operator on the same state store). The
+ * verdict is recorded on the release and in the audit log. On failure the environment is rolled
+ * back to the release before (unless `rollback: false`), and the command exits 1 naming what
+ * failed. `--no-verify` skips it, recorded in the audit log with who skipped it.
  */
 import logUpdate from 'log-update';
 import { formatDuration } from '../core/duration.js';
 import { errorMessage, WorkFailedError } from '../core/errors.js';
 import type { Project } from '../project/project.js';
 import { rollbackRelease } from '../release/promote-release.js';
-import type { RowCount } from '../release/verification-verdict.js';
+import type { RowCount, VerifyPolicy } from '../release/verification-verdict.js';
 import {
   expectVerification,
   rollsBack,
@@ -21,8 +25,14 @@ import {
   verifyPolicy,
   verifyRelease,
 } from '../release/verify-release.js';
-import type { ReleaseRecord, VerificationStatus } from '../state/state-store.js';
-import type { ReleaseSession } from './release-context.js';
+import type { ReleaseRecord, StateStore, VerificationStatus } from '../state/state-store.js';
+import { interruptible } from './interruptible.js';
+import {
+  type LoadedRelease,
+  openStateStore,
+  type ReleaseSession,
+  withReleaseSession,
+} from './release-context.js';
 import { type Output, status } from './render/terminal.js';
 
 export interface VerifyAfterSwitchRequest {
@@ -55,110 +65,267 @@ export interface AfterSwitch {
   readonly report: VerificationReport | null;
   /** Thrown by the command once it has written its output: the verification failed (exit 1). */
   readonly failure: WorkFailedError | undefined;
+  /** The release as the state store has it after the verification (and any rollback). */
+  readonly release: ReleaseRecord | null | undefined;
 }
 
-export async function verifyAfterSwitch(
+/** Opens a session holding the environment's lock (waiting for it), for the verification after a delay. */
+export type Reopen = <T>(body: (session: ReleaseSession) => Promise<T>) => Promise<T>;
+
+/** What verifying needs once the command's session has closed. */
+export interface Later {
+  readonly reopen: Reopen;
+  /** The state store alone (no lock), to record an interrupted wait. */
+  readonly state: () => StateStore;
+}
+
+export type StartedVerification =
+  | { readonly done: AfterSwitch }
+  | {
+      readonly environment: string;
+      readonly due: Date;
+      /**
+       * Waits for the delay holding nothing, then verifies; called after the session closed,
+       * with the signal of the command's Ctrl-C at that point.
+       */
+      readonly finish: (later: Later, signal?: AbortSignal) => Promise<AfterSwitch>;
+    };
+
+/**
+ * Starts the verification of the release the command just switched in, inside its session:
+ * skipped, verified at once (no delay), or left to `finish` after the session.
+ */
+export async function startVerification(
   session: ReleaseSession,
   request: VerifyAfterSwitchRequest,
-): Promise<AfterSwitch> {
-  const { release, output, signal } = request;
+): Promise<StartedVerification> {
+  const { release, output } = request;
   const environment = release.environment;
   const policy = verifyPolicy(request.project.config, environment);
-  if (!policy) return { report: null, failure: undefined };
-  const base = { dueAt: null, checks: null, rowCounts: [], rollback: null, rollbackError: null };
+  if (!policy) return { done: { report: null, failure: undefined, release } };
   if (request.skip) {
     const why = `released with --no-verify by ${session.actor}`;
     await skipVerification(session.state, release, { actor: session.actor, why });
     output.note(status.warn(`! ${environment} was not verified (${why}); recorded in the audit log`));
-    return { report: { ...base, status: 'skipped', summary: why }, failure: undefined };
+    return {
+      done: {
+        report: { ...NOT_MEASURED, status: 'skipped', summary: why },
+        failure: undefined,
+        release: await session.state.getRelease(release.id),
+      },
+    };
   }
   const due = await expectVerification(session.state, release, policy);
-  try {
-    await waitUntil(due, { environment, release: release.id, output, ...(signal ? { signal } : {}) });
-    if (!output.json) output.line(status.dim(`Verifying ${environment} (its verify: block)…`));
-    const verdict = await verifyRelease(session, {
-      release,
-      policy,
-      project: request.checksProject,
-      actor: session.actor,
-      ...(signal ? { signal } : {}),
-    });
-    const measured = {
-      ...base,
-      dueAt: due.toISOString(),
-      checks: verdict.outcome?.checks
-        ? {
-            run: verdict.outcome.checks.results.length,
-            failed: verdict.outcome.checks.results.filter((r) => r.status === 'fail' || r.status === 'error')
-              .length,
-          }
-        : null,
-      rowCounts: verdict.outcome?.rowCounts ?? [],
+  if (due.getTime() <= Date.now()) {
+    return {
+      done: await interrupted(session.state, session.actor, request, () =>
+        verifyNow(session, request, policy, due),
+      ),
     };
-    if (verdict.passed) {
-      output.line(`${status.ok('✓')} ${environment} verified: ${verdict.summary}`);
-      return { report: { ...measured, status: 'passed', summary: verdict.summary }, failure: undefined };
-    }
-    output.line(`${status.fail('✗')} ${environment} failed its post-deploy verification: ${verdict.summary}`);
-    const failed = `post-deploy verification of ${environment} failed: ${verdict.summary}`;
-    const previous = release.previousReleaseId;
-    if (!rollsBack(policy, release) || previous === undefined) {
-      const hint = policy.rollback
-        ? `${environment} stays on ${release.id}: it is its first release, there is nothing to roll back to`
-        : `${environment} stays on ${release.id} (verify: { rollback: false }); to go back: slipway rollback --env ${environment}`;
-      return {
-        report: { ...measured, status: 'failed', summary: verdict.summary },
-        failure: new WorkFailedError(failed, { hint }),
-      };
-    }
-    try {
-      const rolled = await rollbackRelease(session, {
-        environment,
-        to: previous,
-        strategy: release.strategy,
-        actor: session.actor,
-        ...(verdict.reason === undefined ? {} : { reason: verdict.reason }),
+  }
+  const actor = session.actor;
+  return {
+    environment,
+    due,
+    finish: async (later, signal) => {
+      const { signal: _, ...unsignalled } = request;
+      const now: VerifyAfterSwitchRequest = { ...unsignalled, ...(signal ? { signal } : {}) };
+      const state = later.state();
+      try {
+        await interrupted(state, actor, now, () =>
+          waitUntil(due, {
+            environment,
+            release: release.id,
+            output,
+            ...(signal ? { signal } : {}),
+          }),
+        );
+      } finally {
+        await state.close();
+      }
+      return later.reopen(async (reopened) => {
+        const current = await reopened.state.getRelease(release.id);
+        const shown = (await reopened.state.getPointer(environment))?.releaseId;
+        const verification = current?.verification;
+        if (verification?.status === 'pending' && shown !== release.id) {
+          // Replaced by something that does not settle what it replaced: settle it here.
+          const why = `replaced by ${shown ?? 'nothing'} before it was verified`;
+          await skipVerification(reopened.state, release, { actor: reopened.actor, why });
+        }
+        const settled = await reopened.state.getRelease(release.id);
+        if (settled?.verification?.status !== 'pending') {
+          const v = settled?.verification;
+          const summary = v?.summary ?? '';
+          output.note(
+            status.warn(
+              `! ${environment}'s verification of ${release.id} was settled meanwhile: ${v?.status} — ${summary}`,
+            ),
+          );
+          return {
+            report: {
+              ...NOT_MEASURED,
+              dueAt: due.toISOString(),
+              status: v?.status === 'passed' || v?.status === 'failed' ? v.status : 'skipped',
+              summary,
+            },
+            failure:
+              v?.status === 'failed'
+                ? new WorkFailedError(`post-deploy verification of ${environment} failed: ${summary}`)
+                : undefined,
+            release: settled ?? null,
+          };
+        }
+        return interrupted(reopened.state, reopened.actor, now, () => verifyNow(reopened, now, policy, due));
       });
-      const releaseId = rolled.outcome?.release.id ?? null;
-      output.line(
-        `${status.warn('↩')} ${environment} rolled back to ${status.bold(previous)}${releaseId ? ` as release ${releaseId}` : ''}; ${release.id} is marked rolled_back`,
-      );
-      return {
-        report: {
-          ...measured,
-          status: 'failed',
-          summary: verdict.summary,
-          rollback: { to: previous, releaseId },
-        },
-        failure: new WorkFailedError(failed, {
-          hint: `${environment} was rolled back to ${previous}; fix the change and release again (slipway history --env ${environment})`,
-        }),
-      };
-    } catch (error) {
-      const message = errorMessage(error);
-      await session.state.appendEvent({
-        type: 'rollback.failed',
-        environment,
-        releaseId: release.id,
-        actor: session.actor,
-        data: { summary: `automatic rollback of ${environment} failed: ${message}` },
-      });
-      return {
-        report: { ...measured, status: 'failed', summary: verdict.summary, rollbackError: message },
-        failure: new WorkFailedError(`${failed}; the automatic rollback failed too: ${message}`, {
-          hint: `${environment} still shows ${release.id}: slipway rollback --env ${environment} --to ${previous}`,
-        }),
-      };
-    }
+    },
+  };
+}
+
+/**
+ * The verification's outcome: as done in the command's session, or — after a delay — once the
+ * session has closed: waited out holding nothing (Ctrl-C stops the wait), then verified under
+ * the environment's lock taken again.
+ */
+export async function verificationOutcome(
+  started: StartedVerification | undefined,
+  loaded: Pick<LoadedRelease, 'project' | 'root'>,
+): Promise<AfterSwitch | undefined> {
+  if (!started) return undefined;
+  if ('done' in started) return started.done;
+  const { environment } = started;
+  return interruptible((signal) =>
+    started.finish(
+      {
+        reopen: (body) =>
+          withReleaseSession(
+            loaded,
+            { environments: [environment], purpose: `verify ${environment}`, wait: true },
+            body,
+          ),
+        state: () => openStateStore(loaded.project, loaded.root),
+      },
+      signal,
+    ),
+  );
+}
+
+const NOT_MEASURED = { dueAt: null, checks: null, rowCounts: [], rollback: null, rollbackError: null };
+
+/**
+ * Runs `work`; when the command's signal aborted it (Ctrl-C while waiting or verifying), the
+ * release stays, unverified, and says so.
+ */
+async function interrupted<T>(
+  state: StateStore,
+  actor: string,
+  request: VerifyAfterSwitchRequest,
+  work: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await work();
   } catch (error) {
-    if (!signal?.aborted) throw error;
-    // Interrupted while waiting or verifying: the release stays, unverified, and says so.
-    const why = `interrupted by ${session.actor} before the verification finished`;
-    await skipVerification(session.state, release, { actor: session.actor, why });
-    throw new WorkFailedError(`${environment} shows ${release.id}, not verified: ${why}`, {
+    if (!request.signal?.aborted) throw error;
+    const { release } = request;
+    const why = `interrupted by ${actor} before the verification finished`;
+    await skipVerification(state, release, { actor, why });
+    throw new WorkFailedError(`${release.environment} shows ${release.id}, not verified: ${why}`, {
       cause: error,
-      hint: `watch it, or roll it back: slipway rollback --env ${environment}`,
+      hint: `watch it, or roll it back: slipway rollback --env ${release.environment}`,
     });
+  }
+}
+
+/** Verifies the live release (the caller holds the environment's lock), rolling back on failure. */
+async function verifyNow(
+  session: ReleaseSession,
+  request: VerifyAfterSwitchRequest,
+  policy: VerifyPolicy,
+  due: Date,
+): Promise<AfterSwitch> {
+  const { release, output, signal } = request;
+  const environment = release.environment;
+  const record = async () => session.state.getRelease(release.id);
+  if (!output.json) output.line(status.dim(`Verifying ${environment} (its verify: block)…`));
+  const verdict = await verifyRelease(session, {
+    release,
+    policy,
+    project: request.checksProject,
+    actor: session.actor,
+    ...(signal ? { signal } : {}),
+  });
+  const measured = {
+    ...NOT_MEASURED,
+    dueAt: due.toISOString(),
+    checks: verdict.outcome?.checks
+      ? {
+          run: verdict.outcome.checks.results.length,
+          failed: verdict.outcome.checks.results.filter((r) => r.status === 'fail' || r.status === 'error')
+            .length,
+        }
+      : null,
+    rowCounts: verdict.outcome?.rowCounts ?? [],
+  };
+  if (verdict.passed) {
+    output.line(`${status.ok('✓')} ${environment} verified: ${verdict.summary}`);
+    return {
+      report: { ...measured, status: 'passed', summary: verdict.summary },
+      failure: undefined,
+      release: await record(),
+    };
+  }
+  output.line(`${status.fail('✗')} ${environment} failed its post-deploy verification: ${verdict.summary}`);
+  const failed = `post-deploy verification of ${environment} failed: ${verdict.summary}`;
+  const previous = release.previousReleaseId;
+  if (!rollsBack(policy, release) || previous === undefined) {
+    const hint = policy.rollback
+      ? `${environment} stays on ${release.id}: it is its first release, there is nothing to roll back to`
+      : `${environment} stays on ${release.id} (verify: { rollback: false }); to go back: slipway rollback --env ${environment}`;
+    return {
+      report: { ...measured, status: 'failed', summary: verdict.summary },
+      failure: new WorkFailedError(failed, { hint }),
+      release: await record(),
+    };
+  }
+  try {
+    const rolled = await rollbackRelease(session, {
+      environment,
+      to: previous,
+      strategy: release.strategy,
+      actor: session.actor,
+      ...(verdict.reason === undefined ? {} : { reason: verdict.reason }),
+    });
+    const releaseId = rolled.outcome?.release.id ?? null;
+    output.line(
+      `${status.warn('↩')} ${environment} rolled back to ${status.bold(previous)}${releaseId ? ` as release ${releaseId}` : ''}; ${release.id} is marked rolled_back`,
+    );
+    return {
+      report: {
+        ...measured,
+        status: 'failed',
+        summary: verdict.summary,
+        rollback: { to: previous, releaseId },
+      },
+      failure: new WorkFailedError(failed, {
+        hint: `${environment} was rolled back to ${previous}; fix the change and release again (slipway history --env ${environment})`,
+      }),
+      release: await record(),
+    };
+  } catch (error) {
+    const message = errorMessage(error);
+    await session.state.appendEvent({
+      type: 'rollback.failed',
+      environment,
+      releaseId: release.id,
+      actor: session.actor,
+      data: { summary: `automatic rollback of ${environment} failed: ${message}` },
+    });
+    return {
+      report: { ...measured, status: 'failed', summary: verdict.summary, rollbackError: message },
+      failure: new WorkFailedError(`${failed}; the automatic rollback failed too: ${message}`, {
+        hint: `${environment} still shows ${release.id}: slipway rollback --env ${environment} --to ${previous}`,
+      }),
+      release: await record(),
+    };
   }
 }
 

@@ -23,6 +23,7 @@ const CONFIG = RELEASE_CONFIG.replace(
     promote_from: staging
     verify: { max_row_change: 50% }
   qa: { strategy: blue-green, verify: { delay: 1500ms } }
+  slow: { strategy: blue-green, verify: { delay: 5s } }
   audit: { strategy: direct, verify: { max_row_change: 50%, rollback: false } }
 `,
 );
@@ -245,6 +246,35 @@ describe('post-deploy verification from the CLI', () => {
       true,
     );
   });
+
+  it('while apply waits out verify.delay, others can query and release; a release replaced meanwhile is not verified', async () => {
+    const waiting = await slipwayOnceItSays(
+      'Verifying slow in',
+      ['apply', '--env', 'slow', '--commit', commits['v2'] as string, '--json'],
+      { cwd: project.root },
+    );
+    const stdout: string[] = [];
+    waiting.child.stdout?.on('data', (d: Buffer) => stdout.push(d.toString()));
+    // Neither the warehouse file nor slow's lock is held during the wait.
+    const query = await cli(['query', '--env', 'slow', 'select count(*) as n from stg_orders']);
+    expect(query.code, query.stderr).toBe(0);
+    const replacing = await cliJson<ReleaseJson>([
+      'apply',
+      '--env',
+      'slow',
+      '--commit',
+      commits['bad'] as string,
+      '--no-verify',
+    ]);
+    expect(await waiting.exited).toBe(0);
+    const waited = JSON.parse(stdout.join('')) as ReleaseJson;
+    expect(waited.verification).toMatchObject({
+      status: 'skipped',
+      summary: `replaced by ${replacing.release?.id} before it was verified`,
+    });
+    expect(waiting.stderr()).toMatch(/slow's verification of r-[0-9a-f]{8} was settled meanwhile: skipped/);
+    expect(await shows('slow')).toEqual({ n: 1, v: 3 });
+  }, 30_000);
 
   it('a pending verification more than a minute late reads as overdue', () => {
     const due = '2026-11-27T03:00:00.000Z';

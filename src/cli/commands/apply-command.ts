@@ -12,7 +12,7 @@ import { environmentStrategy, loadReleaseProject, withReleaseSession } from '../
 import { createBuildProgress } from '../render/build-progress.js';
 import { renderPlanText } from '../render/plan-render.js';
 import { createOutput, status } from '../render/terminal.js';
-import { verifyAfterSwitch } from '../verify-after-switch.js';
+import { startVerification, verificationOutcome } from '../verify-after-switch.js';
 
 interface ApplyOptions extends GlobalOptions {
   readonly env: string;
@@ -54,7 +54,7 @@ export function registerApply(program: Command): void {
             `--concurrency must be a positive whole number, not '${options.concurrency}'`,
           );
         const fingerprints = fingerprintProject(project);
-        await withReleaseSession(
+        const applied = await withReleaseSession(
           loaded,
           { environments: [options.env], purpose: `apply ${options.env}`, wait: Boolean(options.wait) },
           async (session) => {
@@ -76,13 +76,13 @@ export function registerApply(program: Command): void {
               rl.close();
               if (!/^y(es)?$/i.test(answer.trim())) {
                 output.line('Nothing applied.');
-                return;
+                return undefined;
               }
             }
             const progress = createBuildProgress(output, preview?.build.length ?? 0);
             // Ctrl-C cancels the builds: the release is recorded as failed, nothing is switched,
             // and the lock is released (a second Ctrl-C, or a kill, is left to crash recovery).
-            await interruptible(async function applyInterruptible(signal) {
+            return interruptible(async function applyInterruptible(signal) {
               const gate = options.checks ? checkGate({ project, warehouse: session.warehouse }) : undefined;
               const result = await applyRelease(session, {
                 ...request,
@@ -103,8 +103,8 @@ export function registerApply(program: Command): void {
                     `built in ${formatDuration(t.buildMs)}, switched in ${formatDuration(t.switchMs)}`,
                 );
               }
-              const verified = release
-                ? await verifyAfterSwitch(session, {
+              const verification = release
+                ? await startVerification(session, {
                     project,
                     checksProject: async () => project,
                     release,
@@ -113,31 +113,35 @@ export function registerApply(program: Command): void {
                     signal,
                   })
                 : undefined;
-              output.data({
-                environment: options.env,
-                release: release ? await session.state.getRelease(release.id) : null,
-                recovered: result.recovered,
-                plan: result.plan,
-                built:
-                  result.outcome?.built.map((b) => ({
-                    model: b.model,
-                    table: b.relation.name,
-                    rows: b.rows ?? null,
-                  })) ?? [],
-                timings: result.outcome?.timings ?? null,
-                gate: result.outcome?.gate
-                  ? { passed: result.outcome.gate.passed, summary: result.outcome.gate.summary }
-                  : null,
-                verification: verified?.report ?? null,
-              });
-              if (!release) {
-                output.line(`No changes: ${options.env} already shows this project.`);
-                return;
-              }
-              if (verified?.failure) throw verified.failure;
+              return { result, release, verification };
             }).finally(() => progress.stop());
           },
         );
+        if (!applied) return;
+        const { result, release } = applied;
+        const verified = await verificationOutcome(applied.verification, loaded);
+        output.data({
+          environment: options.env,
+          release: verified?.release ?? null,
+          recovered: result.recovered,
+          plan: result.plan,
+          built:
+            result.outcome?.built.map((b) => ({
+              model: b.model,
+              table: b.relation.name,
+              rows: b.rows ?? null,
+            })) ?? [],
+          timings: result.outcome?.timings ?? null,
+          gate: result.outcome?.gate
+            ? { passed: result.outcome.gate.passed, summary: result.outcome.gate.summary }
+            : null,
+          verification: verified?.report ?? null,
+        });
+        if (!release) {
+          output.line(`No changes: ${options.env} already shows this project.`);
+          return;
+        }
+        if (verified?.failure) throw verified.failure;
       } finally {
         await loaded.dispose();
       }

@@ -17,7 +17,7 @@ import {
 } from '../release-context.js';
 import { renderPlanText } from '../render/plan-render.js';
 import { createOutput, type Output, status } from '../render/terminal.js';
-import { verifyAfterSwitch } from '../verify-after-switch.js';
+import { startVerification, verificationOutcome } from '../verify-after-switch.js';
 
 interface PromoteOptions extends GlobalOptions {
   readonly wait?: boolean;
@@ -44,7 +44,7 @@ export function registerPromote(program: Command): void {
         requireEnvironment(loaded.project, from);
         requireEnvironment(loaded.project, to);
         const strategy = environmentStrategy(loaded.project, to);
-        await withReleaseSession(
+        const promoted = await withReleaseSession(
           loaded,
           { environments: [to, from], purpose: `promote ${from} ${to}`, wait: Boolean(options.wait) },
           async (session) => {
@@ -58,34 +58,38 @@ export function registerPromote(program: Command): void {
                   `(${from}'s ${result.source.id}, nothing rebuilt) in ${formatDuration(result.outcome.timings.totalMs)}`,
               );
             }
-            await interruptible(async function promoteInterruptible(signal) {
-              const verified = release
-                ? await verifyAfterSwitch(session, {
+            const verification = release
+              ? await interruptible((signal) =>
+                  startVerification(session, {
                     project: loaded.project,
                     checksProject: () => projectAt(options, loaded, release, output, disposals),
                     release,
                     skip: !options.verify,
                     output,
                     signal,
-                  })
-                : undefined;
-              output.data({
-                from,
-                to,
-                source: result.source.id,
-                release: release ? await session.state.getRelease(release.id) : null,
-                plan: result.plan,
-                timings: result.outcome?.timings ?? null,
-                verification: verified?.report ?? null,
-              });
-              if (!release) {
-                output.line(`No changes: ${to} already shows what ${from} shows.`);
-                return;
-              }
-              if (verified?.failure) throw verified.failure;
-            });
+                  }),
+                )
+              : undefined;
+            return { result, release, verification };
           },
         );
+        // The source's lock and the warehouse are let go before a verify.delay is waited out.
+        const { result, release } = promoted;
+        const verified = await verificationOutcome(promoted.verification, loaded);
+        output.data({
+          from,
+          to,
+          source: result.source.id,
+          release: verified?.release ?? null,
+          plan: result.plan,
+          timings: result.outcome?.timings ?? null,
+          verification: verified?.report ?? null,
+        });
+        if (!release) {
+          output.line(`No changes: ${to} already shows what ${from} shows.`);
+          return;
+        }
+        if (verified?.failure) throw verified.failure;
       } finally {
         for (const dispose of disposals) await dispose();
         await loaded.dispose();
