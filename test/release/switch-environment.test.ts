@@ -214,6 +214,17 @@ describe('drift', () => {
     expect(await rows('select sum(amount) as s from qa.orders')).toEqual([{ s: 30 }]);
   });
 
+  it('sees a pointer dropped by hand as every view re-pointed', async () => {
+    await switchEnvironment(warehouse, { ...pointer, removed: [] });
+    await warehouse.execute(`drop macro ${warehouse.quoteRelation(environmentPointer('qa'))}`);
+    expect((await detectDrift(warehouse, pointer)).map((d) => `${d.relation} ${d.problem}`)).toEqual([
+      'qa.orders view re-pointed',
+      'qa.totals view re-pointed',
+    ]);
+    await repairViews(warehouse, pointer);
+    expect(await detectDrift(warehouse, pointer)).toEqual([]);
+  });
+
   it('reports a dropped physical table', async () => {
     await warehouse.execute('create table slipway_physical.gone__1 as select 1 as x');
     const withGone = { ...pointer, models: models({ orders: 'orders__1', totals: 'gone__1' }) };
