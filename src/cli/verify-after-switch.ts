@@ -21,6 +21,7 @@ import type { RowCount, VerifyPolicy } from '../release/verification-verdict.js'
 import {
   expectVerification,
   rollsBack,
+  settleReplaced,
   skipVerification,
   verifyPolicy,
   verifyRelease,
@@ -39,7 +40,7 @@ export interface VerifyAfterSwitchRequest {
   /** The project whose slipway.yaml holds the environment's `verify:` block. */
   readonly project: Project;
   /** The project at the release's commit, whose checks are run (loaded only when verifying). */
-  readonly checksProject: () => Promise<Project>;
+  readonly checksProject: (release: ReleaseRecord) => Promise<Project>;
   /** The release the command just switched in. */
   readonly release: ReleaseRecord;
   /** `--no-verify`: skip it, and say so in the audit log. */
@@ -69,37 +70,28 @@ export interface AfterSwitch {
   readonly release: ReleaseRecord | null | undefined;
 }
 
-/** Opens a session holding the environment's lock (waiting for it), for the verification after a delay. */
-export type Reopen = <T>(body: (session: ReleaseSession) => Promise<T>) => Promise<T>;
-
-/** What verifying needs once the command's session has closed. */
-export interface Later {
-  readonly reopen: Reopen;
-  /** The state store alone (no lock), to record an interrupted wait. */
-  readonly state: () => StateStore;
-}
-
+/** Where the verification stands when the command's session closes. */
 export type StartedVerification =
   | { readonly done: AfterSwitch }
+  /** Due after a delay: `verificationOutcome` waits for it once the session has closed. */
   | {
-      readonly environment: string;
+      readonly waiting: VerifyAfterSwitchRequest;
+      readonly policy: VerifyPolicy;
       readonly due: Date;
-      /**
-       * Waits for the delay holding nothing, then verifies; called after the session closed,
-       * with the signal of the command's Ctrl-C at that point.
-       */
-      readonly finish: (later: Later, signal?: AbortSignal) => Promise<AfterSwitch>;
+      readonly actor: string;
     };
 
 /**
- * Starts the verification of the release the command just switched in, inside its session:
- * skipped, verified at once (no delay), or left to `finish` after the session.
+ * Starts the verification of the release the command just switched in (none: undefined), inside
+ * its session: skipped, verified at once (no delay), or left waiting for `verificationOutcome`.
  */
 export async function startVerification(
   session: ReleaseSession,
-  request: VerifyAfterSwitchRequest,
-): Promise<StartedVerification> {
+  request: Omit<VerifyAfterSwitchRequest, 'release'> & { readonly release: ReleaseRecord | undefined },
+): Promise<StartedVerification | undefined> {
   const { release, output } = request;
+  if (!release) return undefined;
+  const started = { ...request, release };
   const environment = release.environment;
   const policy = verifyPolicy(request.project.config, environment);
   if (!policy) return { done: { report: null, failure: undefined, release } };
@@ -116,75 +108,18 @@ export async function startVerification(
     };
   }
   const due = await expectVerification(session.state, release, policy);
-  if (due.getTime() <= Date.now()) {
-    return {
-      done: await interrupted(session.state, session.actor, request, () =>
-        verifyNow(session, request, policy, due),
-      ),
-    };
-  }
-  const actor = session.actor;
+  if (due.getTime() > Date.now()) return { waiting: started, policy, due, actor: session.actor };
   return {
-    environment,
-    due,
-    finish: async (later, signal) => {
-      const { signal: _, ...unsignalled } = request;
-      const now: VerifyAfterSwitchRequest = { ...unsignalled, ...(signal ? { signal } : {}) };
-      const state = later.state();
-      try {
-        await interrupted(state, actor, now, () =>
-          waitUntil(due, {
-            environment,
-            release: release.id,
-            output,
-            ...(signal ? { signal } : {}),
-          }),
-        );
-      } finally {
-        await state.close();
-      }
-      return later.reopen(async (reopened) => {
-        const current = await reopened.state.getRelease(release.id);
-        const shown = (await reopened.state.getPointer(environment))?.releaseId;
-        const verification = current?.verification;
-        if (verification?.status === 'pending' && shown !== release.id) {
-          // Replaced by something that does not settle what it replaced: settle it here.
-          const why = `replaced by ${shown ?? 'nothing'} before it was verified`;
-          await skipVerification(reopened.state, release, { actor: reopened.actor, why });
-        }
-        const settled = await reopened.state.getRelease(release.id);
-        if (settled?.verification?.status !== 'pending') {
-          const v = settled?.verification;
-          const summary = v?.summary ?? '';
-          output.note(
-            status.warn(
-              `! ${environment}'s verification of ${release.id} was settled meanwhile: ${v?.status} — ${summary}`,
-            ),
-          );
-          return {
-            report: {
-              ...NOT_MEASURED,
-              dueAt: due.toISOString(),
-              status: v?.status === 'passed' || v?.status === 'failed' ? v.status : 'skipped',
-              summary,
-            },
-            failure:
-              v?.status === 'failed'
-                ? new WorkFailedError(`post-deploy verification of ${environment} failed: ${summary}`)
-                : undefined,
-            release: settled ?? null,
-          };
-        }
-        return interrupted(reopened.state, reopened.actor, now, () => verifyNow(reopened, now, policy, due));
-      });
-    },
+    done: await interrupted(session.state, session.actor, started, () =>
+      verifyNow(session, started, policy, due),
+    ),
   };
 }
 
 /**
- * The verification's outcome: as done in the command's session, or — after a delay — once the
- * session has closed: waited out holding nothing (Ctrl-C stops the wait), then verified under
- * the environment's lock taken again.
+ * The verification's outcome: as done in the command's session, or — after a delay — once that
+ * session has closed: waited out holding nothing (Ctrl-C stops the wait), then, under the
+ * environment's lock taken again, verified — unless it was settled meanwhile.
  */
 export async function verificationOutcome(
   started: StartedVerification | undefined,
@@ -192,21 +127,60 @@ export async function verificationOutcome(
 ): Promise<AfterSwitch | undefined> {
   if (!started) return undefined;
   if ('done' in started) return started.done;
-  const { environment } = started;
-  return interruptible((signal) =>
-    started.finish(
-      {
-        reopen: (body) =>
-          withReleaseSession(
-            loaded,
-            { environments: [environment], purpose: `verify ${environment}`, wait: true },
-            body,
-          ),
-        state: () => openStateStore(loaded.project, loaded.root),
+  const { policy, due, actor } = started;
+  const { release, output } = started.waiting;
+  const environment = release.environment;
+  return interruptible(async (signal) => {
+    const request = { ...started.waiting, signal };
+    const state = openStateStore(loaded.project, loaded.root);
+    try {
+      await interrupted(state, actor, request, () =>
+        waitUntil(due, { environment, release: release.id, output, signal }),
+      );
+    } finally {
+      await state.close();
+    }
+    return withReleaseSession(
+      loaded,
+      { environments: [environment], purpose: `verify ${environment}`, wait: true },
+      async (session) => {
+        const shown = (await session.state.getPointer(environment))?.releaseId;
+        if (shown !== undefined) await settleReplaced(session.state, release.id, shown, session.actor);
+        const settled = await session.state.getRelease(release.id);
+        if (settled?.verification?.status === 'pending') {
+          return interrupted(session.state, session.actor, request, () =>
+            verifyNow(session, request, policy, due),
+          );
+        }
+        return settledMeanwhile(settled, due, output);
       },
-      signal,
+    );
+  });
+}
+
+/** A verification someone else settled while the command waited (a replacing release, an operator). */
+function settledMeanwhile(release: ReleaseRecord | undefined, due: Date, output: Output): AfterSwitch {
+  const v = release?.verification;
+  const summary = v?.summary ?? '';
+  const environment = release?.environment ?? '';
+  output.note(
+    status.warn(
+      `! ${environment}'s verification of ${release?.id} was settled meanwhile: ${v?.status} — ${summary}`,
     ),
   );
+  return {
+    report: {
+      ...NOT_MEASURED,
+      dueAt: due.toISOString(),
+      status: v?.status === 'passed' || v?.status === 'failed' ? v.status : 'skipped',
+      summary,
+    },
+    failure:
+      v?.status === 'failed'
+        ? new WorkFailedError(`post-deploy verification of ${environment} failed: ${summary}`)
+        : undefined,
+    release: release ?? null,
+  };
 }
 
 const NOT_MEASURED = { dueAt: null, checks: null, rowCounts: [], rollback: null, rollbackError: null };
@@ -249,7 +223,7 @@ async function verifyNow(
   const verdict = await verifyRelease(session, {
     release,
     policy,
-    project: request.checksProject,
+    project: () => request.checksProject(release),
     actor: session.actor,
     ...(signal ? { signal } : {}),
   });

@@ -25,7 +25,7 @@ import type { BuiltVersion } from './build-versions.js';
 import type { ReleasePlan } from './plan-release.js';
 import { STEP, type StepHook } from './release-steps.js';
 import { prepareSwitchMarker, switchEnvironment } from './switch-environment.js';
-import { skipVerification } from './verify-release.js';
+import { settleReplaced } from './verify-release.js';
 
 /** What a gate (the data-quality checks of the quality context) answers about built versions. */
 export interface GateResult {
@@ -190,21 +190,4 @@ export async function executeRelease(services: ReleaseServices, spec: ReleaseSpe
       return { release: (await state.getRelease(id)) as ReleaseRecord, built, gate, timings };
     },
   );
-}
-
-/**
- * A release replaced while its post-deploy verification was still pending is never verified
- * (verification looks at what the environment shows): it is settled as skipped, saying by what,
- * rather than left pending for ever.
- */
-async function settleReplaced(
-  state: StateStore,
-  replacedId: string | undefined,
-  by: string,
-  actor: string,
-): Promise<void> {
-  if (replacedId === undefined || replacedId === by) return;
-  const replaced = await state.getRelease(replacedId);
-  if (replaced?.verification?.status !== 'pending') return;
-  await skipVerification(state, replaced, { actor, why: `replaced by ${by} before it was verified` });
 }

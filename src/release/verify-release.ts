@@ -175,3 +175,20 @@ export async function skipVerification(
     data: { summary: `${release.id} in ${release.environment} not verified: ${why}` },
   });
 }
+
+/**
+ * A release replaced while its post-deploy verification was still pending is never verified
+ * (verification looks at what the environment shows): it is settled as skipped, saying by what,
+ * rather than left pending for ever. Does nothing for a release that is not pending.
+ */
+export async function settleReplaced(
+  state: StateStore,
+  replacedId: string | undefined,
+  by: string,
+  actor: string,
+): Promise<void> {
+  if (replacedId === undefined || replacedId === by) return;
+  const replaced = await state.getRelease(replacedId);
+  if (replaced?.verification?.status !== 'pending') return;
+  await skipVerification(state, replaced, { actor, why: `replaced by ${by} before it was verified` });
+}

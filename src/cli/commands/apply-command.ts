@@ -103,16 +103,14 @@ export function registerApply(program: Command): void {
                     `built in ${formatDuration(t.buildMs)}, switched in ${formatDuration(t.switchMs)}`,
                 );
               }
-              const verification = release
-                ? await startVerification(session, {
-                    project,
-                    checksProject: async () => project,
-                    release,
-                    skip: !options.verify,
-                    output,
-                    signal,
-                  })
-                : undefined;
+              const verification = await startVerification(session, {
+                project,
+                checksProject: async () => project,
+                release,
+                skip: !options.verify,
+                output,
+                signal,
+              });
               return { result, release, verification };
             }).finally(() => progress.stop());
           },

@@ -58,18 +58,16 @@ export function registerPromote(program: Command): void {
                   `(${from}'s ${result.source.id}, nothing rebuilt) in ${formatDuration(result.outcome.timings.totalMs)}`,
               );
             }
-            const verification = release
-              ? await interruptible((signal) =>
-                  startVerification(session, {
-                    project: loaded.project,
-                    checksProject: () => projectAt(options, loaded, release, output, disposals),
-                    release,
-                    skip: !options.verify,
-                    output,
-                    signal,
-                  }),
-                )
-              : undefined;
+            const verification = await interruptible((signal) =>
+              startVerification(session, {
+                project: loaded.project,
+                checksProject: (promoted) => projectAt(options, loaded, promoted, output, disposals),
+                release,
+                skip: !options.verify,
+                output,
+                signal,
+              }),
+            );
             return { result, release, verification };
           },
         );
