@@ -20,6 +20,7 @@ import { rollbackRelease } from '../release/promote-release.js';
 import type { RowCount, VerifyPolicy } from '../release/verification-verdict.js';
 import {
   expectVerification,
+  recordRollbackFailure,
   rollsBack,
   settleReplaced,
   skipVerification,
@@ -286,13 +287,7 @@ async function verifyNow(
     };
   } catch (error) {
     const message = errorMessage(error);
-    await session.state.appendEvent({
-      type: 'rollback.failed',
-      environment,
-      releaseId: release.id,
-      actor: session.actor,
-      data: { summary: `automatic rollback of ${environment} failed: ${message}` },
-    });
+    await recordRollbackFailure(session.state, release, { actor: session.actor, error });
     return {
       report: { ...measured, status: 'failed', summary: verdict.summary, rollbackError: message },
       failure: new WorkFailedError(`${failed}; the automatic rollback failed too: ${message}`, {

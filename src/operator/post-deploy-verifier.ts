@@ -11,11 +11,12 @@
  * release passes its verification.
  */
 import { randomBytes } from 'node:crypto';
-import { ConflictError, errorMessage } from '../core/errors.js';
+import { ConflictError } from '../core/errors.js';
 import { withEnvironmentLocks } from '../release/environment-lock.js';
 import type { ReleaseServices } from '../release/execute-release.js';
 import {
   type ReleaseVerdict,
+  recordRollbackFailure,
   rollsBack,
   settleVerification,
   verifyRelease,
@@ -166,13 +167,7 @@ export class PostDeployVerifier {
       } catch (error) {
         if (error instanceof ConflictError) throw error;
         this.#o.logger.warn({ err: error, environment: env.name }, 'the automatic rollback failed');
-        await state.appendEvent({
-          type: 'rollback.failed',
-          environment: env.name,
-          releaseId: release.id,
-          actor: 'operator',
-          data: { summary: `automatic rollback of ${env.name} failed: ${errorMessage(error)}` },
-        });
+        await recordRollbackFailure(state, release, { actor: 'operator', error });
       }
     }
     // The desired commit failed: the status says Degraded (and paused, after the rollback).

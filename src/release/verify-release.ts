@@ -192,3 +192,18 @@ export async function settleReplaced(
   if (replaced?.verification?.status !== 'pending') return;
   await skipVerification(state, replaced, { actor, why: `replaced by ${by} before it was verified` });
 }
+
+/** Records in the audit log that the automatic rollback after a failed verification failed. */
+export async function recordRollbackFailure(
+  state: StateStore,
+  release: ReleaseRecord,
+  { actor, error }: { readonly actor: string; readonly error: unknown },
+): Promise<void> {
+  await state.appendEvent({
+    type: 'rollback.failed',
+    environment: release.environment,
+    releaseId: release.id,
+    actor,
+    data: { summary: `automatic rollback of ${release.environment} failed: ${errorMessage(error)}` },
+  });
+}
