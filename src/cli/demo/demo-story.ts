@@ -206,6 +206,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         `${env} to handle ${short(sha)}`,
         (e) => e.environment === env && e.commit === sha && outcomes.includes(e.outcome),
       );
+    /** Merges pull request `pr` and remembers the merge commit for the timeline (as `label`). */
+    const merge = async (branch: string, pr: number, title: string, who: Person, label = title) =>
+      remember(await repo.mergePullRequest(branch, pr, title, who), label, who, pr);
+    /** Announces `sha` and waits for staging to release it and prod to promote it. */
+    const released = async (sha: string, before: string): Promise<void> => {
+      await push(sha, before);
+      await reached(sha, 'staging', ['released']);
+      await reached(sha, 'prod', ['promoted']);
+    };
 
     say('');
     say(pc.bold('1. The initial project is released to staging, then promoted to prod'));
@@ -228,20 +237,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     );
     if (!(await ci('feature/region-avg-amount')))
       throw new WorkFailedError('the demo feature should pass CI');
-    const good = remember(
-      await repo.mergePullRequest(
-        'feature/region-avg-amount',
-        1,
-        'Report the average amount per region',
-        ADA,
-      ),
-      'Report the average amount per region',
-      ADA,
-      1,
-    );
-    await push(good, initial);
-    await reached(good, 'staging', ['released']);
-    await reached(good, 'prod', ['promoted']);
+    const good = await merge('feature/region-avg-amount', 1, 'Report the average amount per region', ADA);
+    await released(good, initial);
 
     say('');
     say(pc.bold('3. A broken change fails CI and is not merged'));
@@ -270,11 +267,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       'Approval rate against declines',
       CY,
     );
-    const bad = remember(
-      await repo.mergePullRequest('hotfix/approval-rate', 3, 'Approval rate against declines', CY),
-      'Approval rate against declines (merged before CI)',
-      CY,
+    const bad = await merge(
+      'hotfix/approval-rate',
       3,
+      'Approval rate against declines',
+      CY,
+      'Approval rate against declines (merged before CI)',
     );
     await push(bad, good);
     await reached(bad, 'staging', ['blocked', 'failed']);
@@ -304,15 +302,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       'Fix the approval rate; report the largest amount per region',
       DEE,
     );
-    const fix = remember(
-      await repo.mergePullRequest('fix/approval-rate', 4, 'Fix the approval rate', DEE),
-      'Fix the approval rate; largest amount per region',
-      DEE,
+    const fix = await merge(
+      'fix/approval-rate',
       4,
+      'Fix the approval rate',
+      DEE,
+      'Fix the approval rate; largest amount per region',
     );
-    await push(fix, bad);
-    await reached(fix, 'staging', ['released']);
-    await reached(fix, 'prod', ['promoted']);
+    await released(fix, bad);
 
     say('');
     say(
@@ -351,20 +348,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       'Report the largest amount per category group',
       ADA,
     );
-    const next = remember(
-      await repo.mergePullRequest(
-        'feature/mcc-max-amount',
-        5,
-        'Report the largest amount per category group',
-        ADA,
-      ),
-      'Largest amount per category group',
-      ADA,
+    const next = await merge(
+      'feature/mcc-max-amount',
       5,
+      'Report the largest amount per category group',
+      ADA,
+      'Largest amount per category group',
     );
-    await push(next, fix);
-    await reached(next, 'staging', ['released']);
-    await reached(next, 'prod', ['promoted']);
+    await released(next, fix);
 
     say('');
     say(
@@ -387,11 +378,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       BOB,
     );
     if (!(await ci('feature/night-feature'))) throw new WorkFailedError('the left-in filter should pass CI');
-    const filtered = remember(
-      await repo.mergePullRequest('feature/night-feature', 6, 'Features: is_night', BOB),
-      'Features: is_night (a filter left in)',
-      BOB,
+    const filtered = await merge(
+      'feature/night-feature',
       6,
+      'Features: is_night',
+      BOB,
+      'Features: is_night (a filter left in)',
     );
     await push(filtered, next);
     await reached(filtered, 'staging', ['released']);
@@ -418,15 +410,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       'Features: no notebook filter',
       BOB,
     );
-    const unfiltered = remember(
-      await repo.mergePullRequest('fix/night-feature-filter', 7, 'Features: no notebook filter', BOB),
-      'Features: no notebook filter',
-      BOB,
-      7,
-    );
-    await push(unfiltered, filtered);
-    await reached(unfiltered, 'staging', ['released']);
-    await reached(unfiltered, 'prod', ['promoted']);
+    const unfiltered = await merge('fix/night-feature-filter', 7, 'Features: no notebook filter', BOB);
+    await released(unfiltered, filtered);
 
     // The story ends once prod has verified its release (a pass works on it until then).
     const deadline = Date.now() + 60_000;
