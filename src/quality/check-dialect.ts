@@ -42,8 +42,11 @@ export interface CheckDialect {
    * when the engine can sample any relation; without it value checks are always evaluated row by row.
    */
   readonly sample?: (relation: SqlFragment, percent: number) => SqlFragment;
-  /** A statement whose one row has `tree`: the engine's syntax tree of a SELECT, as JSON text. */
-  readonly parseSelect?: (text: string) => SqlFragment;
+  /**
+   * A statement with one row per text of `texts`: the `text` and its `tree`, the engine's syntax
+   * tree of that SELECT as JSON text (one query, however many texts).
+   */
+  readonly parseSelects?: (texts: readonly string[]) => SqlFragment;
   /** A statement listing (`function_name`) those of `names` whose every overload is deterministic. */
   readonly functionStability?: (names: readonly string[]) => SqlFragment;
   /**
@@ -112,7 +115,8 @@ const duckdb: CheckDialect = {
   // Statistics DuckDB keeps per column as data is written (stale after UPDATEs, which only costs
   // a plan); `stats()` reports them for the expression without reading rows.
   statistics: { expression: (column) => sql`stats(${column})`, parse: parseDuckDbStats },
-  parseSelect: (text) => sql`SELECT json_serialize_sql(CAST(${text} AS VARCHAR)) AS tree`,
+  parseSelects: (texts) =>
+    sql`SELECT text, json_serialize_sql(text) AS tree FROM unnest(CAST(${[...texts]} AS VARCHAR[])) AS parsed(text)`,
   functionStability: (names) =>
     sql`SELECT function_name FROM duckdb_functions() WHERE list_contains(${[...names]}, function_name) GROUP BY function_name HAVING bool_and(coalesce(stability IN ('CONSISTENT', 'CONSISTENT_WITHIN_QUERY'), false))`,
 };

@@ -39,21 +39,19 @@ export async function singleColumnFilters(
   warehouse: Warehouse,
   filters: readonly string[],
 ): Promise<ReadonlyMap<string, string>> {
-  const { parseSelect } = checkDialectFor(warehouse);
+  const { parseSelects } = checkDialectFor(warehouse);
   const found = new Map<string, string>();
-  if (!parseSelect || filters.length === 0) return found;
-  // Checks often share a `where`: each text is parsed once.
-  const parsed = await Promise.all(
-    [...new Set(filters)].map(async (filter) => {
-      // No parse tree: the filter is evaluated row by row (and any error in it is reported there).
-      const rows = await planningQuery(
-        warehouse,
-        parseSelect(`SELECT 1 FROM slipway_relation WHERE (${filter})`),
-      );
-      const row = rows?.[0];
-      return { filter, reads: typeof row?.['tree'] === 'string' ? readsOf(row['tree']) : undefined };
-    }),
-  );
+  if (!parseSelects || filters.length === 0) return found;
+  // Checks often share a `where`: each text is parsed once, all of them in one query.
+  const distinct = [...new Set(filters)];
+  const statementOf = (filter: string): string => `SELECT 1 FROM slipway_relation WHERE (${filter})`;
+  const rows = await planningQuery(warehouse, parseSelects(distinct.map(statementOf)));
+  const trees = new Map((rows ?? []).map((r) => [String(r['text']), r['tree']]));
+  // No parse tree: the filter is evaluated row by row (and any error in it is reported there).
+  const parsed = distinct.map((filter) => {
+    const tree = trees.get(statementOf(filter));
+    return { filter, reads: typeof tree === 'string' ? readsOf(tree) : undefined };
+  });
   const functions = [...new Set(parsed.flatMap((p) => p.reads?.functions ?? []))];
   const deterministic = await deterministicFunctions(warehouse, functions);
   for (const { filter, reads } of parsed) {
