@@ -305,31 +305,42 @@ function bindNames(
   return raw(`WITH ${ctes.join(', ')}\nSELECT * FROM (\n${body}\n) AS slipway_query`);
 }
 
-/** Asks the engine itself to compile every regex once, so a pattern it rejects is reported at its line. */
+/**
+ * Asks the engine itself to compile every regex once, so a pattern it rejects is reported at its
+ * line: all distinct patterns in one query, and one query each only when that one fails.
+ */
 async function regexDiagnostics(
   warehouse: Warehouse,
   checks: readonly CheckDeclaration[],
   dialect: CheckDialect,
 ): Promise<Diagnostic[]> {
+  const byRegex = new Map<string, CheckDeclaration[]>();
+  for (const check of checks) {
+    if (check.kind !== 'pattern') continue;
+    const regex = String(check.params['regex']);
+    byRegex.set(regex, [...(byRegex.get(regex) ?? []), check]);
+  }
+  if (byRegex.size === 0) return [];
+  const compile = async (regexes: readonly string[]): Promise<string | undefined> => {
+    const probes = regexes.map((regex) => dialect.regexMatches(sql`${''}`, regex));
+    const { text, params } = renderSql(sql`SELECT ${join(probes, ', ')}`);
+    try {
+      await warehouse.query(text, { params });
+      return undefined;
+    } catch (error) {
+      return errorMessage(error).split('\n')[0] ?? '';
+    }
+  };
+  if ((await compile([...byRegex.keys()])) === undefined) return [];
   const problems = await Promise.all(
-    checks
-      .filter((check) => check.kind === 'pattern')
-      .map(async (check): Promise<Diagnostic[]> => {
-        const regex = String(check.params['regex']);
-        const { text, params } = renderSql(sql`SELECT ${dialect.regexMatches(sql`${''}`, regex)} AS ok`);
-        try {
-          await warehouse.query(text, { params });
-          return [];
-        } catch (error) {
-          const message = errorMessage(error);
-          return [
-            {
-              position: check.position,
-              message: `check ${check.id}: the warehouse rejects the regex ${JSON.stringify(regex)}: ${message.split('\n')[0]}`,
-            },
-          ];
-        }
-      }),
+    [...byRegex].map(async ([regex, declared]): Promise<Diagnostic[]> => {
+      const message = await compile([regex]);
+      if (message === undefined) return [];
+      return declared.map((check) => ({
+        position: check.position,
+        message: `check ${check.id}: the warehouse rejects the regex ${JSON.stringify(regex)}: ${message}`,
+      }));
+    }),
   );
   return problems.flat();
 }

@@ -213,7 +213,9 @@ describe('bad input', () => {
   it('an unknown column and a regex the engine rejects are errors at file:line', async () => {
     const unknown = check('not_null', 'people', 'nope');
     const regex = check('pattern', 'people', 'name', { regex: '(' });
-    const error = await run(unknown, regex).catch((e: unknown) => e);
+    // A good pattern beside the bad one: only the bad one is reported.
+    const fine = check('pattern', 'people', 'name', { regex: '^[A-Z]' });
+    const error = await run(unknown, regex, fine).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProjectError);
     const diagnostics = (error as ProjectError).diagnostics;
     expect(diagnostics.map((d) => d.position.line)).toEqual([unknown.position.line, regex.position.line]);
