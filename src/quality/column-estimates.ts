@@ -89,9 +89,8 @@ export async function estimateColumns(
         if (sample.sampled < SMALL_SAMPLE || d * 16 <= sample.sampled) repeating.add(column);
       }
     }),
-    ...unbounded.map(async (column) => {
-      const exact = await integerRange(warehouse, relation, column);
-      if (exact) bounds.set(column, exact);
+    integerRanges(warehouse, relation, unbounded).then((exact) => {
+      for (const [column, range] of exact) bounds.set(column, range);
     }),
   ]);
   return { distinct, repeating, bounds };
@@ -204,21 +203,29 @@ async function sampleDistinct(
   };
 }
 
-/** The exact bounds of an integer column, when they are small enough for a bitmap. */
-async function integerRange(
+/** The exact bounds of integer columns small enough for a bitmap, all read by one query. */
+async function integerRanges(
   warehouse: Warehouse,
   relation: RelationRef,
-  column: string,
-): Promise<KeyBounds | undefined> {
-  const q = warehouse.quoteIdentifier(column);
+  columns: readonly string[],
+): Promise<Map<string, KeyBounds>> {
+  const ranges = new Map<string, KeyBounds>();
+  if (columns.length === 0) return ranges;
+  const selects = columns.map((column, i) => {
+    const q = warehouse.quoteIdentifier(column);
+    return `min(${q}) AS lo${i}, max(${q}) AS hi${i}`;
+  });
   const row = await planningRow(
     warehouse,
-    raw(`SELECT min(${q}) AS lo, max(${q}) AS hi FROM ${warehouse.quoteRelation(relation)}`),
+    raw(`SELECT ${selects.join(', ')} FROM ${warehouse.quoteRelation(relation)}`),
   );
-  const lo = row?.['lo'];
-  const hi = row?.['hi'];
-  if (lo === null || lo === undefined || hi === null || hi === undefined) return undefined;
-  return fitsBitmap(lo, hi) ? { min: lo, max: hi } : undefined;
+  columns.forEach((column, i) => {
+    const lo = row?.[`lo${i}`];
+    const hi = row?.[`hi${i}`];
+    if (lo === null || lo === undefined || hi === null || hi === undefined) return;
+    if (fitsBitmap(lo, hi)) ranges.set(column, { min: lo, max: hi });
+  });
+  return ranges;
 }
 
 /** A bound as a query row would carry it: a number when exact as one. */
