@@ -100,22 +100,18 @@ async function changedRowCounts(
   });
   if (changed.length === 0) return [];
   const present = new Set((await warehouse.listRelations(PHYSICAL_SCHEMA)).map((r) => r.name));
-  return Promise.all(
-    changed.map(async ({ model, before }) => {
-      const live = warehouse.quoteRelation(environmentRelation(environment, model));
-      const old = present.has(before) ? warehouse.quoteRelation(physicalTable(before)) : undefined;
-      const { rows } = await warehouse.query(
-        old === undefined
-          ? `select count(*) as after_rows from ${live}`
-          : `select (select count(*) from ${old}) as before_rows, (select count(*) from ${live}) as after_rows`,
-        signal ? { signal } : {},
-      );
-      const row = rows[0] ?? {};
-      return {
-        model,
-        before: old === undefined ? undefined : Number(row['before_rows']),
-        after: Number(row['after_rows']),
-      };
-    }),
-  );
+  // Every count in one statement: one round trip however many models changed.
+  const counts = changed.flatMap(({ model, before }, i) => {
+    const live = `(select count(*) from ${warehouse.quoteRelation(environmentRelation(environment, model))}) as after_${i}`;
+    return present.has(before)
+      ? [live, `(select count(*) from ${warehouse.quoteRelation(physicalTable(before))}) as before_${i}`]
+      : [live];
+  });
+  const { rows } = await warehouse.query(`select ${counts.join(', ')}`, signal ? { signal } : {});
+  const row = rows[0] ?? {};
+  return changed.map(({ model, before }, i) => ({
+    model,
+    before: present.has(before) ? Number(row[`before_${i}`]) : undefined,
+    after: Number(row[`after_${i}`]),
+  }));
 }
