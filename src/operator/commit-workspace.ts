@@ -46,14 +46,26 @@ export class CommitWorkspace {
   readonly #recent: string[] = [];
   readonly #checkouts = new Map<string, Checkout>();
   readonly #cache = new Map<string, LoadedCommit>();
+  readonly #loading = new Map<string, Promise<LoadedCommit>>();
 
   constructor(options: CommitWorkspaceOptions) {
     this.#options = options;
   }
 
+  /** Loads (checks out and parses) a commit once: callers asking for it meanwhile share the load. */
   async load(sha: string): Promise<LoadedCommit> {
     const cached = this.#cache.get(sha);
     if (cached) return cached;
+    const loading = this.#loading.get(sha) ?? this.#checkOutAndLoad(sha);
+    this.#loading.set(sha, loading);
+    try {
+      return await loading;
+    } finally {
+      this.#loading.delete(sha);
+    }
+  }
+
+  async #checkOutAndLoad(sha: string): Promise<LoadedCommit> {
     const { mirror, directory, links, loadProject } = this.#options;
     const target = path.join(directory, sha);
     await rm(target, { recursive: true, force: true });

@@ -41,6 +41,7 @@ export interface Checkout {
 const SHA = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
 
 export class GitMirror {
+  #worktreeQueue: Promise<unknown> = Promise.resolve();
   readonly url: string;
   readonly branch: string;
   readonly directory: string;
@@ -147,15 +148,32 @@ export class GitMirror {
   async checkout(sha: string, directory: string): Promise<Checkout> {
     const target = path.resolve(directory);
     await mkdir(path.dirname(target), { recursive: true });
-    await this.#git(['worktree', 'add', '--detach', '--force', target, assertSha(sha)]);
+    await this.#worktrees(() =>
+      this.#git(['worktree', 'add', '--detach', '--force', target, assertSha(sha)]),
+    );
     return {
       sha,
       directory: target,
       remove: async () => {
-        await rm(target, { recursive: true, force: true });
-        await this.#git(['worktree', 'prune']);
+        await this.#worktrees(async () => {
+          await rm(target, { recursive: true, force: true });
+          await this.#git(['worktree', 'prune']);
+        });
       },
     };
+  }
+
+  /**
+   * Runs worktree changes one at a time: git keeps worktrees in files under the mirror, and a
+   * prune beside an add can delete what the add is writing.
+   */
+  #worktrees<T>(change: () => Promise<T>): Promise<T> {
+    const result = this.#worktreeQueue.then(change);
+    this.#worktreeQueue = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
   }
 
   async #prepare(): Promise<void> {
@@ -171,7 +189,7 @@ export class GitMirror {
       await this.#git(['remote', 'set-url', 'origin', this.url]);
     }
     // Worktrees left by a crash are forgotten; their folders are the loader's to clean.
-    await this.#git(['worktree', 'prune']);
+    await this.#worktrees(() => this.#git(['worktree', 'prune']));
   }
 
   async #isAncestor(ancestor: string, descendant: string): Promise<boolean> {
