@@ -11,6 +11,9 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 fi
 
+step "services the tests start (PostgreSQL)"
+bash scripts/install-test-services.sh
+
 step "type-check (src, tests, benchmarks, reference project)"
 npx tsc -p tsconfig.json --noEmit
 

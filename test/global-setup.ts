@@ -1,10 +1,13 @@
 /**
- * Builds `dist/` once before the suites that run the real `slipway` binary, unless it is
- * already newer than every source file (the test script builds first; a lone `vitest` does not).
+ * Once per test run: builds `dist/` before the suites that run the real `slipway` binary, unless
+ * it is already newer than every source file (the test script builds first; a lone `vitest` does
+ * not), and starts a real PostgreSQL server unless `SLIPWAY_TEST_PG_URL` names one; the URL
+ * reaches every test process through that variable, and the server stops when the run ends.
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { startTestPostgres } from './helpers/postgres-server.js';
 
 function newest(dir: string): number {
   let latest = 0;
@@ -14,7 +17,15 @@ function newest(dir: string): number {
   return latest;
 }
 
-export default function setup(): void {
+export default async function setup(): Promise<() => void> {
+  buildDist();
+  if (process.env['SLIPWAY_TEST_PG_URL']) return () => undefined;
+  const server = await startTestPostgres();
+  process.env['SLIPWAY_TEST_PG_URL'] = server.url;
+  return () => server.stop();
+}
+
+function buildDist(): void {
   const root = path.resolve(import.meta.dirname, '..');
   let built = 0;
   try {
