@@ -16,6 +16,7 @@
 import { cp, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { generateData } from '../src/cli/commands/generate-command.js';
+import type { EnvironmentModels } from '../src/core/release.js';
 import { fingerprintProject } from '../src/project/fingerprint.js';
 import { loadProject } from '../src/project/load-project.js';
 import type { Project } from '../src/project/project.js';
@@ -25,7 +26,6 @@ import { PHYSICAL_SCHEMA, physicalTable } from '../src/release/physical-layout.j
 import { promoteRelease, rollbackRelease } from '../src/release/promote-release.js';
 import { environmentPointer, switchEnvironment } from '../src/release/switch-environment.js';
 import { openSqliteStateStore } from '../src/state/sqlite/sqlite-state-store.js';
-import type { EnvironmentModels } from '../src/state/state-store.js';
 import { createLogger } from '../src/telemetry/logger.js';
 import { createTelemetry } from '../src/telemetry/tracer.js';
 import { createDuckDbSqlParser } from '../src/warehouse/duckdb/duckdb-sql-parser.js';

@@ -7,15 +7,17 @@
 import { appendFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import path from 'node:path';
+import { type ReleaseCommit as CommitInfo, releaseCommit } from '../core/commit.js';
 import { ConflictError, InvalidArgumentError, SlipwayError, WarehouseError } from '../core/errors.js';
-import { checkoutCommit, hasUncommittedChanges, readCommit } from '../project/git-commit.js';
+import type { ReleaseStrategy } from '../core/release.js';
+import { checkoutCommit, hasUncommittedChanges, readCommit } from '../git/git-commit.js';
 import { loadProject } from '../project/load-project.js';
 import type { Project } from '../project/project.js';
 import { withEnvironmentLocks } from '../release/environment-lock.js';
 import type { ReleaseServices } from '../release/execute-release.js';
 import type { StepHook } from '../release/release-steps.js';
 import { openSqliteStateStore } from '../state/sqlite/sqlite-state-store.js';
-import type { CommitInfo, ReleaseStrategy, StateStore } from '../state/state-store.js';
+import type { StateStore } from '../state/state-store.js';
 import { createLogger } from '../telemetry/logger.js';
 import { createTelemetry } from '../telemetry/tracer.js';
 import { createDuckDbSqlParser } from '../warehouse/duckdb/duckdb-sql-parser.js';
@@ -41,14 +43,15 @@ export async function loadReleaseProject(options: GlobalOptions, commit?: string
       const checkout = await checkoutCommit(root, commit);
       try {
         const project = await loadProject(checkout.dir, { parser });
-        return { project, root, commit: checkout.commit, dispose: checkout.remove };
+        return { project, root, commit: releaseCommit(checkout.commit), dispose: checkout.remove };
       } catch (error) {
         await checkout.remove();
         throw error;
       }
     }
     const project = await loadProject(root, { parser });
-    const head = await readCommit(root);
+    const read = await readCommit(root);
+    const head = read ? releaseCommit(read) : undefined;
     const info =
       head && (await hasUncommittedChanges(root))
         ? { ...head, message: `${head.message} (working tree with uncommitted changes)` }

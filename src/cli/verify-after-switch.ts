@@ -15,6 +15,7 @@
 import logUpdate from 'log-update';
 import { formatDuration } from '../core/duration.js';
 import { errorMessage, WorkFailedError } from '../core/errors.js';
+import type { ReleaseRecord, VerificationStatus } from '../core/release.js';
 import type { Project } from '../project/project.js';
 import { rollbackRelease } from '../release/promote-release.js';
 import type { RowCount, VerifyPolicy } from '../release/verification-verdict.js';
@@ -27,7 +28,7 @@ import {
   verifyPolicy,
   verifyRelease,
 } from '../release/verify-release.js';
-import type { ReleaseRecord, StateStore, VerificationStatus } from '../state/state-store.js';
+import type { StateStore } from '../state/state-store.js';
 import { interruptible } from './interruptible.js';
 import {
   type LoadedRelease,

@@ -10,12 +10,12 @@
  */
 import { lstat, mkdir, readdir, realpath, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
+import type { Commit as CommitInfo } from '../core/commit.js';
+import type { Checkout, GitMirror } from '../git/git-mirror.js';
 import { fingerprintProject } from '../project/fingerprint.js';
 import { PROJECT_FILE, parseProjectConfig } from '../project/load-project.js';
 import type { Project, SourceNode } from '../project/project.js';
 import type { ProjectConfig } from '../project/schemas.js';
-import type { CommitInfo } from './commit-info.js';
-import type { Checkout, GitMirror } from './git-mirror.js';
 
 export interface LoadedCommit {
   readonly sha: string;

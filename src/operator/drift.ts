@@ -7,6 +7,7 @@
  */
 
 import { WarehouseError } from '../core/errors.js';
+import type { EnvironmentPointer } from '../core/release.js';
 import { PHYSICAL_SCHEMA, physicalTable } from '../release/physical-layout.js';
 import {
   environmentPointer,
@@ -14,7 +15,6 @@ import {
   readsThroughPointer,
   switchEnvironment,
 } from '../release/switch-environment.js';
-import type { EnvironmentPointer } from '../state/state-store.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 
 export interface DriftItem {

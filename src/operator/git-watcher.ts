@@ -6,11 +6,11 @@
  * is skipped silently.
  */
 
+import type { Commit as CommitInfo } from '../core/commit.js';
 import { errorMessage } from '../core/errors.js';
+import { redactUrl } from '../git/git-cli.js';
+import type { GitMirror } from '../git/git-mirror.js';
 import type { Logger } from '../telemetry/logger.js';
-import type { CommitInfo } from './commit-info.js';
-import { redactUrl } from './git-cli.js';
-import type { GitMirror } from './git-mirror.js';
 
 export type SyncTrigger = 'webhook' | 'poll' | 'manual';
 

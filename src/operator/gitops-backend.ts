@@ -5,8 +5,9 @@
  * API token's name as its actor.
  */
 import { ConflictError, SlipwayError } from '../core/errors.js';
-import type { ReleaseRecord, RunRecord, StateStore } from '../state/state-store.js';
-import { pullRequestNumber } from './commit-info.js';
+import type { ReleaseRecord } from '../core/release.js';
+import { pullRequestNumber } from '../git/commit-log.js';
+import type { RunRecord, StateStore } from '../state/state-store.js';
 import type { SyncRequester } from './operator.js';
 import type {
   ActionResult,

@@ -12,6 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ConflictError } from '../core/errors.js';
+import type { ReleaseRecord } from '../core/release.js';
 import { withEnvironmentLocks } from '../release/environment-lock.js';
 import type { ReleaseServices } from '../release/execute-release.js';
 import {
@@ -21,7 +22,7 @@ import {
   settleVerification,
   verifyRelease,
 } from '../release/verify-release.js';
-import type { ReleaseRecord, StateStore } from '../state/state-store.js';
+import type { StateStore } from '../state/state-store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { LoadedCommit } from './commit-workspace.js';
 import type { Fence, OperatorStore } from './operator-store.js';

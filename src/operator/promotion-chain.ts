@@ -7,10 +7,10 @@
  */
 import { parseDuration } from '../core/duration.js';
 import { InvalidArgumentError } from '../core/errors.js';
+import type { ReleaseStrategy } from '../core/release.js';
 import type { ProjectConfig } from '../project/schemas.js';
 import type { VerifyPolicy } from '../release/verification-verdict.js';
 import { verifyPolicy } from '../release/verify-release.js';
-import type { ReleaseStrategy } from '../state/state-store.js';
 
 export interface ManagedEnvironment {
   readonly name: string;

@@ -14,14 +14,16 @@
  * each release also holds its environment's lock in the state store, so a CLI command run beside
  * the operator is told the environment is busy.
  */
+
+import type { Commit as CommitInfo } from '../core/commit.js';
 import { errorMessage, SlipwayError, WorkFailedError } from '../core/errors.js';
+import type { EnvironmentPointer, ReleaseRecord } from '../core/release.js';
 import type { ReleaseServices } from '../release/execute-release.js';
 import type { StepHook } from '../release/release-steps.js';
-import type { EnvironmentPointer, ReleaseRecord, StateStore } from '../state/state-store.js';
+import type { StateStore } from '../state/state-store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Telemetry } from '../telemetry/tracer.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
-import type { CommitInfo } from './commit-info.js';
 import type { CommitConfig, CommitWorkspace, LoadedCommit } from './commit-workspace.js';
 import type { DriftItem } from './drift.js';
 import type { CommitsEvent, SyncTrigger } from './git-watcher.js';

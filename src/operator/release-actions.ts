@@ -7,7 +7,10 @@
  * its outcome for the status (`OperatorStore`), annotates the release with its trigger and pull
  * request, and appends to the event log with its actor.
  */
+
+import { type ReleaseCommit, releaseCommit } from '../core/commit.js';
 import { ConflictError, errorMessage, WorkFailedError } from '../core/errors.js';
+import type { EnvironmentModels, EnvironmentPointer, ReleaseRecord } from '../core/release.js';
 import type { CheckResult } from '../quality/check-result.js';
 import { applyRelease, desiredModels } from '../release/apply-release.js';
 import { createSourceViews, prepareSchemas } from '../release/build-models.js';
@@ -26,16 +29,9 @@ import { promoteRelease, rollbackRelease } from '../release/promote-release.js';
 import type { StepHook } from '../release/release-steps.js';
 import { forgetSwitchedRelease } from '../release/switch-environment.js';
 import { expectVerification } from '../release/verify-release.js';
-import type {
-  EnvironmentModels,
-  EnvironmentPointer,
-  CommitInfo as ReleaseCommit,
-  ReleaseRecord,
-  StateStore,
-} from '../state/state-store.js';
+import type { StateStore } from '../state/state-store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
-import type { CommitInfo } from './commit-info.js';
 import type { LoadedCommit } from './commit-workspace.js';
 import { type DriftItem, detectDrift, repairViews } from './drift.js';
 import type { Fence, OperatorStore, ReleaseMeta } from './operator-store.js';
@@ -615,16 +611,6 @@ export class ReleaseActions {
     this.#o.logger.info({ environment, commit, outcome, releaseId }, message);
     this.#o.onTimeline?.({ at: this.#o.now(), environment, commit, outcome, releaseId, message });
   }
-}
-
-/** The commit as a release records it. */
-export function releaseCommit(info: CommitInfo): ReleaseCommit {
-  return {
-    sha: info.sha,
-    author: `${info.author} <${info.authorEmail}>`,
-    time: new Date(info.authoredAt).toISOString(),
-    message: info.message.split('\n')[0] ?? '',
-  };
 }
 
 function sameModels(a: EnvironmentModels, b: EnvironmentModels): boolean {

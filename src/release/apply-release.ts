@@ -3,8 +3,10 @@
  * unfinished, plans against the live state, builds only the versions no table exists for yet
  * (an incremental model's new table is backfilled in full), asks the gate, then switches.
  */
+
+import type { ReleaseCommit as CommitInfo } from '../core/commit.js';
+import type { ReleaseStrategy } from '../core/release.js';
 import type { Project } from '../project/project.js';
-import type { CommitInfo, ReleaseStrategy } from '../state/state-store.js';
 import { createSourceViews, prepareSchemas } from './build-models.js';
 import type { BuildReporter } from './build-results.js';
 import { buildVersions } from './build-versions.js';

@@ -5,9 +5,10 @@
  * either recorded as built (and reused by the next attempt) or never referenced (and collected).
  */
 import { WorkFailedError } from '../core/errors.js';
+import type { EnvironmentModels } from '../core/release.js';
 import { runDag } from '../core/run-dag.js';
 import type { ModelNode, Project } from '../project/project.js';
-import type { EnvironmentModels, StateStore } from '../state/state-store.js';
+import type { StateStore } from '../state/state-store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Telemetry } from '../telemetry/tracer.js';
 import type { RelationRef, Warehouse } from '../warehouse/warehouse.js';

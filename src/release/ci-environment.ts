@@ -6,8 +6,9 @@
  * and those of its tables nothing else references.
  */
 import { randomBytes } from 'node:crypto';
+import type { EnvironmentModels } from '../core/release.js';
 import type { Project } from '../project/project.js';
-import type { EnvironmentModels, StateStore } from '../state/state-store.js';
+import type { StateStore } from '../state/state-store.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { createSourceViews } from './build-models.js';
 import { environmentRelation, PHYSICAL_SCHEMA, physicalTable, SOURCES_SCHEMA } from './physical-layout.js';

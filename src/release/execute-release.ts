@@ -9,15 +9,10 @@
  * `succeeded` after it, and `recoverEnvironment` settles a release stopped in between.
  */
 import { randomBytes } from 'node:crypto';
+import type { ReleaseCommit as CommitInfo } from '../core/commit.js';
 import { errorMessage, WorkFailedError } from '../core/errors.js';
-import type {
-  CommitInfo,
-  EnvironmentModels,
-  ReleaseKind,
-  ReleaseRecord,
-  ReleaseStrategy,
-  StateStore,
-} from '../state/state-store.js';
+import type { EnvironmentModels, ReleaseKind, ReleaseRecord, ReleaseStrategy } from '../core/release.js';
+import type { StateStore } from '../state/state-store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Telemetry } from '../telemetry/tracer.js';
 import type { Warehouse } from '../warehouse/warehouse.js';

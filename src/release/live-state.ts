@@ -3,7 +3,8 @@
  * its pointer, the definitions behind its fingerprints, and the physical tables that are built
  * (recorded as built and present). The planner works from this value.
  */
-import type { EnvironmentPointer, StateStore } from '../state/state-store.js';
+import type { EnvironmentPointer } from '../core/release.js';
+import type { StateStore } from '../state/state-store.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import type { ModelDefinition } from './model-definition.js';
 import { PHYSICAL_SCHEMA } from './physical-layout.js';

@@ -11,7 +11,8 @@
  * interrupted release) is reused, never rebuilt.
  */
 import { createTwoFilesPatch } from 'diff';
-import type { CommitInfo, EnvironmentModels, ModelPointer, ReleaseStrategy } from '../state/state-store.js';
+import type { ReleaseCommit as CommitInfo } from '../core/commit.js';
+import type { EnvironmentModels, ModelPointer, ReleaseStrategy } from '../core/release.js';
 import { type ChangeCategory, classifyChange } from './change-category.js';
 import { type ModelDefinition, modelBody } from './model-definition.js';
 import { physicalTableName } from './physical-layout.js';

@@ -4,7 +4,7 @@
  * Nothing is computed; a missing table refuses the release instead of switching to it.
  */
 import { InvalidArgumentError, WorkFailedError } from '../core/errors.js';
-import type { EnvironmentModels, ReleaseRecord, ReleaseStrategy } from '../state/state-store.js';
+import type { EnvironmentModels, ReleaseRecord, ReleaseStrategy } from '../core/release.js';
 import {
   executeRelease,
   type ReleaseGate,

@@ -7,8 +7,11 @@
  * views and tables are never touched. The ephemeral environment is dropped afterwards (with the
  * tables built only for it) unless kept, and a `ci` event goes to the audit log.
  */
+
+import type { ReleaseCommit as CommitInfo } from '../core/commit.js';
 import { WorkFailedError } from '../core/errors.js';
-import type { BranchChanges } from '../project/git-changes.js';
+import type { EnvironmentModels, ReleaseStrategy } from '../core/release.js';
+import type { BranchChanges } from '../git/git-changes.js';
 import type { CheckDeclaration, Project } from '../project/project.js';
 import type { CheckResult } from '../quality/check-result.js';
 import { diffData, diffKeyOf } from '../quality/data-diff.js';
@@ -16,7 +19,6 @@ import { projectChecks } from '../quality/project-checks.js';
 import type { ModelDiff } from '../quality/reports/quality-report.js';
 import { type CheckRunSummary, runChecks } from '../quality/run-checks.js';
 import { runUnitTests, type UnitTestSummary } from '../quality/unit-tests/run-unit-tests.js';
-import type { CommitInfo, EnvironmentModels, ReleaseStrategy } from '../state/state-store.js';
 import type { RelationRef } from '../warehouse/warehouse.js';
 import { desiredModels } from './apply-release.js';
 import type { BuildReporter, ModelBuildResult } from './build-results.js';

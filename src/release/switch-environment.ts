@@ -20,8 +20,8 @@
  * again; a view edited by hand is drift, which the drift check finds and repairs.
  */
 import { WorkFailedError } from '../core/errors.js';
+import type { EnvironmentModels } from '../core/release.js';
 import { quoteStringLiteral } from '../core/sql-literal.js';
-import type { EnvironmentModels } from '../state/state-store.js';
 import type { RelationRef, Warehouse, WarehouseTransaction } from '../warehouse/warehouse.js';
 import { environmentRelation, PHYSICAL_SCHEMA, physicalTable } from './physical-layout.js';
 

@@ -8,10 +8,11 @@
  *
  * Source checks are left out on purpose: they judge arriving data, which no rollback repairs.
  */
+
+import type { ReleaseRecord } from '../core/release.js';
 import type { Project } from '../project/project.js';
 import { projectChecks } from '../quality/project-checks.js';
 import { type CheckRunSummary, runChecks } from '../quality/run-checks.js';
-import type { ReleaseRecord } from '../state/state-store.js';
 import type { RelationRef } from '../warehouse/warehouse.js';
 import type { ReleaseServices } from './execute-release.js';
 import { environmentRelation, PHYSICAL_SCHEMA, physicalTable, sourceRelation } from './physical-layout.js';

@@ -10,9 +10,10 @@
 
 import { parseDuration } from '../core/duration.js';
 import { ConflictError, errorMessage } from '../core/errors.js';
+import type { ReleaseRecord } from '../core/release.js';
 import type { Project } from '../project/project.js';
 import type { ProjectConfig } from '../project/schemas.js';
-import type { ReleaseRecord, StateStore } from '../state/state-store.js';
+import type { StateStore } from '../state/state-store.js';
 import type { ReleaseServices } from './execute-release.js';
 import type { VerifyPolicy } from './verification-verdict.js';
 import { type VerificationOutcome, verifyEnvironment } from './verify-environment.js';

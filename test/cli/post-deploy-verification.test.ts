@@ -9,8 +9,9 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pendingText } from '../../src/cli/commands/status-command.js';
+import type { ReleaseRecord } from '../../src/core/release.js';
 import { openSqliteStateStore } from '../../src/state/sqlite/sqlite-state-store.js';
-import type { EventRecord, ReleaseRecord } from '../../src/state/state-store.js';
+import type { EventRecord } from '../../src/state/state-store.js';
 import { createDuckDbWarehouse } from '../../src/warehouse/duckdb/duckdb-warehouse.js';
 import { slipway, slipwayJson, slipwayOnceItSays } from '../helpers/cli.js';
 import { commitAll, RELEASE_CONFIG, releaseModels, releaseProject } from '../helpers/release-project.js';

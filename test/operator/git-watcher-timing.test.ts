@@ -3,7 +3,7 @@
  * git paths are covered in git-watcher.test.ts): the jitter bounds and the settle window.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { CommitInfo } from '../../src/operator/commit-info.js';
+import type { Commit as CommitInfo } from '../../src/core/commit.js';
 import { type CommitSource, GitWatcher } from '../../src/operator/git-watcher.js';
 
 function memorySource(): CommitSource & {

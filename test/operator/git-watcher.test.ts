@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GitMirror } from '../../src/operator/git-mirror.js';
+import { GitMirror } from '../../src/git/git-mirror.js';
 import { type CommitsEvent, GitWatcher } from '../../src/operator/git-watcher.js';
 import {
   createGitFixture,

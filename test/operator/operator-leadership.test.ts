@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GitMirror } from '../../src/operator/git-mirror.js';
+import { GitMirror } from '../../src/git/git-mirror.js';
 import type { CommitsEvent } from '../../src/operator/git-watcher.js';
 import { Operator, type Reconciler } from '../../src/operator/operator.js';
 import { SqliteLeaderLease } from '../../src/operator/sqlite-leader-lease.js';

@@ -4,6 +4,7 @@
  * so classification is tested on the trees it will meet.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EnvironmentModels } from '../../src/core/release.js';
 import type { SqlParser } from '../../src/core/sql-parser.js';
 import { utf8OffsetMapper } from '../../src/core/sql-parser.js';
 import { analyzeSelect } from '../../src/project/sql-references.js';
@@ -15,7 +16,6 @@ import {
   planPointerSwitch,
   planRelease,
 } from '../../src/release/plan-release.js';
-import type { EnvironmentModels } from '../../src/state/state-store.js';
 import { createDuckDbSqlParser } from '../../src/warehouse/duckdb/duckdb-sql-parser.js';
 
 let parser: SqlParser;

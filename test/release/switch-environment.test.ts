@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EnvironmentModels } from '../../src/core/release.js';
 import { detectDrift, repairViews } from '../../src/operator/drift.js';
 import { PHYSICAL_SCHEMA } from '../../src/release/physical-layout.js';
 import {
@@ -17,7 +18,6 @@ import {
   switchEnvironment,
   switchedRelease,
 } from '../../src/release/switch-environment.js';
-import type { EnvironmentModels } from '../../src/state/state-store.js';
 import { createDuckDbWarehouse } from '../../src/warehouse/duckdb/duckdb-warehouse.js';
 import type { Row, Warehouse } from '../../src/warehouse/warehouse.js';
 

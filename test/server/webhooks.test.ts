@@ -10,7 +10,7 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GitMirror } from '../../src/operator/git-mirror.js';
+import { GitMirror } from '../../src/git/git-mirror.js';
 import { type CommitsEvent, GitWatcher } from '../../src/operator/git-watcher.js';
 import { ApiTokens } from '../../src/server/api-tokens.js';
 import { createServerApp } from '../../src/server/create-server-app.js';

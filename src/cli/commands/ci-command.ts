@@ -7,9 +7,9 @@
  */
 import { type Command, Option } from 'commander';
 import { InvalidArgumentError, ProjectError, WorkFailedError } from '../../core/errors.js';
+import { changesSince } from '../../git/git-changes.js';
+import { isGitRepository, readCommit } from '../../git/git-commit.js';
 import { fingerprintProject } from '../../project/fingerprint.js';
-import { changesSince } from '../../project/git-changes.js';
-import { isGitRepository, readCommit } from '../../project/git-commit.js';
 import { renderDiagnosticAnnotations } from '../../quality/reports/github-annotations.js';
 import { ciEnvironmentName } from '../../release/ci-environment.js';
 import { runCi } from '../../release/run-ci.js';

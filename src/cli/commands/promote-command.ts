@@ -4,9 +4,9 @@
  */
 import type { Command } from 'commander';
 import { formatDuration } from '../../core/duration.js';
+import type { ReleaseRecord } from '../../core/release.js';
 import type { Project } from '../../project/project.js';
 import { promoteRelease } from '../../release/promote-release.js';
-import type { ReleaseRecord } from '../../state/state-store.js';
 import { interruptible } from '../interruptible.js';
 import { type GlobalOptions, requireEnvironment } from '../project-context.js';
 import {

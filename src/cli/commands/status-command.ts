@@ -1,9 +1,9 @@
 /** `slipway status [--env E]`: what each environment shows, who holds it, its last run. */
 import type { Command } from 'commander';
 import { formatDuration } from '../../core/duration.js';
+import type { ReleaseRecord, ReleaseVerification } from '../../core/release.js';
 import type { EnvironmentStatus } from '../../operator/operator-backend.js';
 import { environmentLockName } from '../../release/environment-lock.js';
-import type { ReleaseRecord, ReleaseVerification } from '../../state/state-store.js';
 import { discoverOperator } from '../operator-client.js';
 import { type GlobalOptions, requireEnvironment } from '../project-context.js';
 import { loadReleaseProject, openStateStore } from '../release-context.js';

@@ -9,10 +9,11 @@ import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { releaseCommit } from '../../core/commit.js';
 import { ProjectError, WorkFailedError } from '../../core/errors.js';
+import { changesSince } from '../../git/git-changes.js';
+import { readCommit } from '../../git/git-commit.js';
 import { fingerprintProject } from '../../project/fingerprint.js';
-import { changesSince } from '../../project/git-changes.js';
-import { readCommit } from '../../project/git-commit.js';
 import { loadProject } from '../../project/load-project.js';
 import { ciEnvironmentName } from '../../release/ci-environment.js';
 import { withEnvironmentLocks } from '../../release/environment-lock.js';
@@ -126,7 +127,8 @@ export class DemoRepo {
       await parser.close();
     }
     const loaded = project;
-    const commit = await readCommit(this.work);
+    const read = await readCommit(this.work);
+    const commit = read ? releaseCommit(read) : undefined;
     const changes = await changesSince(this.work, 'origin/main');
     const ciEnvironment = ciEnvironmentName(commit?.sha);
     const outcome = await withServices((services) =>

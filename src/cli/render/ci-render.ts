@@ -5,7 +5,7 @@
  */
 
 import { formatDuration } from '../../core/duration.js';
-import type { BranchChanges } from '../../project/git-changes.js';
+import type { BranchChanges } from '../../git/git-changes.js';
 import type { ModelNode, Project } from '../../project/project.js';
 import type { CheckResult } from '../../quality/check-result.js';
 import { escapeCell, escapeText } from '../../quality/reports/markdown-report.js';

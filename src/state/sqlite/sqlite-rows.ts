@@ -5,15 +5,11 @@
 import type {
   EnvironmentModels,
   EnvironmentPointer,
-  EventRecord,
-  LockHolder,
-  LockLease,
-  PhysicalTableRecord,
   ReleaseRecord,
   ReleaseStatus,
-  RunRecord,
   VerificationStatus,
-} from '../state-store.js';
+} from '../../core/release.js';
+import type { EventRecord, LockHolder, LockLease, PhysicalTableRecord, RunRecord } from '../state-store.js';
 
 export type SqlRow = Record<string, unknown>;
 

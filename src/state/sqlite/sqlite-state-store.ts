@@ -12,6 +12,11 @@ import Database from 'better-sqlite3';
 import { errorMessage, SlipwayError } from '../../core/errors.js';
 import type {
   EnvironmentPointer,
+  ReleaseRecord,
+  ReleaseStatus,
+  VerificationStatus,
+} from '../../core/release.js';
+import type {
   EventRecord,
   LockAttempt,
   LockHolder,
@@ -20,12 +25,9 @@ import type {
   NewEvent,
   NewRelease,
   PhysicalTableRecord,
-  ReleaseRecord,
-  ReleaseStatus,
   RunRecord,
   StateStore,
   SwitchPointer,
-  VerificationStatus,
 } from '../state-store.js';
 import { MIGRATIONS, type Migration } from './sqlite-migrations.js';
 import {

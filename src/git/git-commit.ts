@@ -8,16 +8,11 @@ import { mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import type { Commit } from '../core/commit.js';
 import { InvalidArgumentError } from '../core/errors.js';
+import { COMMIT_LOG_FORMAT, parseCommitLog } from './commit-log.js';
 
 const run = promisify(execFile);
-
-export interface GitCommit {
-  readonly sha: string;
-  readonly author: string;
-  readonly time: string;
-  readonly message: string;
-}
 
 async function git(root: string, args: readonly string[]): Promise<string> {
   const { stdout } = await run('git', ['-C', root, ...args], { maxBuffer: 16 * 1024 * 1024 });
@@ -37,16 +32,15 @@ export async function isGitRepository(root: string): Promise<boolean> {
  * The commit `ref` names. A working-tree release of a repository with uncommitted changes is
  * recorded against HEAD with that said in its message.
  */
-export async function readCommit(root: string, ref = 'HEAD'): Promise<GitCommit | undefined> {
+export async function readCommit(root: string, ref = 'HEAD'): Promise<Commit | undefined> {
   if (!(await isGitRepository(root))) return undefined;
-  let line: string;
+  let output: string;
   try {
-    line = await git(root, ['log', '-1', '--format=%H%x00%an <%ae>%x00%aI%x00%s', `${ref}^{commit}`, '--']);
+    output = await git(root, ['log', '-1', `--format=${COMMIT_LOG_FORMAT}`, `${ref}^{commit}`, '--']);
   } catch {
     return undefined; // no commits yet
   }
-  const [sha = '', author = '', time = '', message = ''] = line.split('\0');
-  return { sha, author, time: new Date(time).toISOString(), message };
+  return parseCommitLog(output)[0];
 }
 
 export async function hasUncommittedChanges(root: string): Promise<boolean> {
@@ -54,7 +48,7 @@ export async function hasUncommittedChanges(root: string): Promise<boolean> {
 }
 
 /** Resolves a commit-ish to a full SHA; an unknown one is the user's error (exit 2). */
-export async function resolveCommit(root: string, ref: string): Promise<GitCommit> {
+export async function resolveCommit(root: string, ref: string): Promise<Commit> {
   if (!(await isGitRepository(root))) {
     throw new InvalidArgumentError(`--commit needs a git repository, and ${root} is not in one`);
   }
@@ -66,12 +60,12 @@ export async function resolveCommit(root: string, ref: string): Promise<GitCommi
       hint: 'fetch it first, or check the SHA: git log --oneline',
     });
   }
-  return (await readCommit(root, ref)) as GitCommit;
+  return (await readCommit(root, ref)) as Commit;
 }
 
 export interface CheckedOutCommit {
   readonly dir: string;
-  readonly commit: GitCommit;
+  readonly commit: Commit;
   remove(): Promise<void>;
 }
 

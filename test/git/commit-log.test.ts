@@ -1,6 +1,6 @@
 /** Commit log parsing and pull request numbers from merge messages (pure). */
 import { describe, expect, it } from 'vitest';
-import { parseCommitLog, pullRequestNumber } from '../../src/operator/commit-info.js';
+import { parseCommitLog, pullRequestNumber } from '../../src/git/commit-log.js';
 
 describe('pullRequestNumber', () => {
   it.each([

@@ -6,8 +6,9 @@
  */
 import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import type { Commit as CommitInfo } from '../core/commit.js';
 import { InvalidArgumentError } from '../core/errors.js';
-import { COMMIT_LOG_FORMAT, type CommitInfo, parseCommitLog } from './commit-info.js';
+import { COMMIT_LOG_FORMAT, parseCommitLog } from './commit-log.js';
 import { GitError, runGit } from './git-cli.js';
 
 export interface GitMirrorOptions {

@@ -4,18 +4,7 @@
  * that cannot occur in the text git prints for these fields.
  */
 
-export interface CommitInfo {
-  readonly sha: string;
-  readonly author: string;
-  readonly authorEmail: string;
-  /** ISO 8601 with the author's offset, as git stores it. */
-  readonly authoredAt: string;
-  /** The full message, trailing newlines trimmed. */
-  readonly message: string;
-  readonly parents: readonly string[];
-  /** The pull request a merge or squash message names, when it names one. */
-  readonly pullRequest: number | undefined;
-}
+import type { Commit } from '../core/commit.js';
 
 const FIELD = '\x1f';
 const RECORD = '\x1e';
@@ -23,8 +12,8 @@ const RECORD = '\x1e';
 /** The `--format` that `parseCommitLog` reads. */
 export const COMMIT_LOG_FORMAT = '%H%x1f%an%x1f%ae%x1f%aI%x1f%P%x1f%B%x1e';
 
-export function parseCommitLog(output: string): CommitInfo[] {
-  const commits: CommitInfo[] = [];
+export function parseCommitLog(output: string): Commit[] {
+  const commits: Commit[] = [];
   for (const raw of output.split(RECORD)) {
     const record = raw.replace(/^\n+/, '');
     if (record.trim() === '') continue;
