@@ -7,7 +7,6 @@
 
 import { InvalidArgumentError } from '../core/errors.js';
 import { runDag } from '../core/run-dag.js';
-import { quoteStringLiteral } from '../core/sql-literal.js';
 import { compileSqlModel } from '../project/compile-model.js';
 import type { ModelNode, Project, SourceNode } from '../project/project.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -167,15 +166,14 @@ export async function prepareSchemas(warehouse: Warehouse, environment: string):
   for (const schema of [SOURCES_SCHEMA, PHYSICAL_SCHEMA, environment]) await warehouse.createSchema(schema);
 }
 
-/** File sources become views over `read_parquet` / `read_csv`, so models read them by name. */
+/** File sources become views over the files (where the engine reads files), so models read them by name. */
 export async function createSourceViews(warehouse: Warehouse, sources: readonly SourceNode[]): Promise<void> {
   for (const source of sources) {
     if (!source.files) continue;
-    const reader =
-      source.format === 'csv'
-        ? `read_csv(${quoteStringLiteral(source.files)}, header = true, auto_detect = true, union_by_name = true)`
-        : `read_parquet(${quoteStringLiteral(source.files)}, union_by_name = true)`;
-    await warehouse.createView(sourceRelation(source), `select * from ${reader}`);
+    await warehouse.createView(
+      sourceRelation(source),
+      warehouse.files.selectFiles(source.files, source.format ?? 'parquet'),
+    );
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * `run`: refresh the data of the release an environment shows. `table` models are rebuilt,
- * `incremental` models take new rows from their watermark (see `refreshIncremental`), views
+ * `incremental` models take new rows from their watermark (the engine's `warehouse.incremental` merge), views
  * need nothing. Models run in dependency order from the definitions the state store kept for
  * their fingerprints, so a run refreshes what was released, not what the working tree says now.
  */
@@ -16,7 +16,6 @@ import type { ReleaseServices } from './execute-release.js';
 import type { ModelDefinition } from './model-definition.js';
 import { physicalTable, sourceRelation } from './physical-layout.js';
 import { recoverEnvironment } from './recover-releases.js';
-import { refreshIncremental } from './refresh-incremental.js';
 
 export interface ModelRunResult {
   readonly model: string;
@@ -117,7 +116,7 @@ export async function runEnvironment(services: ReleaseServices, request: RunRequ
         );
         const relation = physicalTable(table);
         if (definition.kind === 'incremental' && definition.timeColumn) {
-          const r = await refreshIncremental(warehouse, relation, sql, {
+          const r = await warehouse.incremental.merge(relation, sql, {
             timeColumn: definition.timeColumn,
             uniqueKey: definition.uniqueKey,
             lookbackMs: definition.lookbackMs,

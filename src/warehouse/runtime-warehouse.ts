@@ -22,6 +22,7 @@ import type {
   ViewDefinition,
   Warehouse,
   WarehouseCapabilities,
+  WarehouseRoles,
   WarehouseTransaction,
 } from './warehouse.js';
 
@@ -30,7 +31,12 @@ import type {
  * `destroy`. The runtime calls `init` once before the first operation and `destroy` once on
  * close, after in-flight work has settled.
  */
-export interface WarehouseAdapter extends Omit<Warehouse, 'close'> {
+export interface WarehouseAdapter extends Omit<Warehouse, 'close' | keyof WarehouseRoles> {
+  /**
+   * The engine's role objects (switch, incremental merge, file reading, …), built once over the
+   * lifecycle-wrapped warehouse so their statements run inside the same guards as any other.
+   */
+  createRoles(warehouse: Warehouse): WarehouseRoles;
   /** Open the engine (files, connection pool). Called once; called again only if it failed. */
   init(): Promise<void>;
   /** Release every engine resource, including connections held by abandoned streams. */
@@ -55,6 +61,7 @@ export class RuntimeWarehouse implements Warehouse {
   #initPromise: Promise<void> | undefined;
   #closePromise: Promise<void> | undefined;
   readonly #inFlight = new Set<Promise<unknown>>();
+  #roles: WarehouseRoles | undefined;
 
   constructor(adapter: WarehouseAdapter) {
     this.#adapter = adapter;
@@ -66,6 +73,31 @@ export class RuntimeWarehouse implements Warehouse {
 
   get capabilities(): WarehouseCapabilities {
     return this.#adapter.capabilities;
+  }
+
+  get engine(): string {
+    return this.#adapter.engine;
+  }
+
+  get defaultSchema(): string {
+    return this.#adapter.defaultSchema;
+  }
+
+  get environments(): WarehouseRoles['environments'] {
+    return this.#rolesOf().environments;
+  }
+
+  get incremental(): WarehouseRoles['incremental'] {
+    return this.#rolesOf().incremental;
+  }
+
+  get files(): WarehouseRoles['files'] {
+    return this.#rolesOf().files;
+  }
+
+  #rolesOf(): WarehouseRoles {
+    this.#roles ??= this.#adapter.createRoles(this);
+    return this.#roles;
   }
 
   /** True once `close()` has been called (even while it is still waiting for work to end). */

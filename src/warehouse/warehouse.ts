@@ -5,6 +5,8 @@
  * small results (query output, samples, introspection).
  */
 
+import type { EnvironmentModels } from '../core/release.js';
+
 /** A value as it comes back from the engine, converted to plain JSON-friendly JavaScript. */
 export type SqlValue = string | number | boolean | null | bigint | SqlValue[] | { [key: string]: SqlValue };
 export type Row = Readonly<Record<string, SqlValue>>;
@@ -66,8 +68,23 @@ export interface ViewDefinition {
 }
 
 export interface Warehouse {
+  /** Deprecated: being replaced by `engine`, capabilities and the role objects. */
   readonly dialect: 'duckdb' | 'postgres';
+  /**
+   * The engine's name (`duckdb`, `postgres`), for messages, logs and metrics only: no code
+   * branches on it. What differs between engines is in `capabilities` and the role objects.
+   */
+  readonly engine: string;
   readonly capabilities: WarehouseCapabilities;
+  /** The schema unqualified names resolve to (`main` on DuckDB, `public` on PostgreSQL). */
+  readonly defaultSchema: string;
+
+  /** Environment switches, their marker and drift inspection, in the engine's own SQL. */
+  readonly environments: EnvironmentSwitch;
+  /** Incremental refresh (merge by key, or append) in the engine's own SQL. */
+  readonly incremental: IncrementalMerge;
+  /** Reading local files (file sources, unit-test fixtures), where the engine can. */
+  readonly files: FileReader;
 
   /** Run one statement that returns nothing useful (DDL, DML). */
   execute(sql: string, options?: ExecuteOptions): Promise<void>;
@@ -102,4 +119,103 @@ export interface Warehouse {
 
   /** Close connections; every later call rejects with a clear error. Idempotent. */
   close(): Promise<void>;
+}
+
+/** The role objects an adapter supplies (`WarehouseAdapter.createRoles`). */
+export interface WarehouseRoles {
+  readonly environments: EnvironmentSwitch;
+  readonly incremental: IncrementalMerge;
+  readonly files: FileReader;
+}
+
+/*
+ * The warehouse's roles: the engine-specific SQL the core needs, one small object each, supplied
+ * by the adapter (`createRoles`) and built over the lifecycle-wrapped warehouse, so they run
+ * inside the same guards as every other statement. The check compiler's role (`CheckDialect`)
+ * lives in `check-dialect.ts` beside this file.
+ */
+
+export interface SwitchRequest {
+  readonly environment: string;
+  readonly releaseId: string;
+  /** Every model the environment shows after the switch, with its physical table. */
+  readonly models: EnvironmentModels;
+  /** Models whose views are dropped (removed from the project). */
+  readonly removed: readonly string[];
+  /** Write every view again, even where the marker says a switch wrote them (drift repair). */
+  readonly rewriteViews?: boolean;
+}
+
+/** What an environment's views read now, as the engine's catalog says (for drift detection). */
+export interface EnvironmentInspection {
+  /** Names of the relations present in the physical schema. */
+  readonly physical: ReadonlySet<string>;
+  /**
+   * Per model that has a view: the physical table (name in the physical schema) the view reads
+   * as a switch wrote it, or null when it reads anything else (edited by hand, pointer broken).
+   * Models without a view are absent.
+   */
+  readonly views: ReadonlyMap<string, string | null>;
+}
+
+/**
+ * Switching an environment: re-pointing its views, one per model, at physical tables. A switch
+ * runs in ONE transaction together with the marker row that records the release the environment
+ * now shows (the release's commit point in the warehouse): readers see wholly the old or wholly
+ * the new release, and after a crash the marker tells whether the switch happened. After any
+ * switch, each view's entry in `information_schema.columns` lists exactly the columns it returns.
+ */
+export interface EnvironmentSwitch {
+  /** Creates the bookkeeping a switch writes to; idempotent, upgrades older layouts. */
+  prepare(): Promise<void>;
+  /**
+   * Re-points the environment in one transaction; resolves to how long the switch took (ms).
+   * Refuses with a `WorkFailedError`, changing nothing, when a physical table it names is missing.
+   */
+  switch(request: SwitchRequest): Promise<number>;
+  /** The release the warehouse's marker says the environment shows (undefined before any). */
+  switchedRelease(environment: string): Promise<string | undefined>;
+  /**
+   * Forgets the marker of the environment before something other than a release (the dev loop's
+   * `slipway build`) writes its views: the next switch then writes every view again.
+   */
+  forget(environment: string): Promise<void>;
+  /** What the environment's views of `models` read now, and which physical relations exist. */
+  inspect(environment: string, models: readonly string[]): Promise<EnvironmentInspection>;
+}
+
+export interface IncrementalSettings {
+  readonly timeColumn: string;
+  readonly uniqueKey: readonly string[];
+  readonly lookbackMs: number | undefined;
+}
+
+export interface IncrementResult {
+  /** Rows in the increment (new and re-read within the lookback). */
+  readonly read: number;
+  /** Rows the table grew by. */
+  readonly added: number;
+  readonly rows: number;
+}
+
+/**
+ * One incremental refresh in one transaction: the rows of `sql` newer than the table's watermark
+ * (its latest time value, minus the lookback when there is a unique key) are merged by unique key
+ * (late rows replace what they supersede) or, without one, appended. Running it twice adds nothing.
+ */
+export interface IncrementalMerge {
+  merge(target: RelationRef, sql: string, settings: IncrementalSettings): Promise<IncrementResult>;
+}
+
+export type FileFormat = 'csv' | 'parquet';
+
+/**
+ * Local files read by the engine. An engine that cannot (`capabilities.readsLocalFiles` false)
+ * refuses each call with an `InvalidArgumentError` that names the engine and what to do instead.
+ */
+export interface FileReader {
+  /** A SELECT over the files a glob names (CSV with a header row, or Parquet), by column name. */
+  selectFiles(files: string, format: FileFormat): string;
+  /** Creates `ref` from a CSV file with a header row: types inferred, or every column as text. */
+  createTableFromCsv(ref: RelationRef, file: string, options: { readonly allText: boolean }): Promise<void>;
 }

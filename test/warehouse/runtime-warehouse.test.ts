@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError, WarehouseError } from '../../src/core/errors.js';
 import { RuntimeWarehouse, type WarehouseAdapter } from '../../src/warehouse/runtime-warehouse.js';
-import type { QueryResult, Row } from '../../src/warehouse/warehouse.js';
+import type { QueryResult, Row, WarehouseRoles } from '../../src/warehouse/warehouse.js';
 
 interface Deferred {
   readonly promise: Promise<void>;
@@ -26,6 +26,8 @@ const EMPTY: QueryResult = { columns: [], rows: [] };
 /** A scripted adapter: counts lifecycle calls and lets a test decide what `query` does. */
 class FakeAdapter implements WarehouseAdapter {
   readonly dialect = 'duckdb' as const;
+  readonly engine = 'fake';
+  readonly defaultSchema = 'main';
   readonly capabilities = {
     transactionalDdl: true,
     atomicViewSwap: true,
@@ -34,6 +36,9 @@ class FakeAdapter implements WarehouseAdapter {
     readsLocalFiles: false,
     maxConcurrency: 1,
   };
+  createRoles(): WarehouseRoles {
+    throw new Error('the scripted adapter has no roles');
+  }
   inits = 0;
   destroys = 0;
   initGate: Promise<void> = Promise.resolve();

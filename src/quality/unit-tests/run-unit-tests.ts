@@ -8,7 +8,6 @@
 import { availableParallelism } from 'node:os';
 import type { Diagnostic, SourcePosition } from '../../core/errors.js';
 import { errorMessage } from '../../core/errors.js';
-import { quoteStringLiteral } from '../../core/sql-literal.js';
 import { compileSqlModel } from '../../project/compile-model.js';
 import type { ModelNode, Project, UnitTest, UnitTestFixture } from '../../project/project.js';
 import { createDuckDbWarehouse } from '../../warehouse/duckdb/duckdb-warehouse.js';
@@ -161,9 +160,9 @@ async function loadFixture(
   };
   if (fixture.csv !== undefined) {
     const staged = warehouse.quoteRelation({ schema: FIXTURES, name: `${name}__csv` });
-    await warehouse.execute(
-      `CREATE TABLE ${staged} AS SELECT * FROM read_csv(${quoteStringLiteral(fixture.csv)}, header = true, auto_detect = true)`,
-    );
+    await warehouse.files.createTableFromCsv({ schema: FIXTURES, name: `${name}__csv` }, fixture.csv, {
+      allText: false,
+    });
     const columns = await columnsOf(warehouse, { schema: FIXTURES, name: `${name}__csv` });
     for (const c of columns) checkColumn(c.name);
     const select = columns.map((c) => {
@@ -224,9 +223,7 @@ async function expectedRows(
   const ref = { schema: FIXTURES, name: 'slipway_expected' };
   let rowsColumns: string[][];
   if (test.expect.csv !== undefined) {
-    await warehouse.execute(
-      `CREATE TABLE ${warehouse.quoteRelation(ref)} AS SELECT * FROM read_csv(${quoteStringLiteral(test.expect.csv)}, header = true, all_varchar = true)`,
-    );
+    await warehouse.files.createTableFromCsv(ref, test.expect.csv, { allText: true });
     const cols = (await columnsOf(warehouse, ref)).map((c) => c.name);
     const count = await warehouse.rowCount(ref);
     rowsColumns = Array.from({ length: count }, () => cols);

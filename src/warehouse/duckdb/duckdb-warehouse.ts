@@ -19,9 +19,13 @@ import type {
   ViewDefinition,
   Warehouse,
   WarehouseCapabilities,
+  WarehouseRoles,
   WarehouseTransaction,
 } from '../warehouse.js';
 import { DuckDbConnectionPool } from './duckdb-connection-pool.js';
+import { DuckDbEnvironmentSwitch } from './duckdb-environment-switch.js';
+import { DuckDbFileReader } from './duckdb-file-reader.js';
+import { DuckDbIncrementalMerge } from './duckdb-incremental-merge.js';
 import { DuckDbIntrospector } from './duckdb-introspector.js';
 import {
   executeOn,
@@ -67,6 +71,8 @@ export function createDuckDbWarehouse(options: DuckDbWarehouseOptions): Warehous
 /** The adapter itself; use `createDuckDbWarehouse` unless you are composing runtimes. */
 export class DuckDbWarehouse implements WarehouseAdapter {
   readonly dialect = 'duckdb' as const;
+  readonly engine = 'duckdb';
+  readonly defaultSchema = 'main';
   readonly capabilities: WarehouseCapabilities;
   readonly #options: DuckDbWarehouseOptions;
   readonly #introspector: DuckDbIntrospector;
@@ -86,6 +92,14 @@ export class DuckDbWarehouse implements WarehouseAdapter {
       (sql, params) => this.query(sql, { params }),
       (ref) => this.quoteRelation(ref),
     );
+  }
+
+  createRoles(warehouse: Warehouse): WarehouseRoles {
+    return {
+      environments: new DuckDbEnvironmentSwitch(warehouse),
+      incremental: new DuckDbIncrementalMerge(warehouse),
+      files: new DuckDbFileReader(warehouse),
+    };
   }
 
   async init(): Promise<void> {
