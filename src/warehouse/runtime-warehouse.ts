@@ -67,10 +67,6 @@ export class RuntimeWarehouse implements Warehouse {
     this.#adapter = adapter;
   }
 
-  get dialect(): Warehouse['dialect'] {
-    return this.#adapter.dialect;
-  }
-
   get capabilities(): WarehouseCapabilities {
     return this.#adapter.capabilities;
   }
@@ -93,6 +89,10 @@ export class RuntimeWarehouse implements Warehouse {
 
   get files(): WarehouseRoles['files'] {
     return this.#rolesOf().files;
+  }
+
+  get checkDialect(): WarehouseRoles['checkDialect'] {
+    return this.#rolesOf().checkDialect;
   }
 
   #rolesOf(): WarehouseRoles {

@@ -6,6 +6,7 @@
  */
 
 import type { EnvironmentModels } from '../core/release.js';
+import type { CheckDialect } from './check-dialect.js';
 
 /** A value as it comes back from the engine, converted to plain JSON-friendly JavaScript. */
 export type SqlValue = string | number | boolean | null | bigint | SqlValue[] | { [key: string]: SqlValue };
@@ -68,8 +69,6 @@ export interface ViewDefinition {
 }
 
 export interface Warehouse {
-  /** Deprecated: being replaced by `engine`, capabilities and the role objects. */
-  readonly dialect: 'duckdb' | 'postgres';
   /**
    * The engine's name (`duckdb`, `postgres`), for messages, logs and metrics only: no code
    * branches on it. What differs between engines is in `capabilities` and the role objects.
@@ -85,6 +84,8 @@ export interface Warehouse {
   readonly incremental: IncrementalMerge;
   /** Reading local files (file sources, unit-test fixtures), where the engine can. */
   readonly files: FileReader;
+  /** The engine's pieces of data-quality check SQL; its optional members are capabilities. */
+  readonly checkDialect: CheckDialect;
 
   /** Run one statement that returns nothing useful (DDL, DML). */
   execute(sql: string, options?: ExecuteOptions): Promise<void>;
@@ -126,13 +127,14 @@ export interface WarehouseRoles {
   readonly environments: EnvironmentSwitch;
   readonly incremental: IncrementalMerge;
   readonly files: FileReader;
+  readonly checkDialect: CheckDialect;
 }
 
 /*
  * The warehouse's roles: the engine-specific SQL the core needs, one small object each, supplied
  * by the adapter (`createRoles`) and built over the lifecycle-wrapped warehouse, so they run
  * inside the same guards as every other statement. The check compiler's role (`CheckDialect`)
- * lives in `check-dialect.ts` beside this file.
+ * lives in `check-dialect.ts` beside this file; it is pure (it only builds SQL fragments).
  */
 
 export interface SwitchRequest {

@@ -29,7 +29,7 @@ warehouseContract('duckdb file', async () => {
 describe('duckdb specifics', () => {
   it('declares its capabilities honestly', () => {
     const warehouse = createDuckDbWarehouse({ path: ':memory:', poolSize: 6 });
-    expect(warehouse.dialect).toBe('duckdb');
+    expect(warehouse.engine).toBe('duckdb');
     expect(warehouse.capabilities).toEqual({
       transactionalDdl: true,
       atomicViewSwap: true,

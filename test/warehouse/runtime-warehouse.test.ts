@@ -25,7 +25,6 @@ const EMPTY: QueryResult = { columns: [], rows: [] };
 
 /** A scripted adapter: counts lifecycle calls and lets a test decide what `query` does. */
 class FakeAdapter implements WarehouseAdapter {
-  readonly dialect = 'duckdb' as const;
   readonly engine = 'fake';
   readonly defaultSchema = 'main';
   readonly capabilities = {
