@@ -28,10 +28,7 @@ class FakeAdapter implements WarehouseAdapter {
   readonly engine = 'fake';
   readonly defaultSchema = 'main';
   readonly capabilities = {
-    transactionalDdl: true,
-    atomicViewSwap: true,
     cancel: false,
-    zeroCopyClone: false,
     readsLocalFiles: false,
     maxConcurrency: 1,
   };
