@@ -124,6 +124,12 @@ export interface Warehouse {
   close(): Promise<void>;
 }
 
+/**
+ * Opens a new, empty, private engine (in memory, single-threaded) for one job: a SQL unit test, or
+ * the output shapes of the models. Wired by the composition root (`src/app/`); the caller closes it.
+ */
+export type IsolatedWarehouseFactory = () => Promise<Warehouse>;
+
 /** The role objects an adapter supplies (`WarehouseAdapter.createRoles`). */
 export interface WarehouseRoles {
   readonly environments: EnvironmentSwitch;
