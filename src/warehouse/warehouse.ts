@@ -41,7 +41,10 @@ export interface QueryResult {
  * `replaceViews` and the environment switch promise) is in the interface, not a flag.
  */
 export interface WarehouseCapabilities {
-  /** A running statement can be cancelled (its `AbortSignal` interrupts it in the engine). */
+  /**
+   * A running statement can be cancelled: its `AbortSignal` interrupts it in the engine. Without
+   * it the runtime rejects the aborted call at once and lets the statement run out in the engine.
+   */
   readonly cancel: boolean;
   /**
    * The engine reads local CSV/Parquet files directly: file sources are views over the files.
