@@ -6,7 +6,6 @@
 import { access, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError, SlipwayError } from '../core/errors.js';
-import type { Project } from '../project/project.js';
 import type { ProjectConfig } from '../project/schemas.js';
 import { createDuckDbWarehouse } from '../warehouse/duckdb/duckdb-warehouse.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
@@ -61,7 +60,10 @@ const OPENERS: { readonly [T in Connection['type']]?: Opener<Extract<Connection,
  * const warehouse = await openWarehouse(project, { environment: 'prod', readOnly: true });
  */
 export async function openWarehouse(
-  project: Pick<Project, 'config' | 'root'>,
+  project: {
+    readonly config: Pick<ProjectConfig, 'warehouse' | 'environments'>;
+    readonly root: string;
+  },
   { environment, readOnly = false, root = project.root, whenMissing = 'refuse' }: OpenWarehouseOptions = {},
 ): Promise<Warehouse> {
   const name =
