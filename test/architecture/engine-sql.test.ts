@@ -18,11 +18,6 @@ import { blankComments, findViolations, type Violation } from './engine-boundari
  * - `state-stores` moves opening the SQLite state store into `src/app/open-state.ts`.
  */
 const PENDING: readonly string[] = [
-  'src/operator/drift.ts: DuckDB SQL duckdb_views',
-  'src/release/switch-environment.ts: DuckDB SQL query_table',
-  'src/release/switch-environment.ts: DuckDB SQL duckdb_tables',
-  'src/release/switch-environment.ts: DuckDB SQL duckdb_views',
-  'src/release/switch-environment.ts: DuckDB SQL MACRO',
   'src/cli/commands/approve-command.ts: concrete state store import ../../state/sqlite/sqlite-state-store.js',
   'src/cli/operator-runtime.ts: concrete state store import ../state/sqlite/sqlite-state-store.js',
   'src/cli/release-context.ts: concrete state store import ../state/sqlite/sqlite-state-store.js',
