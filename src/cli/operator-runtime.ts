@@ -20,10 +20,8 @@ import { GitMirror } from '../git/git-mirror.js';
 import { type CommitConfig, CommitWorkspace } from '../operator/commit-workspace.js';
 import { GitOpsBackend } from '../operator/gitops-backend.js';
 import { Operator, type OperatorState } from '../operator/operator.js';
-import { OperatorStore } from '../operator/operator-store.js';
 import { GitOpsReconciler, type TimelineEntry } from '../operator/reconciler.js';
 import { RunScheduler } from '../operator/run-scheduler.js';
-import { SqliteLeaderLease } from '../operator/sqlite-leader-lease.js';
 import { loadProject } from '../project/load-project.js';
 import { withEnvironmentLocks } from '../release/environment-lock.js';
 import type { StepHook } from '../release/release-steps.js';
@@ -31,6 +29,8 @@ import { runEnvironment } from '../release/run-environment.js';
 import type { ApiTokens } from '../server/api-tokens.js';
 import { createServerApp } from '../server/create-server-app.js';
 import { type RunningServer, startHttpServer } from '../server/start-http-server.js';
+import { SqliteLeaderLease } from '../state/sqlite/sqlite-leader-lease.js';
+import { SqliteOperatorStore } from '../state/sqlite/sqlite-operator-store.js';
 import { openSqliteStateStore } from '../state/sqlite/sqlite-state-store.js';
 import type { StateStore } from '../state/state-store.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
@@ -88,7 +88,7 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
   const logger = options.logger ?? createLogger({ level: process.env['SLIPWAY_LOG_LEVEL'] ?? 'warn' });
   const telemetry = createTelemetry();
   const state = openSqliteStateStore({ path: path.join(home, '.slipway', 'state.db') });
-  const store = new OperatorStore(path.join(home, '.slipway', 'operator.db'));
+  const store = new SqliteOperatorStore(path.join(home, '.slipway', 'operator.db'));
   const lease = new SqliteLeaderLease({ file: path.join(home, '.slipway', 'operator.db') });
   const mirror = new GitMirror({
     url: options.repo,
@@ -250,8 +250,7 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
   try {
     server = await startHttpServer(app, { port: options.port, hostname: options.host });
   } catch (error) {
-    await Promise.allSettled([state.close(), lease.close()]);
-    store.close();
+    await Promise.allSettled([state.close(), lease.close(), store.close()]);
     throw error;
   }
   const running = server;
@@ -267,7 +266,7 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
     await reconciler.releaseWarehouse();
     await workspace.clear().catch(() => undefined);
     await removeOperatorFile(home, process.pid);
-    store.close();
+    await store.close();
     await lease.close();
     await state.close();
     await telemetry.shutdown();

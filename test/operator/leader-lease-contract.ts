@@ -4,7 +4,7 @@
  * operator process would.
  */
 import { describe, expect, it } from 'vitest';
-import type { LeaderLease } from '../../src/operator/leader-lease.js';
+import type { LeaderLease } from '../../src/state/leader-lease.js';
 
 export interface LeaseContractTarget {
   /** A fresh shared lease for one test; `connect()` opens another handle on it. */

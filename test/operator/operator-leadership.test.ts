@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GitMirror } from '../../src/git/git-mirror.js';
 import type { CommitsEvent } from '../../src/operator/git-watcher.js';
 import { Operator, type Reconciler } from '../../src/operator/operator.js';
-import { SqliteLeaderLease } from '../../src/operator/sqlite-leader-lease.js';
+import { SqliteLeaderLease } from '../../src/state/sqlite/sqlite-leader-lease.js';
 import { createGitFixture, type GitFixture, waitFor } from '../helpers/git-fixtures.js';
 
 let dir: string;

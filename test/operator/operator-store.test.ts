@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { ConflictError } from '../../src/core/errors.js';
-import { OperatorStore } from '../../src/operator/operator-store.js';
-import { SqliteLeaderLease } from '../../src/operator/sqlite-leader-lease.js';
+import { SqliteLeaderLease } from '../../src/state/sqlite/sqlite-leader-lease.js';
+import { SqliteOperatorStore } from '../../src/state/sqlite/sqlite-operator-store.js';
 
 let dir: string | undefined;
 
@@ -21,24 +21,24 @@ it('refuses writes stamped with a term older than the lease', async () => {
   const file = path.join(dir, 'operator.db');
   let now = 1_000;
   const lease = new SqliteLeaderLease({ file, now: () => now });
-  const store = new OperatorStore(file);
+  const store = new SqliteOperatorStore(file);
   try {
     const old = await lease.acquire('a', 100);
     expect(old?.term).toBe(1);
-    store.setLastHandledCommit('a'.repeat(40), old?.term);
+    await store.setLastHandledCommit('a'.repeat(40), old?.term);
     now += 500; // a's lease expired; b takes over
     const next = await lease.acquire('b', 100);
     expect(next?.term).toBe(2);
-    expect(() => store.setLastHandledCommit('b'.repeat(40), old?.term)).toThrow(ConflictError);
-    expect(() =>
+    await expect(store.setLastHandledCommit('b'.repeat(40), old?.term)).rejects.toThrow(ConflictError);
+    await expect(
       store.setPause('prod', { reason: 'x', commit: null, since: 'now', by: 'a' }, old?.term),
-    ).toThrow(ConflictError);
-    expect(store.lastHandledCommit()).toBe('a'.repeat(40));
-    expect(store.pause('prod')).toBeUndefined();
-    store.setLastHandledCommit('c'.repeat(40), next?.term);
-    expect(store.lastHandledCommit()).toBe('c'.repeat(40));
+    ).rejects.toThrow(ConflictError);
+    expect(await store.lastHandledCommit()).toBe('a'.repeat(40));
+    expect(await store.pause('prod')).toBeUndefined();
+    await store.setLastHandledCommit('c'.repeat(40), next?.term);
+    expect(await store.lastHandledCommit()).toBe('c'.repeat(40));
   } finally {
-    store.close();
+    await store.close();
     await lease.close();
   }
 });
