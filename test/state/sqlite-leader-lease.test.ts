@@ -21,6 +21,6 @@ describeLeaderLeaseContract('SqliteLeaderLease', {
   setup: async () => {
     files += 1;
     const file = path.join(dir, `lease-${files}.sqlite`);
-    return { connect: () => new SqliteLeaderLease({ file }) };
+    return { connect: async () => new SqliteLeaderLease({ file }) };
   },
 });
