@@ -10,14 +10,18 @@ columns:
   median_amount: Median approved amount (robust to the spikes fraud produces).
   p95_amount: 95th percentile of the approved amount.
 */
+-- Rounding is floor(x * 10^n + 0.5) / 10^n in double precision: DuckDB's round(double, n) on
+-- these non-negative values, and PostgreSQL has no round(double precision, n).
+-- Percentiles of a DECIMAL interpolate in DuckDB and truncate to its scale; PostgreSQL interpolates
+-- in double precision, so trunc(…, 2) gives both engines DuckDB's DECIMAL(12, 2) value.
 select
   customer_id,
   count(*) as approved_txn_count,
   sum(amount) as total_amount,
-  round(avg(amount), 2) as avg_amount,
-  round(coalesce(stddev_samp(amount), 0), 2) as stddev_amount,
-  round(median(amount), 2) as median_amount,
-  round(quantile_cont(amount, 0.95), 2) as p95_amount,
+  floor(avg(amount)::DOUBLE PRECISION * 100 + 0.5) / 100 as avg_amount,
+  floor(coalesce(stddev_samp(amount::DOUBLE PRECISION), 0) * 100 + 0.5) / 100 as stddev_amount,
+  trunc((percentile_cont(0.5) within group (order by amount))::NUMERIC, 2)::DECIMAL(12, 2) as median_amount,
+  trunc((percentile_cont(0.95) within group (order by amount))::NUMERIC, 2)::DECIMAL(12, 2) as p95_amount,
   count(distinct country) as countries_used,
   count(distinct event_date) as active_days,
   max(event_ts) as last_txn_ts

@@ -2,7 +2,8 @@
  * Rule-based customer risk score for fraud operations and analysts. The rules live in TypeScript
  * so they can be reviewed, tested and reused (see lib/risk-rules.ts); the model compiles them to a
  * single SELECT. The "big spender" threshold is data-driven: the 90th percentile of the customers'
- * 95th-percentile amounts, read from the warehouse at build time.
+ * 95th-percentile amounts, read from the warehouse at build time. The SQL runs on DuckDB and
+ * PostgreSQL alike.
  */
 import { defineModel } from 'slipway';
 import { compileRiskReasons, compileRiskScore, type RiskRule } from '../../lib/risk-rules.js';
@@ -36,7 +37,11 @@ export default defineModel({
   owner: 'fraud-ops@jkl.example',
   async build({ ref, sql }) {
     const profile = ref('int_customer_spend_profile');
-    const [row] = await sql(`select quantile_cont(p95_amount, 0.9)::DOUBLE as threshold from ${profile}`);
+    // DuckDB interpolates a DECIMAL percentile and truncates it to cents; trunc(…, 2) gives
+    // PostgreSQL (which interpolates in double precision) the same threshold.
+    const [row] = await sql(
+      `select trunc((percentile_cont(0.9) within group (order by p95_amount))::NUMERIC, 2)::DOUBLE PRECISION as threshold from ${profile}`,
+    );
     const threshold = Number(row?.['threshold']);
     const rules = customerRules(Number.isFinite(threshold) ? Math.round(threshold * 100) / 100 : 1_000_000);
     const score = compileRiskScore(rules);
