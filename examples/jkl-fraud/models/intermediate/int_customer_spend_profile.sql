@@ -12,8 +12,22 @@ columns:
 */
 -- Rounding is floor(x * 10^n + 0.5) / 10^n in double precision: DuckDB's round(double, n) on
 -- these non-negative values, and PostgreSQL has no round(double precision, n).
--- Percentiles of a DECIMAL interpolate in DuckDB and truncate to its scale; PostgreSQL interpolates
--- in double precision, so trunc(…, 2) gives both engines DuckDB's DECIMAL(12, 2) value.
+-- Percentiles of a DECIMAL interpolate in DuckDB and truncate to cents. The median (a step of
+-- exactly half) is percentile_cont in double precision truncated to cents; the 95th percentile
+-- spells DuckDB's interpolation out (lower value plus the step to the next, truncated to cents),
+-- because PostgreSQL's double-precision interpolation can land on the next cent.
+with approved as (
+  select
+    customer_id,
+    amount,
+    country,
+    event_date,
+    event_ts,
+    row_number() over (partition by customer_id order by amount) - 1 as amount_index,
+    (count(*) over (partition by customer_id) - 1) * 0.95::DOUBLE PRECISION as p95_index
+  from stg_transactions
+  where is_approved
+)
 select
   customer_id,
   count(*) as approved_txn_count,
@@ -21,10 +35,15 @@ select
   floor(avg(amount)::DOUBLE PRECISION * 100 + 0.5) / 100 as avg_amount,
   floor(coalesce(stddev_samp(amount::DOUBLE PRECISION), 0) * 100 + 0.5) / 100 as stddev_amount,
   trunc((percentile_cont(0.5) within group (order by amount))::NUMERIC, 2)::DECIMAL(12, 2) as median_amount,
-  trunc((percentile_cont(0.95) within group (order by amount))::NUMERIC, 2)::DECIMAL(12, 2) as p95_amount,
+  (
+    min(amount) filter (where amount_index = floor(p95_index))
+    + trunc(
+      (min(amount) filter (where amount_index = ceil(p95_index)) - min(amount) filter (where amount_index = floor(p95_index)))
+      * 100 * min(p95_index - floor(p95_index))
+    )::BIGINT * 0.01
+  )::DECIMAL(12, 2) as p95_amount,
   count(distinct country) as countries_used,
   count(distinct event_date) as active_days,
   max(event_ts) as last_txn_ts
-from stg_transactions
-where is_approved
+from approved
 group by customer_id

@@ -27,6 +27,28 @@ function customerRules(bigSpenderAmount: number): readonly RiskRule[] {
   ];
 }
 
+/**
+ * SQL for the `q` percentile of a DECIMAL(p, 2) column as DuckDB's quantile_cont computes it (the
+ * lower value plus the interpolated step to the next, truncated to cents), spelled out so that
+ * PostgreSQL, which interpolates in double precision, gives the same threshold.
+ */
+function decimalPercentile(column: string, q: number, relation: string): string {
+  const at = `floor(at_index)`;
+  const low = `min(${column}) filter (where value_index = ${at})`;
+  const high = `min(${column}) filter (where value_index = ceil(at_index))`;
+  return `
+with ranked as (
+  select
+    ${column},
+    row_number() over (order by ${column}) - 1 as value_index,
+    (count(*) over () - 1) * ${q}::DOUBLE PRECISION as at_index
+  from ${relation}
+  where ${column} is not null
+)
+select (${low} + trunc((${high} - ${low}) * 100 * min(at_index - ${at}))::BIGINT * 0.01)::DOUBLE PRECISION as threshold
+from ranked`;
+}
+
 export default defineModel({
   name: 'customer_risk_scores',
   kind: 'table',
@@ -37,11 +59,7 @@ export default defineModel({
   owner: 'fraud-ops@jkl.example',
   async build({ ref, sql }) {
     const profile = ref('int_customer_spend_profile');
-    // DuckDB interpolates a DECIMAL percentile and truncates it to cents; trunc(…, 2) gives
-    // PostgreSQL (which interpolates in double precision) the same threshold.
-    const [row] = await sql(
-      `select trunc((percentile_cont(0.9) within group (order by p95_amount))::NUMERIC, 2)::DOUBLE PRECISION as threshold from ${profile}`,
-    );
+    const [row] = await sql(decimalPercentile('p95_amount', 0.9, profile));
     const threshold = Number(row?.['threshold']);
     const rules = customerRules(Number.isFinite(threshold) ? Math.round(threshold * 100) / 100 : 1_000_000);
     const score = compileRiskScore(rules);
