@@ -10,6 +10,7 @@ import { createPostgresWarehouse } from '../../src/warehouse/postgres/postgres-w
 import type { Warehouse } from '../../src/warehouse/warehouse.js';
 import { freshDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { warehouseContract } from './warehouse-contract.js';
+import { warehouseRolesContract } from './warehouse-roles-contract.js';
 
 let database: TestDatabase;
 
@@ -42,6 +43,7 @@ async function freshWarehouse(poolSize = 4): Promise<Warehouse> {
 }
 
 warehouseContract('postgres', () => freshWarehouse());
+warehouseRolesContract('postgres', () => freshWarehouse());
 
 describe('postgres specifics', () => {
   it('declares its capabilities honestly', () => {

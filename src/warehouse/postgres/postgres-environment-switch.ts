@@ -195,11 +195,11 @@ export class PostgresEnvironmentSwitch implements EnvironmentSwitch {
       const physical = new Set(present.map((row) => String(row['relname'])));
       const { rows } = await tx.query(
         `select v.relname as model, pg_get_viewdef(v.oid) as definition,
-                (select array_agg(distinct t.relname) from pg_catalog.pg_rewrite r
+                (select array_agg(distinct t.relname::text) from pg_catalog.pg_rewrite r
                  join pg_catalog.pg_depend d on d.objid = r.oid and d.classid = 'pg_catalog.pg_rewrite'::regclass
                  join pg_catalog.pg_class t on t.oid = d.refobjid and d.refclassid = 'pg_catalog.pg_class'::regclass
                  where r.ev_class = v.oid and t.oid <> v.oid) as reads,
-                (select array_agg(distinct tn.nspname) from pg_catalog.pg_rewrite r
+                (select array_agg(distinct tn.nspname::text) from pg_catalog.pg_rewrite r
                  join pg_catalog.pg_depend d on d.objid = r.oid and d.classid = 'pg_catalog.pg_rewrite'::regclass
                  join pg_catalog.pg_class t on t.oid = d.refobjid and d.refclassid = 'pg_catalog.pg_class'::regclass
                  join pg_catalog.pg_namespace tn on tn.oid = t.relnamespace
