@@ -6,7 +6,9 @@
 
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parsePostgresStats } from '../../src/warehouse/postgres/postgres-check-dialect.js';
 import { createPostgresWarehouse } from '../../src/warehouse/postgres/postgres-warehouse.js';
+import { raw, renderSql, sql } from '../../src/warehouse/sql-fragment.js';
 import type { Warehouse } from '../../src/warehouse/warehouse.js';
 import { freshDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { warehouseContract } from './warehouse-contract.js';
@@ -187,5 +189,50 @@ describe('postgres specifics', () => {
     } finally {
       await warehouse.close();
     }
+  });
+
+  describe('check dialect', () => {
+    it('reads distinct estimates (never bounds) from pg_stats, and fails on a view', async () => {
+      const warehouse = await freshWarehouse();
+      try {
+        await warehouse.execute(
+          'create table facts as select i as id, i % 7 as "odd ""name""" from generate_series(1, 5000) as g(i)',
+        );
+        await warehouse.execute('create view facts_view as select * from facts');
+        const { statistics, sample } = warehouse.checkDialect;
+        const stats = async (relation: string, column: string): Promise<unknown> => {
+          const expression = statistics?.expression(raw(warehouse.quoteIdentifier(column)));
+          const { text, params } = renderSql(
+            sql`SELECT ${expression ?? raw('NULL')} AS s FROM ${raw(relation)} LIMIT 1`,
+          );
+          return (await warehouse.query(text, { params })).rows[0]?.['s'];
+        };
+        expect(await stats('facts', 'id')).toBeNull(); // no ANALYZE yet: no statistics
+        await warehouse.execute('analyze facts');
+        expect(parsePostgresStats(String(await stats('facts', 'id')))).toEqual({ distinct: 5000 });
+        expect(parsePostgresStats(String(await stats('facts', 'odd "name"')))).toEqual({ distinct: 7 });
+        await expect(stats('facts_view', 'id')).rejects.toThrow(/tableoid/);
+        const sampled = renderSql(
+          sql`SELECT count(*) AS n FROM ${sample?.(raw('facts'), 50) ?? raw('facts')}`,
+        );
+        const n = Number((await warehouse.query(sampled.text, { params: sampled.params })).rows[0]?.['n']);
+        expect(n).toBeGreaterThan(0);
+        expect(n).toBeLessThan(5000);
+      } finally {
+        await warehouse.close();
+      }
+    });
+
+    it('reads function stability from pg_proc', async () => {
+      const warehouse = await freshWarehouse();
+      try {
+        const fragment = warehouse.checkDialect.functionStability?.(['lower', 'random', 'now', 'no_such_fn']);
+        const { text, params } = renderSql(fragment ?? sql`SELECT 1 WHERE false`);
+        const { rows } = await warehouse.query(text, { params });
+        expect(rows.map((r) => r['function_name']).sort()).toEqual(['lower', 'now']);
+      } finally {
+        await warehouse.close();
+      }
+    });
   });
 });
