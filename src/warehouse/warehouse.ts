@@ -34,17 +34,22 @@ export interface QueryResult {
   readonly rows: readonly Row[];
 }
 
-/** What an engine can do, declared by the adapter rather than sniffed by callers. */
+/**
+ * What an engine can do, declared by the adapter rather than sniffed by callers. Only what some
+ * caller decides on is declared here: what an engine's SQL differs in is in its role objects, and
+ * what every adapter must guarantee (DDL that rolls back, views replaced atomically, which
+ * `replaceViews` and the environment switch promise) is in the interface, not a flag.
+ */
 export interface WarehouseCapabilities {
-  /** DDL (create/replace view, drop) can run inside a transaction and roll back. */
-  readonly transactionalDdl: boolean;
-  /** Many views can be replaced atomically in one transaction. */
-  readonly atomicViewSwap: boolean;
-  /** A running statement can be cancelled from another call. */
+  /**
+   * A running statement can be cancelled: its `AbortSignal` interrupts it in the engine. Without
+   * it the runtime rejects the aborted call at once and lets the statement run out in the engine.
+   */
   readonly cancel: boolean;
-  /** Tables can be cloned without copying data (zero-copy clone). */
-  readonly zeroCopyClone: boolean;
-  /** The engine reads local CSV/Parquet files directly (`read_parquet`, `read_csv`). */
+  /**
+   * The engine reads local CSV/Parquet files directly: file sources are views over the files.
+   * Without it a file source is refused before anything is built.
+   */
   readonly readsLocalFiles: boolean;
   /** How many statements the adapter runs at once (connection pool size). */
   readonly maxConcurrency: number;
@@ -121,6 +126,12 @@ export interface Warehouse {
   /** Close connections; every later call rejects with a clear error. Idempotent. */
   close(): Promise<void>;
 }
+
+/**
+ * Opens a new, empty, private engine (in memory, single-threaded) for one job: a SQL unit test, or
+ * the output shapes of the models. Wired by the composition root (`src/app/`); the caller closes it.
+ */
+export type IsolatedWarehouseFactory = () => Promise<Warehouse>;
 
 /** The role objects an adapter supplies (`WarehouseAdapter.createRoles`). */
 export interface WarehouseRoles {

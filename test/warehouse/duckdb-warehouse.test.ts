@@ -36,10 +36,7 @@ describe('duckdb specifics', () => {
     const warehouse = createDuckDbWarehouse({ path: ':memory:', poolSize: 6 });
     expect(warehouse.engine).toBe('duckdb');
     expect(warehouse.capabilities).toEqual({
-      transactionalDdl: true,
-      atomicViewSwap: true,
       cancel: true,
-      zeroCopyClone: false,
       readsLocalFiles: true,
       maxConcurrency: 6,
     });

@@ -225,8 +225,7 @@ export function warehouseContract(name: string, make: () => Promise<Warehouse>):
         expect(rows[0]?.['n']).toBe(0);
       });
 
-      it('rolls back DDL when the engine has transactional DDL', async () => {
-        if (!warehouse.capabilities.transactionalDdl) return;
+      it('rolls back DDL', async () => {
         await expect(
           warehouse.transaction(async (tx) => {
             await tx.execute('create table temporary_thing (x integer)');

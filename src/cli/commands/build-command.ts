@@ -1,5 +1,6 @@
 /** `slipway build --env E`: build the selected models of an environment directly (the dev loop). */
 import { type Command, Option } from 'commander';
+import { openWarehouse } from '../../app/open-warehouse.js';
 import { formatDuration } from '../../core/duration.js';
 import { WorkFailedError } from '../../core/errors.js';
 import { selectModels } from '../../project/dependency-graph.js';
@@ -8,7 +9,7 @@ import { buildModels } from '../../release/build-models.js';
 import { createLogger } from '../../telemetry/logger.js';
 import { createTelemetry } from '../../telemetry/tracer.js';
 import { interruptible } from '../interruptible.js';
-import { type GlobalOptions, openProject, openWarehouse, requireEnvironment } from '../project-context.js';
+import { type GlobalOptions, openProject, requireEnvironment } from '../project-context.js';
 import { createBuildProgress } from '../render/build-progress.js';
 import { createOutput, formatCount, renderTable, status } from '../render/terminal.js';
 

@@ -81,10 +81,7 @@ export class DuckDbWarehouse implements WarehouseAdapter {
   constructor(options: DuckDbWarehouseOptions) {
     this.#options = options;
     this.capabilities = Object.freeze({
-      transactionalDdl: true,
-      atomicViewSwap: true,
       cancel: true,
-      zeroCopyClone: false,
       readsLocalFiles: true,
       maxConcurrency: options.poolSize ?? DEFAULT_POOL_SIZE,
     });
