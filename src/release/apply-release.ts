@@ -20,7 +20,6 @@ import { readLiveState } from './live-state.js';
 import { modelDefinition } from './model-definition.js';
 import { type DesiredModel, planRelease, type ReleasePlan } from './plan-release.js';
 import { type RecoveryAction, recoverEnvironment } from './recover-releases.js';
-import { switchedRelease } from './switch-environment.js';
 
 export interface ApplyRequest {
   readonly project: Project;
@@ -77,7 +76,8 @@ export async function applyRelease(services: ReleaseServices, request: ApplyRequ
   // state store points at (the dev loop's `slipway build` rewrote them): switch them back.
   const pointer = await state.getPointer(request.environment);
   const drifted =
-    pointer !== undefined && (await switchedRelease(warehouse, request.environment)) !== pointer.releaseId;
+    pointer !== undefined &&
+    (await warehouse.environments.switchedRelease(request.environment)) !== pointer.releaseId;
   if (!plan.changes && !drifted) return { plan, recovered, outcome: undefined };
   const desired = desiredModels(request.project, request.fingerprints);
   await state.putModelVersions(

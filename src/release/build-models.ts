@@ -20,7 +20,6 @@ import {
   SOURCES_SCHEMA,
   sourceRelation,
 } from './physical-layout.js';
-import { forgetSwitchedRelease } from './switch-environment.js';
 
 export interface BuildRequest {
   readonly project: Project;
@@ -129,7 +128,7 @@ export async function buildModels(request: BuildRequest): Promise<BuildSummary> 
             sql: `select * from ${warehouse.quoteRelation(physicalOf(n))}`,
           }));
         // The views no longer show a release: the next release must replace all of them.
-        await forgetSwitchedRelease(warehouse, environment);
+        await warehouse.environments.forget(environment);
         await warehouse.replaceViews(views);
       }
       buildSpan.setAttribute('slipway.switched', allBuilt);
