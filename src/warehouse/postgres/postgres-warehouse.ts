@@ -39,6 +39,8 @@ export interface PostgresWarehouseOptions {
   readonly poolSize?: number;
   /** Where the URL came from (`the SLIPWAY_PG_URL variable`), named in hints. */
   readonly source?: string;
+  /** Every transaction read-only: the server refuses writes (for `slipway query`, say). */
+  readonly readOnly?: boolean;
 }
 
 /** Rows per batch `stream()` yields unless the caller asks otherwise. */
@@ -89,10 +91,7 @@ export class PostgresWarehouse implements WarehouseAdapter {
   constructor(options: PostgresWarehouseOptions) {
     this.#options = options;
     this.capabilities = Object.freeze({
-      transactionalDdl: true,
-      atomicViewSwap: true,
       cancel: true,
-      zeroCopyClone: false,
       readsLocalFiles: false,
       maxConcurrency: options.poolSize ?? DEFAULT_POOL_SIZE,
     });
@@ -116,6 +115,7 @@ export class PostgresWarehouse implements WarehouseAdapter {
       url: this.#options.url,
       size: this.capabilities.maxConcurrency,
       ...(this.#options.source === undefined ? {} : { source: this.#options.source }),
+      ...(this.#options.readOnly === undefined ? {} : { readOnly: this.#options.readOnly }),
     });
   }
 
