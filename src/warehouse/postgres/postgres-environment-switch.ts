@@ -24,7 +24,7 @@ import type {
   Warehouse,
   WarehouseTransaction,
 } from '../warehouse.js';
-import { sqlState } from './postgres-relation-replacement.js';
+import { sqlState } from './postgres-ddl.js';
 
 const MARKER = { schema: META_SCHEMA, name: 'environment_releases' };
 /** The marker's `views` value when a switch wrote every view of the environment. */
