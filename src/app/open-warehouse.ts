@@ -8,6 +8,10 @@ import path from 'node:path';
 import { InvalidArgumentError, SlipwayError } from '../core/errors.js';
 import type { ProjectConfig } from '../project/schemas.js';
 import { createDuckDbWarehouse } from '../warehouse/duckdb/duckdb-warehouse.js';
+import {
+  createPostgresWarehouse,
+  postgresUrlFromEnvironment,
+} from '../warehouse/postgres/postgres-warehouse.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 
 type Connection = ProjectConfig['warehouse']['connections'][string];
@@ -52,6 +56,22 @@ const OPENERS: { readonly [T in Connection['type']]?: Opener<Extract<Connection,
       );
     }
     return createDuckDbWarehouse({ path: file, threads: connection.threads, readOnly });
+  },
+  // The URL (with its password) only ever comes from the environment variable the project names.
+  postgres: async function openPostgres({ connection, readOnly }) {
+    if (connection.schema_prefix !== undefined) {
+      throw new InvalidArgumentError(
+        'schema_prefix is not supported by the postgres warehouse in this version',
+        {
+          hint: 'remove it: Slipway uses the schemas slipway_physical, slipway_meta, slipway_sources and one per environment',
+        },
+      );
+    }
+    return createPostgresWarehouse({
+      url: postgresUrlFromEnvironment(connection.url_env),
+      source: `the ${connection.url_env} variable`,
+      readOnly,
+    });
   },
 };
 

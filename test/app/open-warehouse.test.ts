@@ -1,15 +1,16 @@
 /**
  * The composition root's warehouse registry: the connection a project names is opened by its
- * engine's entry (a real DuckDB file here), a never-built warehouse is refused or opened empty as
- * asked, and a connection type without an entry is one clear line.
+ * engine's entry (a real DuckDB file, the test PostgreSQL server), a never-built warehouse is
+ * refused or opened empty as asked, and a PostgreSQL URL variable that is unset is one clear line.
  */
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openWarehouse } from '../../src/app/open-warehouse.js';
-import { InvalidArgumentError, SlipwayError } from '../../src/core/errors.js';
+import { InvalidArgumentError, type SlipwayError } from '../../src/core/errors.js';
 import type { ProjectConfig } from '../../src/project/schemas.js';
+import { testPostgresUrl } from '../helpers/postgres.js';
 
 let root: string;
 beforeEach(async () => {
@@ -63,13 +64,32 @@ describe('openWarehouse', () => {
     await expect(stat(path.join(root, 'missing'))).rejects.toThrow();
   });
 
-  it('says in one line when a connection type has no engine in this version', async () => {
-    const config = project({ local: { type: 'postgres', url_env: 'WAREHOUSE_URL' } });
-    const error = await openWarehouse(config).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(SlipwayError);
-    expect((error as SlipwayError).code).toBe('invalid_argument');
-    expect((error as SlipwayError).message).toBe('the postgres warehouse is not available in this version');
-    expect((error as SlipwayError).hint).toContain('duckdb');
+  it('opens PostgreSQL from the URL its variable holds, read-only when asked', async () => {
+    const config = project({ local: { type: 'postgres', url_env: 'SLIPWAY_OPEN_WAREHOUSE_TEST_URL' } });
+    process.env['SLIPWAY_OPEN_WAREHOUSE_TEST_URL'] = testPostgresUrl();
+    try {
+      const warehouse = await openWarehouse(config, { readOnly: true });
+      try {
+        expect(warehouse.engine).toBe('postgres');
+        expect((await warehouse.query('select 1 as one')).rows).toEqual([{ one: 1 }]);
+        await expect(warehouse.execute('create table refused (x integer)')).rejects.toThrow(/read-only/);
+      } finally {
+        await warehouse.close();
+      }
+    } finally {
+      delete process.env['SLIPWAY_OPEN_WAREHOUSE_TEST_URL'];
+    }
+  });
+
+  it('says in one line when the PostgreSQL variable is unset, or an option is not supported', async () => {
+    const unset = project({ local: { type: 'postgres', url_env: 'SLIPWAY_OPEN_WAREHOUSE_UNSET' } });
+    const error = await openWarehouse(unset).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect((error as SlipwayError).message).toBe(
+      'the environment variable SLIPWAY_OPEN_WAREHOUSE_UNSET is not set',
+    );
+    const prefixed = project({ local: { type: 'postgres', url_env: 'X_URL', schema_prefix: 'team' } });
+    await expect(openWarehouse(prefixed)).rejects.toThrow(/schema_prefix is not supported/);
   });
 
   it('names an unknown connection', async () => {
