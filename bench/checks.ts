@@ -127,7 +127,7 @@ interface Timings {
   readonly floorWithKey: number | undefined;
   /** The engine's informational floors, in its order (with the key only). */
   readonly extraFloors: readonly number[];
-  /** Statements Slipway sent in one run (planning reads included). */
+  /** Check queries Slipway sent in one run (its summary's count; planning reads not included). */
   readonly slipwayQueries: number;
 }
 
@@ -199,7 +199,7 @@ function print(
     const value = extraFloors[i];
     if (value !== undefined) line(extra.label, value);
   }
-  line(`Slipway compiled checks (${slipwayQueries} statements)`, s);
+  line(`Slipway compiled checks (${slipwayQueries} check queries + planning reads)`, s);
   line(`one query per check (${checkCount} statements, dbt / SQLMesh way)`, p);
   console.log(`  per-check / Slipway = ${(p / s).toFixed(2)}x   (target >= 5x)`);
   console.log(`  Slipway / floor     = ${(s / f).toFixed(2)}x   (target <= 2x)`);
