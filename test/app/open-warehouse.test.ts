@@ -1,16 +1,17 @@
 /**
  * The composition root's warehouse registry: the connection a project names is opened by its
- * engine's entry (a real DuckDB file, the test PostgreSQL server), a never-built warehouse is
- * refused or opened empty as asked, and a PostgreSQL URL variable that is unset is one clear line.
+ * engine's entry (a real DuckDB file, a real PostgreSQL database), a never-built warehouse is
+ * refused or opened empty as asked, an unset URL variable is one clear line, and each engine's
+ * statically declared capabilities match what its opened adapter reports.
  */
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openWarehouse } from '../../src/app/open-warehouse.js';
-import { InvalidArgumentError, type SlipwayError } from '../../src/core/errors.js';
+import { connectionCapabilities, openWarehouse } from '../../src/app/open-warehouse.js';
+import { InvalidArgumentError } from '../../src/core/errors.js';
 import type { ProjectConfig } from '../../src/project/schemas.js';
-import { testPostgresUrl } from '../helpers/postgres.js';
+import { freshDatabase } from '../helpers/postgres.js';
 
 let root: string;
 beforeEach(async () => {
@@ -64,32 +65,74 @@ describe('openWarehouse', () => {
     await expect(stat(path.join(root, 'missing'))).rejects.toThrow();
   });
 
-  it('opens PostgreSQL from the URL its variable holds, read-only when asked', async () => {
-    const config = project({ local: { type: 'postgres', url_env: 'SLIPWAY_OPEN_WAREHOUSE_TEST_URL' } });
-    process.env['SLIPWAY_OPEN_WAREHOUSE_TEST_URL'] = testPostgresUrl();
+  it('opens PostgreSQL from the URL in the variable the connection names', async () => {
+    const db = await freshDatabase('slipway_open_wh');
     try {
-      const warehouse = await openWarehouse(config, { readOnly: true });
+      const config = project({ local: { type: 'postgres', url_env: 'WAREHOUSE_URL' } });
+      const warehouse = await openWarehouse(config, { env: { WAREHOUSE_URL: db.url } });
       try {
         expect(warehouse.engine).toBe('postgres');
+        expect((await warehouse.query('select current_database() as name')).rows).toEqual([
+          { name: db.name },
+        ]);
+      } finally {
+        await warehouse.close();
+      }
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it('opens PostgreSQL read-only when asked, and refuses an option it does not support', async () => {
+    const db = await freshDatabase('slipway_open_wh');
+    try {
+      const config = project({ local: { type: 'postgres', url_env: 'WAREHOUSE_URL' } });
+      const warehouse = await openWarehouse(config, { readOnly: true, env: { WAREHOUSE_URL: db.url } });
+      try {
         expect((await warehouse.query('select 1 as one')).rows).toEqual([{ one: 1 }]);
         await expect(warehouse.execute('create table refused (x integer)')).rejects.toThrow(/read-only/);
       } finally {
         await warehouse.close();
       }
     } finally {
-      delete process.env['SLIPWAY_OPEN_WAREHOUSE_TEST_URL'];
+      await db.drop();
     }
+    const prefixed = project({ local: { type: 'postgres', url_env: 'X_URL', schema_prefix: 'team' } });
+    await expect(openWarehouse(prefixed, { env: {} })).rejects.toThrow(/schema_prefix is not supported/);
   });
 
-  it('says in one line when the PostgreSQL variable is unset, or an option is not supported', async () => {
-    const unset = project({ local: { type: 'postgres', url_env: 'SLIPWAY_OPEN_WAREHOUSE_UNSET' } });
-    const error = await openWarehouse(unset).catch((e: unknown) => e);
+  it('says in one line which variable is unset, before connecting', async () => {
+    const config = project({ local: { type: 'postgres', url_env: 'WAREHOUSE_URL' } });
+    const error = await openWarehouse(config, { env: {} }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidArgumentError);
-    expect((error as SlipwayError).message).toBe(
-      'the environment variable SLIPWAY_OPEN_WAREHOUSE_UNSET is not set',
+    expect((error as InvalidArgumentError).message).toBe(
+      "the warehouse connection 'local' reads its URL from WAREHOUSE_URL, which is not set",
     );
-    const prefixed = project({ local: { type: 'postgres', url_env: 'X_URL', schema_prefix: 'team' } });
-    await expect(openWarehouse(prefixed)).rejects.toThrow(/schema_prefix is not supported/);
+    expect((error as InvalidArgumentError).hint).toContain('export WAREHOUSE_URL=postgres://');
+  });
+
+  it('declares each engine its capabilities as the opened adapter reports them', async () => {
+    const db = await freshDatabase('slipway_open_wh');
+    try {
+      const connections = {
+        duck: { type: 'duckdb', path: ':memory:' },
+        pg: { type: 'postgres', url_env: 'WAREHOUSE_URL' },
+      } as const;
+      for (const [name, connection] of Object.entries(connections)) {
+        const config = { root, config: { warehouse: { default: name, connections }, environments: {} } };
+        const warehouse = await openWarehouse(config, { env: { WAREHOUSE_URL: db.url } });
+        try {
+          expect(connectionCapabilities(connection).readsLocalFiles).toBe(
+            warehouse.capabilities.readsLocalFiles,
+          );
+        } finally {
+          await warehouse.close();
+        }
+      }
+      expect(connectionCapabilities(connections.pg).readsLocalFiles).toBe(false);
+    } finally {
+      await db.drop();
+    }
   });
 
   it('names an unknown connection', async () => {
