@@ -8,7 +8,7 @@ import { appendFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { type ReleaseCommit as CommitInfo, releaseCommit } from '../core/commit.js';
-import { ConflictError, InvalidArgumentError, SlipwayError, WarehouseError } from '../core/errors.js';
+import { ConflictError, SlipwayError, WarehouseError } from '../core/errors.js';
 import type { ReleaseStrategy } from '../core/release.js';
 import { checkoutCommit, hasUncommittedChanges, readCommit } from '../git/git-commit.js';
 import { loadProject } from '../project/load-project.js';
@@ -16,6 +16,7 @@ import type { Project } from '../project/project.js';
 import { withEnvironmentLocks } from '../release/environment-lock.js';
 import type { ReleaseServices } from '../release/execute-release.js';
 import type { StepHook } from '../release/release-steps.js';
+import { strategyFor } from '../release/strategies/strategy-for.js';
 import { openSqliteStateStore } from '../state/sqlite/sqlite-state-store.js';
 import type { StateStore } from '../state/state-store.js';
 import { createLogger } from '../telemetry/logger.js';
@@ -76,19 +77,13 @@ export function openStateStore(project: Project, root: string): StateStore {
   return openSqliteStateStore({ path: path.resolve(root, config.path) });
 }
 
+/** The strategy a release to the environment uses: `--strategy`, else the environment's, else direct. */
 export function environmentStrategy(
   project: Project,
   environment: string,
   override?: string,
 ): ReleaseStrategy {
-  const strategy = override ?? project.config.environments[environment]?.strategy ?? 'direct';
-  if (strategy === 'direct' || strategy === 'blue-green') return strategy;
-  if (strategy === 'canary') {
-    throw new InvalidArgumentError(`the canary strategy is not available in this version`, {
-      hint: 'use --strategy blue-green',
-    });
-  }
-  throw new InvalidArgumentError(`unknown strategy '${strategy}'`, { hint: 'direct or blue-green' });
+  return strategyFor(override ?? project.config.environments[environment]?.strategy ?? 'direct').name;
 }
 
 export function currentActor(): string {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { fingerprintProject } from '../../project/fingerprint.js';
 import { planApply } from '../../release/apply-release.js';
+import { AVAILABLE_STRATEGIES } from '../../release/strategies/strategy-for.js';
 import { createDuckDbWarehouse } from '../../warehouse/duckdb/duckdb-warehouse.js';
 import type { Warehouse } from '../../warehouse/warehouse.js';
 import { type GlobalOptions, openWarehouse, requireEnvironment } from '../project-context.js';
@@ -30,7 +31,10 @@ export function registerPlan(program: Command): void {
     .description('show what a release to an environment would build, check and switch')
     .requiredOption('--env <env>', 'environment to plan a release to')
     .option('--commit <sha>', 'plan the project as of this commit (default: the working tree)')
-    .option('--strategy <strategy>', 'direct or blue-green (default: the environment setting)')
+    .option(
+      '--strategy <strategy>',
+      `${AVAILABLE_STRATEGIES.join(' or ')} (default: the environment setting)`,
+    )
     .option('--markdown', 'Markdown for a pull-request comment')
     .action(async function planAction(this: Command) {
       const options = this.optsWithGlobals<PlanOptions>();
