@@ -1,12 +1,14 @@
 /**
  * The running operator, assembled: the git mirror and watcher, the leader lease, the reconciler
- * over the release code, the scheduler, and the HTTP server. This is where the concrete adapters
- * are chosen (SQLite state and lease, DuckDB warehouse and parser). `slipway operator`,
+ * over the release code, the scheduler, and the HTTP server. The state adapters come from the
+ * branch head's `state:` (src/app/open-state.ts: SQLite in the home by default, or all of state,
+ * operator store and lease in a shared PostgreSQL database); the DuckDB parser is chosen here. `slipway operator`,
  * `slipway demo`, the benchmark and the tests all start it through `startOperatorRuntime`.
  *
  * The operator home holds everything the operator owns:
- *   .slipway/state.db       releases, pointers, runs, events (the project's state store)
+ *   .slipway/state.db       releases, pointers, runs, events (SQLite state; else PostgreSQL)
  *   .slipway/operator.db    leader lease, sync controls, release annotations (fenced by term)
+ *   .slipway/state-config.json  the `state:` last read from the branch (the variable name only)
  *   .slipway/warehouse.duckdb  (or wherever the project's connection points, relative to home)
  *   data/                   input data, linked into every checked-out commit
  *   mirror.git, checkouts/  the bare clone and commit checkouts
@@ -15,15 +17,15 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { openOperatorState, type StateConfig } from '../app/open-state.js';
+import { operatorStateConfig } from '../app/operator-state-config.js';
 import { ConflictError, WarehouseError } from '../core/errors.js';
 import { GitMirror } from '../git/git-mirror.js';
 import { type CommitConfig, CommitWorkspace } from '../operator/commit-workspace.js';
 import { GitOpsBackend } from '../operator/gitops-backend.js';
 import { Operator, type OperatorState } from '../operator/operator.js';
-import { OperatorStore } from '../operator/operator-store.js';
 import { GitOpsReconciler, type TimelineEntry } from '../operator/reconciler.js';
 import { RunScheduler } from '../operator/run-scheduler.js';
-import { SqliteLeaderLease } from '../operator/sqlite-leader-lease.js';
 import { loadProject } from '../project/load-project.js';
 import { withEnvironmentLocks } from '../release/environment-lock.js';
 import type { StepHook } from '../release/release-steps.js';
@@ -31,7 +33,6 @@ import { runEnvironment } from '../release/run-environment.js';
 import type { ApiTokens } from '../server/api-tokens.js';
 import { createServerApp } from '../server/create-server-app.js';
 import { type RunningServer, startHttpServer } from '../server/start-http-server.js';
-import { openSqliteStateStore } from '../state/sqlite/sqlite-state-store.js';
 import type { StateStore } from '../state/state-store.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
 import { createTelemetry } from '../telemetry/tracer.js';
@@ -60,6 +61,11 @@ export interface OperatorRuntimeOptions {
   readonly step?: StepHook;
   readonly onTimeline?: (entry: TimelineEntry) => void;
   readonly onStateChange?: (state: OperatorState) => void;
+  /**
+   * Where the state lives (`state:` of slipway.yaml). Default: the branch head's, read at start;
+   * an explicit `undefined` is the SQLite default in the home.
+   */
+  readonly state?: StateConfig | undefined;
 }
 
 export interface OperatorRuntime {
@@ -86,10 +92,6 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
   const home = path.resolve(options.home);
   await mkdir(path.join(home, '.slipway'), { recursive: true });
   const logger = options.logger ?? createLogger({ level: process.env['SLIPWAY_LOG_LEVEL'] ?? 'warn' });
-  const telemetry = createTelemetry();
-  const state = openSqliteStateStore({ path: path.join(home, '.slipway', 'state.db') });
-  const store = new OperatorStore(path.join(home, '.slipway', 'operator.db'));
-  const lease = new SqliteLeaderLease({ file: path.join(home, '.slipway', 'operator.db') });
   const mirror = new GitMirror({
     url: options.repo,
     branch: options.branch,
@@ -109,6 +111,11 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
       }
     },
   });
+  const stateConfig =
+    'state' in options ? options.state : await operatorStateConfig({ mirror, workspace, home, logger });
+  const adapters = await openOperatorState(stateConfig, { home });
+  const { state, store, lease } = adapters;
+  const telemetry = createTelemetry();
   let operator: Operator | undefined;
   const timers = new Set<NodeJS.Timeout>();
   const later = (ms: number, body: () => void): void => {
@@ -250,8 +257,8 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
   try {
     server = await startHttpServer(app, { port: options.port, hostname: options.host });
   } catch (error) {
-    await Promise.allSettled([state.close(), lease.close()]);
-    store.close();
+    await adapters.close().catch(() => undefined);
+    await telemetry.shutdown();
     throw error;
   }
   const running = server;
@@ -267,9 +274,7 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
     await reconciler.releaseWarehouse();
     await workspace.clear().catch(() => undefined);
     await removeOperatorFile(home, process.pid);
-    store.close();
-    await lease.close();
-    await state.close();
+    await adapters.close();
     await telemetry.shutdown();
   };
   return {

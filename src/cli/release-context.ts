@@ -6,9 +6,9 @@
  */
 import { appendFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import path from 'node:path';
+import { openStateStore as openProjectState } from '../app/open-state.js';
 import { type ReleaseCommit as CommitInfo, releaseCommit } from '../core/commit.js';
-import { ConflictError, SlipwayError, WarehouseError } from '../core/errors.js';
+import { ConflictError, WarehouseError } from '../core/errors.js';
 import type { ReleaseStrategy } from '../core/release.js';
 import { checkoutCommit, hasUncommittedChanges, readCommit } from '../git/git-commit.js';
 import { loadProject } from '../project/load-project.js';
@@ -17,15 +17,12 @@ import { withEnvironmentLocks } from '../release/environment-lock.js';
 import type { ReleaseServices } from '../release/execute-release.js';
 import type { StepHook } from '../release/release-steps.js';
 import { strategyFor } from '../release/strategies/strategy-for.js';
-import { openSqliteStateStore } from '../state/sqlite/sqlite-state-store.js';
 import type { StateStore } from '../state/state-store.js';
 import { createLogger } from '../telemetry/logger.js';
 import { createTelemetry } from '../telemetry/tracer.js';
 import { createDuckDbSqlParser } from '../warehouse/duckdb/duckdb-sql-parser.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { type GlobalOptions, openWarehouse, projectDir } from './project-context.js';
-
-export const DEFAULT_STATE_PATH = '.slipway/state.db';
 
 export interface LoadedRelease {
   readonly project: Project;
@@ -63,18 +60,9 @@ export async function loadReleaseProject(options: GlobalOptions, commit?: string
   }
 }
 
-export function openStateStore(project: Project, root: string): StateStore {
-  const config = project.config.state ?? { type: 'sqlite' as const, path: DEFAULT_STATE_PATH };
-  if (config.type !== 'sqlite') {
-    throw new SlipwayError(
-      'invalid_argument',
-      `the ${config.type} state store is not available in this version`,
-      {
-        hint: `use state: { type: sqlite, path: ${DEFAULT_STATE_PATH} }`,
-      },
-    );
-  }
-  return openSqliteStateStore({ path: path.resolve(root, config.path) });
+/** The project's state store (`state:` in slipway.yaml; SQLite under `root` by default). */
+export async function openStateStore(project: Project, root: string): Promise<StateStore> {
+  return openProjectState(project.config.state, { root });
 }
 
 /** The strategy a release to the environment uses: `--strategy`, else the environment's, else direct. */
@@ -141,7 +129,7 @@ export async function withReleaseSession<T>(
   },
   body: (session: ReleaseSession) => Promise<T>,
 ): Promise<T> {
-  const state = openStateStore(loaded.project, loaded.root);
+  const state = await openStateStore(loaded.project, loaded.root);
   const telemetry = createTelemetry();
   const logger = createLogger({ level: process.env['SLIPWAY_LOG_LEVEL'] ?? 'warn' });
   try {

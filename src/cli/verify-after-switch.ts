@@ -134,7 +134,7 @@ export async function verificationOutcome(
   const environment = release.environment;
   return interruptible(async (signal) => {
     const request = { ...started.waiting, signal };
-    const state = openStateStore(loaded.project, loaded.root);
+    const state = await openStateStore(loaded.project, loaded.root);
     try {
       await interrupted(state, actor, request, () =>
         waitUntil(due, { environment, release: release.id, output, signal }),

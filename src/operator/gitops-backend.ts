@@ -7,6 +7,7 @@
 import { ConflictError, SlipwayError } from '../core/errors.js';
 import type { ReleaseRecord } from '../core/release.js';
 import { pullRequestNumber } from '../git/commit-log.js';
+import type { ReleaseMeta } from '../state/operator-store.js';
 import type { RunRecord, StateStore } from '../state/state-store.js';
 import type { SyncRequester } from './operator.js';
 import type {
@@ -22,7 +23,6 @@ import type {
   Release,
   Run,
 } from './operator-backend.js';
-import type { ReleaseMeta } from './operator-store.js';
 import type { GitOpsReconciler } from './reconciler.js';
 
 export interface GitOpsBackendOptions {
@@ -52,10 +52,11 @@ export class GitOpsBackend implements OperatorBackend {
     const pointer = await state.getPointer(name);
     const release = pointer ? await state.getRelease(pointer.releaseId) : undefined;
     const desired = (await reconciler.desiredCommit(name)) ?? null;
-    const attempt = store.lastAttempt(name);
+    const attempt = await store.lastAttempt(name);
     const drift = reconciler.drift(name);
-    const pause = store.pause(name);
-    const pending = store.pendingApproval(name);
+    const pause = await store.pause(name);
+    const pending = await store.pendingApproval(name);
+    const meta = release ? await store.releaseMeta(release.id) : undefined;
     const verification = await latestVerification(state, name);
     let sync: EnvironmentStatus['sync'];
     if (reconciler.isProgressing(name)) sync = 'Progressing';
@@ -71,9 +72,7 @@ export class GitOpsBackend implements OperatorBackend {
       policy: env.policy,
       promoteFrom: env.promoteFrom ?? null,
       desiredCommit: desired,
-      live: release
-        ? { releaseId: release.id, commit: this.#commit(release, store.releaseMeta(release.id)) }
-        : null,
+      live: release ? { releaseId: release.id, commit: this.#commit(release, meta) } : null,
       paused: pause ? { reason: pause.reason, commit: pause.commit, since: pause.since, by: pause.by } : null,
       pendingApproval: pending ?? null,
       drift: drift.map((d) => ({ relation: d.relation, problem: d.problem })),
@@ -96,7 +95,7 @@ export class GitOpsBackend implements OperatorBackend {
       ...(query.environment ? { environment: query.environment } : {}),
       limit: query.limit,
     });
-    return releases.map((r) => this.#release(r));
+    return Promise.all(releases.map((r) => this.#release(r)));
   }
 
   async getRelease(id: string): Promise<Release> {
@@ -116,13 +115,12 @@ export class GitOpsBackend implements OperatorBackend {
   async listCheckResults(
     query: ListQuery & { readonly releaseId?: string },
   ): Promise<readonly CheckResult[]> {
-    return this.#o.reconciler.store
-      .checkResults({
-        ...(query.environment ? { environment: query.environment } : {}),
-        ...(query.releaseId ? { releaseId: query.releaseId } : {}),
-        limit: query.limit,
-      })
-      .map((r) => ({ ...r, runId: null }));
+    const results = await this.#o.reconciler.store.checkResults({
+      ...(query.environment ? { environment: query.environment } : {}),
+      ...(query.releaseId ? { releaseId: query.releaseId } : {}),
+      limit: query.limit,
+    });
+    return results.map((r) => ({ ...r, runId: null }));
   }
 
   async listEvents(query: EventQuery): Promise<readonly OperatorEvent[]> {
@@ -284,8 +282,8 @@ export class GitOpsBackend implements OperatorBackend {
     };
   }
 
-  #release(release: ReleaseRecord): Release {
-    const meta = this.#o.reconciler.store.releaseMeta(release.id);
+  async #release(release: ReleaseRecord): Promise<Release> {
+    const meta = await this.#o.reconciler.store.releaseMeta(release.id);
     const status: Release['status'] =
       release.status === 'building' || release.status === 'switching'
         ? 'progressing'

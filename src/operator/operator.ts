@@ -10,9 +10,9 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { SlipwayError } from '../core/errors.js';
+import type { LeaderLease, LeaseGrant } from '../state/leader-lease.js';
 import type { Logger } from '../telemetry/logger.js';
 import { type CommitSource, type CommitsEvent, GitWatcher, type SyncTrigger } from './git-watcher.js';
-import type { LeaderLease, LeaseGrant } from './leader-lease.js';
 
 /** What the operator drives with each new head (the reconcile loop; the integrator's part). */
 export interface Reconciler {

@@ -22,10 +22,10 @@ import {
   settleVerification,
   verifyRelease,
 } from '../release/verify-release.js';
+import type { Fence, OperatorStore } from '../state/operator-store.js';
 import type { StateStore } from '../state/state-store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { LoadedCommit } from './commit-workspace.js';
-import type { Fence, OperatorStore } from './operator-store.js';
 import type { ManagedEnvironment } from './promotion-chain.js';
 import type { PassContext, TimelineEntry } from './reconciler.js';
 import { LOCK_WAIT_MS, type ReleaseActions } from './release-actions.js';
@@ -110,7 +110,7 @@ export class PostDeployVerifier {
 
   async #passed(env: ManagedEnvironment, release: ReleaseRecord, verdict: ReleaseVerdict, fence: Fence) {
     this.#o.logger.info({ environment: env.name, release: release.id }, `verified: ${verdict.summary}`);
-    const incident = this.#o.store.openIncident(env.name);
+    const incident = await this.#o.store.openIncident(env.name);
     if (incident) await this.#resolve(env.name, incident.id, `${release.id} passed its verification`, fence);
   }
 
@@ -133,7 +133,7 @@ export class PostDeployVerifier {
       releaseId: release.id,
       message: verdict.summary,
     });
-    let incident = store.openIncident(env.name);
+    let incident = await store.openIncident(env.name);
     if (incident?.releaseId !== release.id) {
       incident = {
         id: `inc-${randomBytes(4).toString('hex')}`,
@@ -143,7 +143,7 @@ export class PostDeployVerifier {
         reason,
         openedAt: this.#iso(),
       };
-      store.setOpenIncident(env.name, incident, fence);
+      await store.setOpenIncident(env.name, incident, fence);
       await state.appendEvent({
         type: 'incident.opened',
         environment: env.name,
@@ -172,7 +172,7 @@ export class PostDeployVerifier {
       }
     }
     // The desired commit failed: the status says Degraded (and paused, after the rollback).
-    store.setLastAttempt(
+    await store.setLastAttempt(
       env.name,
       { commit, releaseId: release.id, status: 'failed', message: reason, at: this.#iso() },
       fence,
@@ -188,9 +188,9 @@ export class PostDeployVerifier {
   }
 
   async #resolve(environment: string, id: string, how: string, fence: Fence): Promise<void> {
-    const incident = this.#o.store.openIncident(environment);
+    const incident = await this.#o.store.openIncident(environment);
     if (incident?.id !== id) return;
-    this.#o.store.setOpenIncident(environment, undefined, fence);
+    await this.#o.store.setOpenIncident(environment, undefined, fence);
     const restoredMs = this.#o.now() - Date.parse(incident.openedAt);
     await this.#o.state.appendEvent({
       type: 'incident.resolved',

@@ -20,6 +20,7 @@ import { errorMessage, SlipwayError, WorkFailedError } from '../core/errors.js';
 import type { EnvironmentPointer, ReleaseRecord } from '../core/release.js';
 import type { ReleaseServices } from '../release/execute-release.js';
 import type { StepHook } from '../release/release-steps.js';
+import type { Fence, OperatorStore } from '../state/operator-store.js';
 import type { StateStore } from '../state/state-store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Telemetry } from '../telemetry/tracer.js';
@@ -28,7 +29,6 @@ import type { CommitConfig, CommitWorkspace, LoadedCommit } from './commit-works
 import type { DriftItem } from './drift.js';
 import type { CommitsEvent, SyncTrigger } from './git-watcher.js';
 import type { Reconciler } from './operator.js';
-import type { Fence, OperatorStore } from './operator-store.js';
 import { PostDeployVerifier } from './post-deploy-verifier.js';
 import { type ManagedEnvironment, promotionChain } from './promotion-chain.js';
 import { ReleaseActions } from './release-actions.js';
@@ -152,8 +152,8 @@ export class GitOpsReconciler implements Reconciler {
   }
 
   /** The commit a root environment follows: the head being reconciled, else the last handled. */
-  branchHead(): string | undefined {
-    return this.#current?.sha ?? this.#o.store.lastHandledCommit();
+  async branchHead(): Promise<string | undefined> {
+    return this.#current?.sha ?? (await this.#o.store.lastHandledCommit());
   }
 
   /** Marks environments for the next manual pass (a `sync` through the API). */
@@ -197,7 +197,7 @@ export class GitOpsReconciler implements Reconciler {
         loaded = await this.#o.workspace.load(event.sha);
       } catch (error) {
         await this.#projectFailed(event.sha, error, ctx);
-        this.#o.store.setLastHandledCommit(event.sha, context.term);
+        await this.#o.store.setLastHandledCommit(event.sha, context.term);
         return;
       }
       this.#current = { sha: loaded.sha, config: loaded.project.config };
@@ -216,7 +216,7 @@ export class GitOpsReconciler implements Reconciler {
         });
         throw error;
       }
-      this.#o.store.setLastHandledCommit(event.sha, context.term);
+      await this.#o.store.setLastHandledCommit(event.sha, context.term);
       this.#o.onPass?.();
     });
   }
@@ -445,7 +445,7 @@ export class GitOpsReconciler implements Reconciler {
       data: { summary: `commit ${sha.slice(0, 10)} does not load: ${message.slice(0, 500)}`, sha },
     });
     for (const env of this.environments.filter((e) => e.promoteFrom === undefined)) {
-      this.#o.store.setLastAttempt(
+      await this.#o.store.setLastAttempt(
         env.name,
         { commit: sha, releaseId: null, status: 'failed', message, at: new Date().toISOString() },
         ctx.fence,
@@ -468,7 +468,7 @@ export class GitOpsReconciler implements Reconciler {
    */
   async #ensureCurrent(): Promise<boolean> {
     if (this.#current) return true;
-    const sha = this.#o.store.lastHandledCommit() ?? (await this.#o.head());
+    const sha = (await this.#o.store.lastHandledCommit()) ?? (await this.#o.head());
     if (!sha) return false;
     try {
       this.#current = await this.#o.workspace.config(sha);

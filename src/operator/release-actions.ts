@@ -29,12 +29,12 @@ import { promoteRelease, rollbackRelease } from '../release/promote-release.js';
 import type { StepHook } from '../release/release-steps.js';
 import { forgetSwitchedRelease } from '../release/switch-environment.js';
 import { expectVerification } from '../release/verify-release.js';
+import type { Fence, OperatorStore, ReleaseMeta } from '../state/operator-store.js';
 import type { StateStore } from '../state/state-store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import type { LoadedCommit } from './commit-workspace.js';
 import { type DriftItem, detectDrift, repairViews } from './drift.js';
-import type { Fence, OperatorStore, ReleaseMeta } from './operator-store.js';
 import type { ManagedEnvironment } from './promotion-chain.js';
 import type { PassContext, TimelineEntry } from './reconciler.js';
 
@@ -71,10 +71,10 @@ export class ReleaseActions {
 
   /** False while auto-sync is paused for `desired`; a different desired commit resumes it. */
   async checkPause(env: ManagedEnvironment, desired: string, fence: Fence): Promise<boolean> {
-    const pause = this.#o.store.pause(env.name);
+    const pause = await this.#o.store.pause(env.name);
     if (!pause) return true;
     if (pause.commit === null || pause.commit === desired) return false;
-    this.#o.store.setPause(env.name, undefined, fence);
+    await this.#o.store.setPause(env.name, undefined, fence);
     await this.#o.state.appendEvent({
       type: 'sync.resumed',
       environment: env.name,
@@ -131,7 +131,7 @@ export class ReleaseActions {
       const release = result.outcome?.release;
       if (!release) {
         const pointer = await state.getPointer(env.name);
-        store.setLastAttempt(
+        await store.setLastAttempt(
           env.name,
           {
             commit: sha,
@@ -145,9 +145,9 @@ export class ReleaseActions {
         this.#timeline(env.name, sha, 'unchanged', pointer?.releaseId, 'no model changed');
         return;
       }
-      this.#annotate(release.id, ctx, pullRequest, gateResult, env.name);
+      await this.#annotate(release.id, ctx, pullRequest, gateResult, env.name);
       if (env.verify) await expectVerification(state, release, env.verify, this.#o.now());
-      store.setLastAttempt(
+      await store.setLastAttempt(
         env.name,
         {
           commit: sha,
@@ -170,8 +170,8 @@ export class ReleaseActions {
       const message = errorMessage(error);
       const [latest] = await state.listReleases({ environment: env.name, limit: 1 });
       const failed = latest && latest.commit?.sha === sha && latest.status === 'failed' ? latest : undefined;
-      if (failed) this.#annotate(failed.id, ctx, pullRequest, gateResult, env.name);
-      store.setLastAttempt(
+      if (failed) await this.#annotate(failed.id, ctx, pullRequest, gateResult, env.name);
+      await store.setLastAttempt(
         env.name,
         { commit: sha, releaseId: failed?.id ?? null, status: 'failed', message, at: at() },
         ctx.fence,
@@ -208,14 +208,15 @@ export class ReleaseActions {
     const pointer = await state.getPointer(env.name);
     const at = new Date(this.#o.now()).toISOString();
     if (pointer && sameModels(pointer.models, source.models)) {
-      if (store.lastAttempt(env.name)?.commit !== desired) {
-        store.setLastAttempt(
+      if ((await store.lastAttempt(env.name))?.commit !== desired) {
+        await store.setLastAttempt(
           env.name,
           { commit: desired, releaseId: pointer.releaseId, status: 'unchanged', message: null, at },
           ctx.fence,
         );
       }
-      if (store.pendingApproval(env.name)) store.setPendingApproval(env.name, undefined, ctx.fence);
+      if (await store.pendingApproval(env.name))
+        await store.setPendingApproval(env.name, undefined, ctx.fence);
       return undefined;
     }
     // The source's own post-deploy verification first: a release still being verified waits,
@@ -237,9 +238,9 @@ export class ReleaseActions {
       });
       return soakLeft;
     }
-    if (env.approval && store.approval(env.name)?.releaseId !== sourceRelease.id) {
-      if (store.pendingApproval(env.name)?.releaseId !== sourceRelease.id) {
-        store.setPendingApproval(
+    if (env.approval && (await store.approval(env.name))?.releaseId !== sourceRelease.id) {
+      if ((await store.pendingApproval(env.name))?.releaseId !== sourceRelease.id) {
+        await store.setPendingApproval(
           env.name,
           { releaseId: sourceRelease.id, commit: desired, since: at },
           ctx.fence,
@@ -274,10 +275,10 @@ export class ReleaseActions {
       const release = result.outcome?.release;
       const pullRequest = await pullRequestOf(desired);
       if (release) {
-        this.#annotate(release.id, ctx, pullRequest, undefined, env.name);
+        await this.#annotate(release.id, ctx, pullRequest, undefined, env.name);
         if (env.verify) await expectVerification(state, release, env.verify, this.#o.now());
       }
-      store.setLastAttempt(
+      await store.setLastAttempt(
         env.name,
         {
           commit: desired,
@@ -288,12 +289,12 @@ export class ReleaseActions {
         },
         ctx.fence,
       );
-      store.setPendingApproval(env.name, undefined, ctx.fence);
+      await store.setPendingApproval(env.name, undefined, ctx.fence);
       this.#timeline(env.name, desired, release ? 'promoted' : 'unchanged', release?.id, `from ${from}`);
     } catch (error) {
       if (error instanceof ConflictError || ctx.signal?.aborted) throw error;
       const message = errorMessage(error);
-      store.setLastAttempt(
+      await store.setLastAttempt(
         env.name,
         { commit: desired, releaseId: null, status: 'failed', message, at },
         ctx.fence,
@@ -345,18 +346,18 @@ export class ReleaseActions {
     const release = result.outcome?.release;
     const at = new Date(this.#o.now()).toISOString();
     if (release) {
-      store.putReleaseMeta(
+      await store.putReleaseMeta(
         { releaseId: release.id, trigger: 'rollback', pullRequest: null, message: reason },
         request.fence,
       );
     }
     const commit = result.source.commit?.sha ?? '';
-    store.setLastAttempt(
+    await store.setLastAttempt(
       env.name,
       { commit, releaseId: release?.id ?? result.source.id, status: 'succeeded', message: reason, at },
       request.fence,
     );
-    store.setPause(
+    await store.setPause(
       env.name,
       { reason: `rollback: ${reason}`, commit: request.desired ?? null, since: at, by: request.actor },
       request.fence,
@@ -390,10 +391,10 @@ export class ReleaseActions {
         hint: `set approval: true on ${env.name} in slipway.yaml`,
       });
     }
-    const pending = store.pendingApproval(env.name);
+    const pending = await store.pendingApproval(env.name);
     const releaseId = request.releaseId ?? pending?.releaseId;
     if (!releaseId) throw new ConflictError(`nothing is waiting for approval in ${env.name}`);
-    store.setApproval(
+    await store.setApproval(
       env.name,
       {
         releaseId,
@@ -419,11 +420,11 @@ export class ReleaseActions {
 
   async pause(request: { environment: string; reason?: string; actor: string; fence: Fence }): Promise<void> {
     const { store, state } = this.#o;
-    if (store.pause(request.environment)?.commit === null) {
+    if ((await store.pause(request.environment))?.commit === null) {
       throw new ConflictError(`${request.environment} is already paused`);
     }
     const reason = request.reason ?? `paused by ${request.actor}`;
-    store.setPause(
+    await store.setPause(
       request.environment,
       { reason, commit: null, since: new Date(this.#o.now()).toISOString(), by: request.actor },
       request.fence,
@@ -438,8 +439,8 @@ export class ReleaseActions {
 
   async resume(request: { environment: string; actor: string; fence: Fence }): Promise<boolean> {
     const { store, state } = this.#o;
-    if (!store.pause(request.environment)) return false;
-    store.setPause(request.environment, undefined, request.fence);
+    if (!(await store.pause(request.environment))) return false;
+    await store.setPause(request.environment, undefined, request.fence);
     await state.appendEvent({
       type: 'sync.resumed',
       environment: request.environment,
@@ -487,7 +488,7 @@ export class ReleaseActions {
       },
     );
     if (healedBy) {
-      this.#o.store.putReleaseMeta(
+      await this.#o.store.putReleaseMeta(
         {
           releaseId: healedBy,
           trigger: 'manual',
@@ -559,24 +560,24 @@ export class ReleaseActions {
     return outcome.release;
   }
 
-  #annotate(
+  async #annotate(
     releaseId: string,
     ctx: PassContext,
     pullRequest: number | null,
     gate: GateResult | undefined,
     environment: string,
-  ): void {
+  ): Promise<void> {
     const meta: ReleaseMeta = {
       releaseId,
       trigger: ctx.trigger,
       pullRequest,
       message: gate?.summary ?? null,
     };
-    this.#o.store.putReleaseMeta(meta, ctx.fence);
+    await this.#o.store.putReleaseMeta(meta, ctx.fence);
     const details = gate?.details as { results?: readonly CheckResult[] } | undefined;
     if (details?.results) {
       const at = new Date(this.#o.now()).toISOString();
-      this.#o.store.putCheckResults(
+      await this.#o.store.putCheckResults(
         details.results.map((r) => ({
           id: `${releaseId}:${r.id}`,
           check: r.id,

@@ -102,9 +102,14 @@ export interface LockHolder {
   readonly purpose: string;
 }
 
+/**
+ * A lock is a lease: held until `expiresAt` (by the store's clock) unless renewed, and stamped
+ * with a fencing `term` that grows by one whenever the lock changes hands (a renewal keeps it).
+ */
 export interface LockLease {
   readonly name: string;
   readonly holder: LockHolder;
+  readonly term: number;
   readonly acquiredAt: string;
   readonly expiresAt: string;
 }
@@ -199,15 +204,20 @@ export interface StateStore {
     readonly limit?: number;
   }): Promise<EventRecord[]>;
 
-  // Locks (leases with expiry)
+  // Locks (leases with expiry and a fencing term)
   /**
-   * Takes the lock when it is free, expired, held by `holder.id` already (a renewal), or held by
-   * a process on this host that no longer exists. Otherwise returns who holds it.
+   * Takes the lock when it is free, expired, or held by `holder.id` already (a renewal, same
+   * term). Across hosts expiry is the only rule: a holder on another host is never presumed dead.
+   * The one fast path is for a holder on this host (same `host`) whose process no longer exists:
+   * its lock is taken over at once (`lock.taken_over` event). Otherwise returns who holds it.
+   * Every change of hands gives the lease the next term.
    */
   tryLock(name: string, holder: LockHolder, ttlMs: number): Promise<LockAttempt>;
-  /** Extends a lease this holder has; false when it was lost (expired and taken). */
+  /** Extends a lease this holder has; false when it was lost (expired and taken, or unlocked). */
   renewLock(name: string, holderId: string, ttlMs: number): Promise<boolean>;
+  /** Gives the lock up now (if `holderId` has it); the next holder gets the next term. */
   unlock(name: string, holderId: string): Promise<void>;
+  /** The lock's lease unless it was unlocked (an expired lease nobody took is still shown). */
   getLock(name: string): Promise<LockLease | undefined>;
 
   close(): Promise<void>;

@@ -2,7 +2,7 @@
  * The operator loop around a leader lease on a real SQLite file: one leader at a time, a standby
  * takes over within the lease time when the leader dies (a real process, SIGKILLed), and a
  * graceful stop (SIGTERM) finishes the step in progress and hands the lease over at once.
- * The lease itself is covered by leader-lease-contract.ts.
+ * The lease itself is covered by test/state/leader-lease-contract.ts.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GitMirror } from '../../src/git/git-mirror.js';
 import type { CommitsEvent } from '../../src/operator/git-watcher.js';
 import { Operator, type Reconciler } from '../../src/operator/operator.js';
-import { SqliteLeaderLease } from '../../src/operator/sqlite-leader-lease.js';
+import { SqliteLeaderLease } from '../../src/state/sqlite/sqlite-leader-lease.js';
 import { createGitFixture, type GitFixture, waitFor } from '../helpers/git-fixtures.js';
 
 let dir: string;

@@ -320,6 +320,52 @@ export function stateStoreContract(
         expect((await store.tryLock('env:prod', holder('b'), 60_000)).acquired).toBe(true);
         expect((await store.listEvents()).some((e) => e.type === 'lock.taken_over')).toBe(true);
       });
+
+      it('counts a term up whenever the lock changes hands; a renewal keeps it', async () => {
+        const first = await store.tryLock('env:prod', holder('a'), 30_000);
+        expect(first.acquired && first.lease.term).toBe(1);
+        clock += 10_000;
+        const again = await store.tryLock('env:prod', holder('a'), 30_000);
+        expect(again.acquired && [again.lease.term, again.lease.acquiredAt]).toEqual([
+          1,
+          '2026-03-01T12:00:00.000Z',
+        ]);
+        expect(await store.renewLock('env:prod', 'a', 30_000)).toBe(true);
+        expect((await store.getLock('env:prod'))?.term).toBe(1);
+        await store.unlock('env:prod', 'a');
+        expect(await store.renewLock('env:prod', 'a', 30_000)).toBe(false);
+        const second = await store.tryLock('env:prod', holder('b'), 30_000);
+        expect(second.acquired && second.lease.term).toBe(2);
+        clock += 30_001;
+        const third = await store.tryLock('env:prod', holder('c'), 30_000);
+        expect(third.acquired && third.lease.term).toBe(3);
+        const refused = await store.tryLock('env:prod', holder('a'), 30_000);
+        expect(!refused.acquired && [refused.heldBy.holder.id, refused.heldBy.term]).toEqual(['c', 3]);
+        expect((await store.getLock('env:prod'))?.term).toBe(3);
+        // Terms are per lock.
+        const other = await store.tryLock('env:staging', holder('a'), 30_000);
+        expect(other.acquired && other.lease.term).toBe(1);
+      });
+
+      it('never presumes a holder on another host dead: the next one waits for the lease to expire', async () => {
+        const remote: LockHolder = { ...holder('a', 999_999), host: 'build-agent-7.internal' };
+        await store.tryLock('env:prod', remote, 60_000);
+        dead.add(999_999); // a process of that pid is gone here, which says nothing of the other host
+        expect((await store.tryLock('env:prod', holder('b'), 60_000)).acquired).toBe(false);
+        clock += 59_999;
+        const early = await store.tryLock('env:prod', holder('b'), 60_000);
+        expect(!early.acquired && early.heldBy.holder.host).toBe('build-agent-7.internal');
+        clock += 1;
+        const taken = await store.tryLock('env:prod', holder('b'), 60_000);
+        expect(taken.acquired && [taken.lease.holder.id, taken.lease.term]).toEqual(['b', 2]);
+        const event = (await store.listEvents()).find((e) => e.type === 'lock.taken_over');
+        expect(event?.data).toMatchObject({
+          lock: 'env:prod',
+          reason: 'expired',
+          from: { host: 'build-agent-7.internal' },
+        });
+        expect(await store.renewLock('env:prod', 'a', 60_000)).toBe(false);
+      });
     });
   });
 }

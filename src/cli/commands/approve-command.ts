@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { ConflictError } from '../../core/errors.js';
 import type { ActionResult } from '../../operator/operator-backend.js';
-import { OperatorStore } from '../../operator/operator-store.js';
+import { SqliteOperatorStore } from '../../state/sqlite/sqlite-operator-store.js';
 import { openSqliteStateStore } from '../../state/sqlite/sqlite-state-store.js';
 import { discoverOperator, operatorHome } from '../operator-client.js';
 import type { GlobalOptions } from '../project-context.js';
@@ -51,12 +51,12 @@ export function registerApprove(program: Command): void {
           hint: 'start one (slipway operator --repo …) or set SLIPWAY_OPERATOR_URL',
         });
       }
-      const store = new OperatorStore(file);
+      const store = new SqliteOperatorStore(file);
       try {
-        const releaseId = options.release ?? store.pendingApproval(options.env)?.releaseId;
+        const releaseId = options.release ?? (await store.pendingApproval(options.env))?.releaseId;
         if (!releaseId) throw new ConflictError(`nothing is waiting for approval in ${options.env}`);
         const actor = currentActor();
-        store.setApproval(
+        await store.setApproval(
           options.env,
           { releaseId, by: actor, comment: options.comment ?? null, at: new Date().toISOString() },
           undefined,
@@ -84,7 +84,7 @@ export function registerApprove(program: Command): void {
           `${status.ok('✓')} approved ${releaseId} for ${options.env}; the operator promotes it on its next pass`,
         );
       } finally {
-        store.close();
+        await store.close();
       }
     });
 }

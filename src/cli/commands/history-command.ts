@@ -63,7 +63,7 @@ export function registerHistory(program: Command): void {
         return;
       }
       const loaded = await loadReleaseProject(options);
-      const state = openStateStore(loaded.project, loaded.root);
+      const state = await openStateStore(loaded.project, loaded.root);
       try {
         requireEnvironment(loaded.project, options.env);
         const pointer = await state.getPointer(options.env);

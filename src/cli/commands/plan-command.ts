@@ -43,7 +43,7 @@ export function registerPlan(program: Command): void {
       try {
         requireEnvironment(loaded.project, options.env);
         const strategy = environmentStrategy(loaded.project, options.env, options.strategy);
-        const state = openStateStore(loaded.project, loaded.root);
+        const state = await openStateStore(loaded.project, loaded.root);
         const warehouse = await openForReading(loaded, options.env);
         try {
           const plan = await planApply(

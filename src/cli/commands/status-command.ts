@@ -31,7 +31,7 @@ export function registerStatus(program: Command): void {
         return;
       }
       const loaded = await loadReleaseProject(options);
-      const state = openStateStore(loaded.project, loaded.root);
+      const state = await openStateStore(loaded.project, loaded.root);
       try {
         if (options.env) requireEnvironment(loaded.project, options.env);
         const names = options.env ? [options.env] : Object.keys(loaded.project.config.environments);

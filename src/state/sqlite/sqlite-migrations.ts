@@ -140,4 +140,14 @@ export const MIGRATIONS: readonly Migration[] = [
       drop table replaced_by;
     `,
   },
+  {
+    version: 3,
+    name: 'locks are fenced leases',
+    // A fencing term per lock, and unlock keeps the row (released) so the term keeps counting
+    // up across holders instead of restarting at 1.
+    sql: `
+      alter table locks add column term integer not null default 1;
+      alter table locks add column released_at text;
+    `,
+  },
 ];

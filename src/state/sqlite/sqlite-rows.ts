@@ -126,6 +126,7 @@ export function toLease(row: SqlRow): LockLease {
   return {
     name: String(row['name']),
     holder: JSON.parse(String(row['holder'])) as LockHolder,
+    term: Number(row['term']),
     acquiredAt: String(row['acquired_at']),
     expiresAt: String(row['expires_at']),
   };

@@ -16,6 +16,7 @@ import type {
   ReleaseStatus,
   VerificationStatus,
 } from '../../core/release.js';
+import { decideLock } from '../lock-takeover.js';
 import type {
   EventRecord,
   LockAttempt,
@@ -470,29 +471,30 @@ export class SqliteStateStore implements StateStore {
     const expiresAt = new Date(now.getTime() + ttlMs).toISOString();
     return this.#write((): LockAttempt => {
       const row = this.#db.prepare('select * from locks where name = ?').get(name) as SqlRow | undefined;
-      if (row) {
-        const current = toLease(row);
-        const expired = Date.parse(current.expiresAt) <= now.getTime();
-        const mine = current.holder.id === holder.id;
-        const orphaned = current.holder.host === hostname() && !this.#isProcessAlive(current.holder.pid);
-        if (!expired && !mine && !orphaned) return { acquired: false, heldBy: current };
-        if (!mine) {
-          this.#insertEvent({
-            type: 'lock.taken_over',
-            data: { lock: name, from: current.holder, reason: expired ? 'expired' : 'holder is gone' },
-          });
-        }
+      const current = row ? { lease: toLease(row), released: row['released_at'] !== null } : undefined;
+      const decision = decideLock(current, holder, {
+        now,
+        host: hostname(),
+        isProcessAlive: this.#isProcessAlive,
+      });
+      if (!decision.granted) return { acquired: false, heldBy: decision.heldBy };
+      if (decision.takenOver) {
+        this.#insertEvent({
+          type: 'lock.taken_over',
+          data: { lock: name, from: decision.takenOver.from, reason: decision.takenOver.reason },
+        });
       }
-      const acquiredAt =
-        row && toLease(row).holder.id === holder.id ? String(row['acquired_at']) : now.toISOString();
+      const { term, acquiredAt } = decision;
       this.#db
         .prepare(
-          `insert into locks (name, holder_id, holder, acquired_at, expires_at) values (?, ?, ?, ?, ?)
+          `insert into locks (name, holder_id, holder, term, acquired_at, expires_at, released_at)
+           values (?, ?, ?, ?, ?, ?, null)
            on conflict (name) do update set holder_id = excluded.holder_id, holder = excluded.holder,
-             acquired_at = excluded.acquired_at, expires_at = excluded.expires_at`,
+             term = excluded.term, acquired_at = excluded.acquired_at, expires_at = excluded.expires_at,
+             released_at = null`,
         )
-        .run(name, holder.id, JSON.stringify(holder), acquiredAt, expiresAt);
-      return { acquired: true, lease: { name, holder, acquiredAt, expiresAt } };
+        .run(name, holder.id, JSON.stringify(holder), term, acquiredAt, expiresAt);
+      return { acquired: true, lease: { name, holder, term, acquiredAt, expiresAt } };
     });
   }
 
@@ -501,21 +503,28 @@ export class SqliteStateStore implements StateStore {
     return this.#write(
       () =>
         this.#db
-          .prepare('update locks set expires_at = ? where name = ? and holder_id = ?')
+          .prepare('update locks set expires_at = ? where name = ? and holder_id = ? and released_at is null')
           .run(expiresAt, name, holderId).changes === 1,
     );
   }
 
   async unlock(name: string, holderId: string): Promise<void> {
+    const at = this.#stamp();
+    // The row stays (released) so the next holder's term follows this one's.
     this.#write(() => {
-      this.#db.prepare('delete from locks where name = ? and holder_id = ?').run(name, holderId);
+      this.#db
+        .prepare(
+          `update locks set released_at = ?, expires_at = ?
+           where name = ? and holder_id = ? and released_at is null`,
+        )
+        .run(at, at, name, holderId);
     });
   }
 
   async getLock(name: string): Promise<LockLease | undefined> {
-    const row = this.#read(() => this.#db.prepare('select * from locks where name = ?').get(name)) as
-      | SqlRow
-      | undefined;
+    const row = this.#read(() =>
+      this.#db.prepare('select * from locks where name = ? and released_at is null').get(name),
+    ) as SqlRow | undefined;
     return row ? toLease(row) : undefined;
   }
 

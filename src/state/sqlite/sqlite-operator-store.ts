@@ -1,70 +1,26 @@
 /**
- * What the operator remembers beyond the release state store: the last branch head it handled,
- * per-environment sync controls (pause, approvals, the last attempt), what each release was
- * triggered by (webhook, poll, manual) with its pull request, the check results of gated
- * releases and the incidents failed verifications open (the verifications themselves are on the
- * releases, in the state store, where the CLI records its own). It lives in the same SQLite file
- * as the leader lease, so every write is fenced by the lease term: a write stamped with a term
- * older than the lease's current one (a deposed leader that has not noticed yet) is refused.
+ * The operator store in a SQLite file (better-sqlite3), beside the SQLite leader lease: the
+ * default for one operator, in `<home>/.slipway/operator.db`. Every write is one IMMEDIATE
+ * transaction that first reads the lease's term, so a write fenced with an older term is refused
+ * before anything changes (see `../operator-store.ts`). better-sqlite3 is synchronous; the
+ * methods are async for the seam's sake.
  */
 import Database from 'better-sqlite3';
-import { ConflictError, SlipwayError } from '../core/errors.js';
+import { ConflictError, SlipwayError } from '../../core/errors.js';
+import type {
+  ApprovalRecord,
+  AttemptRecord,
+  CheckResultQuery,
+  Fence,
+  IncidentRecord,
+  OperatorStore,
+  PauseRecord,
+  PendingApprovalRecord,
+  ReleaseMeta,
+  StoredCheckResult,
+} from '../operator-store.js';
 
-export interface PauseRecord {
-  readonly reason: string;
-  /** The desired commit the pause holds back (a rollback); null for a pause by hand. */
-  readonly commit: string | null;
-  readonly since: string;
-  readonly by: string;
-}
-
-export interface AttemptRecord {
-  readonly commit: string;
-  readonly releaseId: string | null;
-  readonly status: 'succeeded' | 'failed' | 'unchanged';
-  readonly message: string | null;
-  readonly at: string;
-}
-
-export interface ApprovalRecord {
-  readonly releaseId: string;
-  readonly by: string;
-  readonly comment: string | null;
-  readonly at: string;
-}
-
-export interface ReleaseMeta {
-  readonly releaseId: string;
-  readonly trigger: 'webhook' | 'poll' | 'manual' | 'promotion' | 'rollback';
-  readonly pullRequest: number | null;
-  readonly message: string | null;
-}
-
-export interface StoredCheckResult {
-  readonly id: string;
-  readonly check: string;
-  readonly environment: string;
-  readonly releaseId: string | null;
-  readonly severity: 'error' | 'warn';
-  readonly status: 'pass' | 'warn' | 'fail' | 'error';
-  readonly observed: string | null;
-  readonly at: string;
-}
-
-/** An incident the operator opened (a release that failed its verification) and not yet resolved. */
-export interface IncidentRecord {
-  readonly id: string;
-  readonly environment: string;
-  readonly releaseId: string;
-  readonly commit: string;
-  readonly reason: string;
-  readonly openedAt: string;
-}
-
-/** A term stamp for fenced writes; undefined means "not the operator loop" (CLI, tests). */
-export type Fence = number | undefined;
-
-export class OperatorStore {
+export class SqliteOperatorStore implements OperatorStore {
   readonly #db: Database.Database;
   #closed = false;
 
@@ -91,60 +47,63 @@ export class OperatorStore {
     }
   }
 
-  lastHandledCommit(): string | undefined {
+  async lastHandledCommit(): Promise<string | undefined> {
     return this.#get<string>('last_handled');
   }
 
-  setLastHandledCommit(sha: string, fence: Fence): void {
+  async setLastHandledCommit(sha: string, fence: Fence): Promise<void> {
     this.#put('last_handled', sha, fence);
   }
 
-  pause(environment: string): PauseRecord | undefined {
+  async pause(environment: string): Promise<PauseRecord | undefined> {
     return this.#get<PauseRecord>(`pause:${environment}`);
   }
 
-  setPause(environment: string, pause: PauseRecord | undefined, fence: Fence): void {
+  async setPause(environment: string, pause: PauseRecord | undefined, fence: Fence): Promise<void> {
     this.#put(`pause:${environment}`, pause, fence);
   }
 
-  lastAttempt(environment: string): AttemptRecord | undefined {
+  async lastAttempt(environment: string): Promise<AttemptRecord | undefined> {
     return this.#get<AttemptRecord>(`attempt:${environment}`);
   }
 
-  setLastAttempt(environment: string, attempt: AttemptRecord, fence: Fence): void {
+  async setLastAttempt(environment: string, attempt: AttemptRecord, fence: Fence): Promise<void> {
     this.#put(`attempt:${environment}`, attempt, fence);
   }
 
-  approval(environment: string): ApprovalRecord | undefined {
+  async approval(environment: string): Promise<ApprovalRecord | undefined> {
     return this.#get<ApprovalRecord>(`approval:${environment}`);
   }
 
-  setApproval(environment: string, approval: ApprovalRecord, fence: Fence): void {
+  async setApproval(environment: string, approval: ApprovalRecord, fence: Fence): Promise<void> {
     this.#put(`approval:${environment}`, approval, fence);
   }
 
-  /** The source release waiting at the environment's approval gate, with when it started waiting. */
-  pendingApproval(environment: string): { releaseId: string; commit: string; since: string } | undefined {
-    return this.#get(`pending:${environment}`);
+  async pendingApproval(environment: string): Promise<PendingApprovalRecord | undefined> {
+    return this.#get<PendingApprovalRecord>(`pending:${environment}`);
   }
 
-  setPendingApproval(
+  async setPendingApproval(
     environment: string,
-    pending: { releaseId: string; commit: string; since: string } | undefined,
+    pending: PendingApprovalRecord | undefined,
     fence: Fence,
-  ): void {
+  ): Promise<void> {
     this.#put(`pending:${environment}`, pending, fence);
   }
 
-  openIncident(environment: string): IncidentRecord | undefined {
+  async openIncident(environment: string): Promise<IncidentRecord | undefined> {
     return this.#get<IncidentRecord>(`incident:${environment}`);
   }
 
-  setOpenIncident(environment: string, incident: IncidentRecord | undefined, fence: Fence): void {
+  async setOpenIncident(
+    environment: string,
+    incident: IncidentRecord | undefined,
+    fence: Fence,
+  ): Promise<void> {
     this.#put(`incident:${environment}`, incident, fence);
   }
 
-  putReleaseMeta(meta: ReleaseMeta, fence: Fence): void {
+  async putReleaseMeta(meta: ReleaseMeta, fence: Fence): Promise<void> {
     this.#fenced(fence, () => {
       this.#db
         .prepare(
@@ -155,7 +114,8 @@ export class OperatorStore {
     });
   }
 
-  releaseMeta(releaseId: string): ReleaseMeta | undefined {
+  async releaseMeta(releaseId: string): Promise<ReleaseMeta | undefined> {
+    this.#open();
     const row = this.#db
       .prepare('select trigger, pull_request, message from operator_release_meta where release_id = ?')
       .get(releaseId) as { trigger: string; pull_request: number | null; message: string | null } | undefined;
@@ -169,7 +129,7 @@ export class OperatorStore {
       : undefined;
   }
 
-  putCheckResults(results: readonly StoredCheckResult[], fence: Fence): void {
+  async putCheckResults(results: readonly StoredCheckResult[], fence: Fence): Promise<void> {
     this.#fenced(fence, () => {
       const insert = this.#db.prepare(
         `insert or replace into operator_check_results
@@ -180,7 +140,7 @@ export class OperatorStore {
     });
   }
 
-  checkResults(query: { environment?: string; releaseId?: string; limit: number }): StoredCheckResult[] {
+  async checkResults(query: CheckResultQuery): Promise<StoredCheckResult[]> {
     const where: string[] = [];
     const params: unknown[] = [];
     if (query.environment) {
@@ -191,6 +151,7 @@ export class OperatorStore {
       where.push('release_id = ?');
       params.push(query.releaseId);
     }
+    this.#open();
     const rows = this.#db
       .prepare(
         `select * from operator_check_results ${where.length ? `where ${where.join(' and ')}` : ''}
@@ -209,13 +170,14 @@ export class OperatorStore {
     }));
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     this.#db.close();
   }
 
   #get<T>(key: string): T | undefined {
+    this.#open();
     const row = this.#db.prepare('select value from operator_values where key = ?').get(key) as
       | { value: string }
       | undefined;
@@ -234,7 +196,7 @@ export class OperatorStore {
 
   /** Runs `write` in one transaction, refused when a newer lease term exists than `fence`. */
   #fenced(fence: Fence, write: () => void): void {
-    if (this.#closed) throw new SlipwayError('state', 'the operator store is closed');
+    this.#open();
     this.#db
       .transaction(() => {
         if (fence !== undefined) {
@@ -250,5 +212,9 @@ export class OperatorStore {
         write();
       })
       .immediate();
+  }
+
+  #open(): void {
+    if (this.#closed) throw new SlipwayError('state', 'the operator store is closed');
   }
 }

@@ -4,8 +4,8 @@
  * Expiry uses this machine's clock, which every holder of a local file shares.
  */
 import Database from 'better-sqlite3';
-import { InvalidArgumentError, SlipwayError } from '../core/errors.js';
-import type { LeaderLease, LeaseGrant } from './leader-lease.js';
+import { InvalidArgumentError, SlipwayError } from '../../core/errors.js';
+import type { LeaderLease, LeaseGrant } from '../leader-lease.js';
 
 export interface SqliteLeaderLeaseOptions {
   /** The SQLite file (created when missing). */

@@ -1,21 +1,21 @@
 /**
- * The contract every LeaderLease implementation passes (SQLite now; the state store's
- * PostgreSQL lease later). `connect()` opens a new handle on the same shared lease, as a second
- * operator process would.
+ * The contract every LeaderLease implementation passes (SQLite and PostgreSQL). `connect()`
+ * opens a new handle on the same shared lease (its own connection), as a second operator process
+ * would.
  */
 import { describe, expect, it } from 'vitest';
-import type { LeaderLease } from '../../src/operator/leader-lease.js';
+import type { LeaderLease } from '../../src/state/leader-lease.js';
 
 export interface LeaseContractTarget {
   /** A fresh shared lease for one test; `connect()` opens another handle on it. */
-  setup(): Promise<{ connect(): LeaderLease }>;
+  setup(): Promise<{ connect(): Promise<LeaderLease> }>;
 }
 
 export function describeLeaderLeaseContract(name: string, target: LeaseContractTarget): void {
   describe(`LeaderLease contract: ${name}`, () => {
     async function handles(count: number): Promise<LeaderLease[]> {
       const shared = await target.setup();
-      return Array.from({ length: count }, () => shared.connect());
+      return Promise.all(Array.from({ length: count }, () => shared.connect()));
     }
     async function closeAll(leases: readonly LeaderLease[]): Promise<void> {
       for (const lease of leases) await lease.close();

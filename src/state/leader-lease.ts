@@ -2,7 +2,9 @@
  * The leader lease: one operator at a time does the work. A lease is held by a holder id until
  * it expires; the holder renews it well before then, a standby takes it once it has expired.
  * `term` grows by one every time the lease changes hands, so work stamped with a term can be
- * fenced: a store that has seen term N+1 refuses writes from term N.
+ * fenced: a store that has seen term N+1 refuses writes from term N. Implementations:
+ * `sqlite/sqlite-leader-lease.ts`, `postgres/postgres-leader-lease.ts`; both run
+ * `test/state/leader-lease-contract.ts`.
  */
 
 export interface LeaseGrant {

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import { SqliteLeaderLease } from '../../src/operator/sqlite-leader-lease.js';
+import { SqliteLeaderLease } from '../../src/state/sqlite/sqlite-leader-lease.js';
 import { describeLeaderLeaseContract } from './leader-lease-contract.js';
 
 let dir: string;
@@ -21,6 +21,6 @@ describeLeaderLeaseContract('SqliteLeaderLease', {
   setup: async () => {
     files += 1;
     const file = path.join(dir, `lease-${files}.sqlite`);
-    return { connect: () => new SqliteLeaderLease({ file }) };
+    return { connect: async () => new SqliteLeaderLease({ file }) };
   },
 });
