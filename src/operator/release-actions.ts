@@ -33,6 +33,7 @@ import type { Fence, OperatorStore, ReleaseMeta } from '../state/operator-store.
 import type { StateStore } from '../state/state-store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
+import { approveRelease } from './approve-release.js';
 import type { LoadedCommit } from './commit-workspace.js';
 import { type DriftItem, detectDrift, repairViews } from './drift.js';
 import type { ManagedEnvironment } from './promotion-chain.js';
@@ -381,41 +382,19 @@ export class ReleaseActions {
     return release;
   }
 
-  async approve(
+  /** See `approveRelease`, the one approve path. */
+  approve(
     env: ManagedEnvironment,
     request: { releaseId?: string; comment?: string; actor: string; fence: Fence },
   ): Promise<string> {
-    const { store } = this.#o;
-    if (!env.approval) {
-      throw new ConflictError(`${env.name} does not require approval`, {
-        hint: `set approval: true on ${env.name} in slipway.yaml`,
-      });
-    }
-    const pending = await store.pendingApproval(env.name);
-    const releaseId = request.releaseId ?? pending?.releaseId;
-    if (!releaseId) throw new ConflictError(`nothing is waiting for approval in ${env.name}`);
-    await store.setApproval(
-      env.name,
-      {
-        releaseId,
-        by: request.actor,
-        comment: request.comment ?? null,
-        at: new Date(this.#o.now()).toISOString(),
-      },
-      request.fence,
-    );
-    // Awaited: the approval is in the audit log before anything acts on it.
-    await this.#o.state.appendEvent({
-      type: 'approval.granted',
-      environment: env.name,
-      releaseId,
+    return approveRelease(this.#o, {
+      environment: env,
+      releaseId: request.releaseId,
+      comment: request.comment,
       actor: request.actor,
-      data: {
-        summary: `${request.actor} approved ${releaseId} for ${env.name}`,
-        comment: request.comment ?? null,
-      },
+      fence: request.fence,
+      at: new Date(this.#o.now()),
     });
-    return releaseId;
   }
 
   async pause(request: { environment: string; reason?: string; actor: string; fence: Fence }): Promise<void> {
