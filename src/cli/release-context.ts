@@ -6,7 +6,7 @@
  */
 import { appendFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { openStateStore as openProjectState } from '../app/open-state.js';
+import { openProjectOperatorStore, openStateStore as openProjectState } from '../app/open-state.js';
 import { type ReleaseCommit as CommitInfo, releaseCommit } from '../core/commit.js';
 import { ConflictError, WarehouseError } from '../core/errors.js';
 import type { ReleaseStrategy } from '../core/release.js';
@@ -17,6 +17,7 @@ import { withEnvironmentLocks } from '../release/environment-lock.js';
 import type { ReleaseServices } from '../release/execute-release.js';
 import type { StepHook } from '../release/release-steps.js';
 import { strategyFor } from '../release/strategies/strategy-for.js';
+import type { OperatorStore } from '../state/operator-store.js';
 import type { StateStore } from '../state/state-store.js';
 import { createLogger } from '../telemetry/logger.js';
 import { createTelemetry } from '../telemetry/tracer.js';
@@ -105,6 +106,11 @@ export function stepHookFromEnvironment(): StepHook | undefined {
 
 export interface ReleaseSession extends ReleaseServices {
   readonly actor: string;
+  /**
+   * The operator store beside the state store (opened on first use, closed with the session):
+   * where the incidents of failed post-deploy verifications are recorded, as the operator does.
+   */
+  incidentStore(): Promise<OperatorStore>;
 }
 
 /**
@@ -130,6 +136,11 @@ export async function withReleaseSession<T>(
   body: (session: ReleaseSession) => Promise<T>,
 ): Promise<T> {
   const state = await openStateStore(loaded.project, loaded.root);
+  let operatorStore: Promise<OperatorStore> | undefined;
+  const incidentStore = (): Promise<OperatorStore> => {
+    operatorStore ??= openProjectOperatorStore(loaded.project.config.state, { root: loaded.root });
+    return operatorStore;
+  };
   const telemetry = createTelemetry();
   const logger = createLogger({ level: process.env['SLIPWAY_LOG_LEVEL'] ?? 'warn' });
   try {
@@ -154,6 +165,7 @@ export async function withReleaseSession<T>(
             telemetry,
             logger,
             actor: currentActor(),
+            incidentStore,
             ...(step ? { step } : {}),
           });
         } finally {
@@ -162,6 +174,8 @@ export async function withReleaseSession<T>(
       },
     );
   } finally {
+    // A store that failed to open has told its caller so already; there is nothing to close.
+    await (await operatorStore?.catch(() => undefined))?.close();
     await state.close();
     await telemetry.shutdown();
   }
