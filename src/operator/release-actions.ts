@@ -12,17 +12,10 @@ import { type ReleaseCommit, releaseCommit } from '../core/commit.js';
 import { ConflictError, errorMessage, WorkFailedError } from '../core/errors.js';
 import type { EnvironmentModels, EnvironmentPointer, ReleaseRecord } from '../core/release.js';
 import type { CheckResult } from '../quality/check-result.js';
-import { applyRelease, desiredModels } from '../release/apply-release.js';
-import { createSourceViews, prepareSchemas } from '../release/build-models.js';
-import { buildVersions } from '../release/build-versions.js';
+import { applyRelease, applyReleasePlan, desiredModels } from '../release/apply-release.js';
 import { checkGate } from '../release/check-gate.js';
 import { withEnvironmentLocks } from '../release/environment-lock.js';
-import {
-  executeRelease,
-  type GateResult,
-  type ReleaseGate,
-  type ReleaseServices,
-} from '../release/execute-release.js';
+import type { GateResult, ReleaseGate, ReleaseServices } from '../release/execute-release.js';
 import { builtTables } from '../release/live-state.js';
 import { planRelease } from '../release/plan-release.js';
 import { promoteRelease, rollbackRelease } from '../release/promote-release.js';
@@ -514,28 +507,14 @@ export class ReleaseActions {
       live: { releaseId: pointer.releaseId, models: {}, definitions: new Map() },
       builtTables: await builtTables(state, warehouse),
     });
-    await prepareSchemas(warehouse, env.name);
-    await createSourceViews(warehouse, [...loaded.project.sources.values()]);
-    const outcome = await executeRelease(services, {
-      environment: env.name,
-      kind: 'apply',
-      strategy: env.strategy,
-      commit,
+    // Carried out by the one builder, exactly as planned (the plan assumes nothing is shown).
+    const outcome = await applyReleasePlan(services, plan, {
+      project: loaded.project,
+      fingerprints: loaded.fingerprints,
       actor: 'operator (self-heal)',
-      plan,
-      build: (step) =>
-        buildVersions({
-          project: loaded.project,
-          warehouse,
-          state,
-          target: plan.target,
-          build: plan.build,
-          concurrency: loaded.project.config.defaults?.concurrency ?? 4,
-          step,
-          telemetry: services.telemetry,
-          logger: services.logger,
-        }),
+      concurrency: loaded.project.config.defaults?.concurrency ?? 4,
     });
+    if (!outcome) throw new WorkFailedError(`nothing to rebuild in ${env.name}`);
     return outcome.release;
   }
 
