@@ -17,6 +17,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { openUnitTestWarehouse } from '../src/app/open-unit-test-warehouse.js';
 import { loadProject } from '../src/project/load-project.js';
 import type { CheckDeclaration } from '../src/project/project.js';
 import type { CheckKind } from '../src/project/schemas.js';
@@ -256,7 +257,7 @@ async function main(): Promise<void> {
   await parser.close();
   const rates: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
-    const summary = await runUnitTests({ project, tests: project.tests });
+    const summary = await runUnitTests({ project, tests: project.tests, openEngine: openUnitTestWarehouse });
     const bad = summary.results.filter((r) => r.status !== 'pass');
     if (bad.length) throw new Error(`unit tests failed: ${bad.map((r) => r.name).join(', ')}`);
     rates.push(summary.testsPerSecond);

@@ -24,10 +24,10 @@ import { applyRelease } from '../src/release/apply-release.js';
 import type { ReleaseServices } from '../src/release/execute-release.js';
 import { PHYSICAL_SCHEMA, physicalTable } from '../src/release/physical-layout.js';
 import { promoteRelease, rollbackRelease } from '../src/release/promote-release.js';
-import { environmentPointer, switchEnvironment } from '../src/release/switch-environment.js';
 import { openSqliteStateStore } from '../src/state/sqlite/sqlite-state-store.js';
 import { createLogger } from '../src/telemetry/logger.js';
 import { createTelemetry } from '../src/telemetry/tracer.js';
+import { environmentPointer } from '../src/warehouse/duckdb/duckdb-environment-pointer.js';
 import { createDuckDbSqlParser } from '../src/warehouse/duckdb/duckdb-sql-parser.js';
 import { createDuckDbWarehouse } from '../src/warehouse/duckdb/duckdb-warehouse.js';
 import type { Warehouse } from '../src/warehouse/warehouse.js';
@@ -231,7 +231,7 @@ async function main(): Promise<void> {
     // measured releases are not disturbed). The baseline re-creates every view in one transaction
     // (what the switch did before environments read through a pointer), side by side.
     const sets = [full.plan.target, await copyEveryModel(services.warehouse, full.plan.target)];
-    const createMs = await switchEnvironment(services.warehouse, {
+    const createMs = await services.warehouse.environments.switch({
       environment: 'bench_switch',
       releaseId: 'bench-create',
       models: sets[1] ?? {},
@@ -240,7 +240,7 @@ async function main(): Promise<void> {
     const fullSwitchMs: number[] = [];
     for (let i = 0; i < FULL_SWITCHES; i++) {
       fullSwitchMs.push(
-        await switchEnvironment(services.warehouse, {
+        await services.warehouse.environments.switch({
           environment: 'bench_switch',
           releaseId: `bench-${i}`,
           models: sets[i % 2] ?? {},

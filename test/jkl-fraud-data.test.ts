@@ -7,7 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type GeneratedSummary, generateJklData, sqlStringLiteral } from '../src/template/jkl-fraud-data.js';
+import {
+  type GeneratedSummary,
+  generateJklData,
+  sqlStringLiteral,
+} from '../src/warehouse/duckdb/reference-data/jkl-fraud-data.js';
 
 const SCALE = 0.01;
 

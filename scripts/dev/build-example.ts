@@ -9,7 +9,7 @@ import { register } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { generateJklData } from '../../src/template/jkl-fraud-data.js';
+import { generateJklData } from '../../src/warehouse/duckdb/reference-data/jkl-fraud-data.js';
 
 // Until the package exports defineModel, resolve 'slipway' to an identity function.
 register(

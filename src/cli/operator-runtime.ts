@@ -17,7 +17,9 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { openSqlParser } from '../app/open-sql-parser.js';
 import { openOperatorState, type StateConfig } from '../app/open-state.js';
+import { openWarehouse } from '../app/open-warehouse.js';
 import { operatorStateConfig } from '../app/operator-state-config.js';
 import { ConflictError, WarehouseError } from '../core/errors.js';
 import { GitMirror } from '../git/git-mirror.js';
@@ -36,9 +38,7 @@ import { type RunningServer, startHttpServer } from '../server/start-http-server
 import type { StateStore } from '../state/state-store.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
 import { createTelemetry } from '../telemetry/tracer.js';
-import { createDuckDbSqlParser } from '../warehouse/duckdb/duckdb-sql-parser.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
-import { openWarehouse } from './project-context.js';
 
 export const OPERATOR_FILE = 'operator.json';
 
@@ -103,7 +103,7 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
     links: { data: options.dataDir ?? defaultDataDir(home, options.repo) },
     // A parser (an in-memory engine) per load, so an idle operator holds none.
     loadProject: async (directory) => {
-      const parser = await createDuckDbSqlParser();
+      const parser = await openSqlParser();
       try {
         return await loadProject(directory, { parser });
       } finally {

@@ -1,16 +1,13 @@
 /**
- * What most commands need: the project loaded from `--project` (or the current folder), and the
- * warehouse its configuration names. The CLI is the only place concrete adapters are chosen.
+ * What most commands need: the project loaded from `--project` (or the current folder) and the
+ * environment checked against it. Adapters (the parser, the warehouse) come from `src/app/`.
  */
-import { access, mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { openSqlParser } from '../app/open-sql-parser.js';
 import { closestMatch } from '../core/did-you-mean.js';
-import { InvalidArgumentError, SlipwayError } from '../core/errors.js';
+import { InvalidArgumentError } from '../core/errors.js';
 import { loadProject } from '../project/load-project.js';
 import type { Project } from '../project/project.js';
-import { createDuckDbSqlParser } from '../warehouse/duckdb/duckdb-sql-parser.js';
-import { createDuckDbWarehouse } from '../warehouse/duckdb/duckdb-warehouse.js';
-import type { Warehouse } from '../warehouse/warehouse.js';
 
 export interface GlobalOptions {
   readonly project?: string;
@@ -22,7 +19,7 @@ export function projectDir(options: GlobalOptions): string {
 }
 
 export async function openProject(options: GlobalOptions): Promise<Project> {
-  const parser = await createDuckDbSqlParser();
+  const parser = await openSqlParser();
   try {
     return await loadProject(projectDir(options), { parser });
   } finally {
@@ -51,50 +48,4 @@ export function requireEnvironment(
       ? `did you mean '${suggestion}'? (environments: ${known.join(', ')})`
       : `environments: ${known.join(', ')}`,
   });
-}
-
-export async function openWarehouse(
-  project: Pick<Project, 'config' | 'root'>,
-  {
-    environment,
-    readOnly = false,
-    root = project.root,
-  }: {
-    readonly environment?: string;
-    readonly readOnly?: boolean;
-    /** Where relative paths resolve: the project folder (not a checked-out commit's copy). */
-    readonly root?: string;
-  } = {},
-): Promise<Warehouse> {
-  const name =
-    (environment && project.config.environments[environment]?.warehouse) ?? project.config.warehouse.default;
-  const connection = project.config.warehouse.connections[name];
-  if (!connection) throw new InvalidArgumentError(`unknown warehouse connection '${name}'`);
-  if (connection.type !== 'duckdb') {
-    throw new SlipwayError(
-      'invalid_argument',
-      `the ${connection.type} warehouse is not available in this version`,
-      {
-        hint: 'use a duckdb connection',
-      },
-    );
-  }
-  const file = connection.path === ':memory:' ? ':memory:' : path.resolve(root, connection.path);
-  if (file !== ':memory:') {
-    if (readOnly) {
-      try {
-        await access(file);
-      } catch {
-        throw new InvalidArgumentError(
-          `the warehouse ${path.relative(process.cwd(), file) || file} does not exist yet`,
-          {
-            hint: 'build an environment first: slipway build --env dev',
-          },
-        );
-      }
-    } else {
-      await mkdir(path.dirname(file), { recursive: true });
-    }
-  }
-  return createDuckDbWarehouse({ path: file, threads: connection.threads, readOnly });
 }

@@ -6,7 +6,9 @@
  */
 import { appendFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
+import { openSqlParser } from '../app/open-sql-parser.js';
 import { openProjectOperatorStore, openStateStore as openProjectState } from '../app/open-state.js';
+import { openWarehouse } from '../app/open-warehouse.js';
 import { type ReleaseCommit as CommitInfo, releaseCommit } from '../core/commit.js';
 import { ConflictError, WarehouseError } from '../core/errors.js';
 import type { ReleaseStrategy } from '../core/release.js';
@@ -21,9 +23,8 @@ import type { OperatorStore } from '../state/operator-store.js';
 import type { StateStore } from '../state/state-store.js';
 import { createLogger } from '../telemetry/logger.js';
 import { createTelemetry } from '../telemetry/tracer.js';
-import { createDuckDbSqlParser } from '../warehouse/duckdb/duckdb-sql-parser.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
-import { type GlobalOptions, openWarehouse, projectDir } from './project-context.js';
+import { type GlobalOptions, projectDir } from './project-context.js';
 
 export interface LoadedRelease {
   readonly project: Project;
@@ -36,7 +37,7 @@ export interface LoadedRelease {
 /** Loads the project from the working tree, or as of `commit` when given. */
 export async function loadReleaseProject(options: GlobalOptions, commit?: string): Promise<LoadedRelease> {
   const root = projectDir(options);
-  const parser = await createDuckDbSqlParser();
+  const parser = await openSqlParser();
   try {
     if (commit !== undefined) {
       const checkout = await checkoutCommit(root, commit);

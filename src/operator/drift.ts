@@ -1,20 +1,14 @@
 /**
  * Drift: live warehouse state that no longer matches what the state store says an environment
- * shows — a view dropped or rewritten, the environment's pointer re-pointed, a physical table
- * dropped — detected by introspection and repaired by putting the release back. Views and the
- * pointer are put back with the release switch itself (one transaction, same release id);
- * missing tables are rebuilt by the caller with a fresh release of the same commit.
+ * shows — a view dropped or rewritten, a view re-pointed at another table, a physical table
+ * dropped — detected by the warehouse's own inspection and repaired by putting the release back.
+ * Views are put back with the release switch itself (one transaction, same release id); missing
+ * tables are rebuilt by the caller with a fresh release of the same commit. Engine-neutral: what
+ * a view reads is the adapter's answer (`warehouse.environments.inspect`).
  */
 
-import { WarehouseError } from '../core/errors.js';
 import type { EnvironmentPointer } from '../core/release.js';
-import { PHYSICAL_SCHEMA, physicalTable } from '../release/physical-layout.js';
-import {
-  environmentPointer,
-  physicalRelations,
-  readsThroughPointer,
-  switchEnvironment,
-} from '../release/switch-environment.js';
+import { PHYSICAL_SCHEMA } from '../core/warehouse-layout.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 
 export interface DriftItem {
@@ -24,65 +18,31 @@ export interface DriftItem {
   readonly model: string;
 }
 
-/** Compares the environment's views, pointer and tables with its state-store pointer. */
+/** Compares the environment's views and tables, as the warehouse shows them, with its pointer. */
 export async function detectDrift(
   warehouse: Warehouse,
   pointer: EnvironmentPointer | undefined,
 ): Promise<DriftItem[]> {
   if (!pointer) return [];
   const environment = pointer.environment;
-  const models = Object.keys(pointer.models);
-  const [physical, views, pointed] = await Promise.all([
-    physicalRelations(warehouse),
-    warehouse.query('select view_name, sql from duckdb_views() where schema_name = $1', {
-      params: [environment],
-    }),
-    pointedTables(warehouse, environment, models),
-  ]);
-  const definitions = new Map(views.rows.map((r) => [String(r['view_name']), String(r['sql'] ?? '')]));
+  const live = await warehouse.environments.inspect(environment, Object.keys(pointer.models));
   const drift: DriftItem[] = [];
   for (const [model, target] of Object.entries(pointer.models)) {
-    if (!physical.has(target.table)) {
+    if (!live.physical.has(target.table)) {
       drift.push({ relation: `${PHYSICAL_SCHEMA}.${target.table}`, problem: 'table missing', model });
     }
-    const definition = definitions.get(model);
-    if (definition === undefined) {
+    if (!live.views.has(model)) {
       drift.push({ relation: `${environment}.${model}`, problem: 'view missing', model });
-    } else if (
-      !readsThroughPointer(definition, environment, model) ||
-      pointed.get(model) !== warehouse.quoteRelation(physicalTable(target.table))
-    ) {
+    } else if (live.views.get(model) !== target.table) {
       drift.push({ relation: `${environment}.${model}`, problem: 'view re-pointed', model });
     }
   }
   return drift;
 }
 
-/** What the environment's pointer names for each model (empty when it has no readable pointer). */
-async function pointedTables(
-  warehouse: Warehouse,
-  environment: string,
-  models: readonly string[],
-): Promise<Map<string, string | null>> {
-  const macro = environmentPointer(environment);
-  try {
-    const { rows } = await warehouse.query(
-      `select model, ${warehouse.quoteRelation(macro)}(model) as target from unnest($1) as t(model)`,
-      { params: [[...models]] },
-    );
-    return new Map(rows.map((r) => [String(r['model']), r['target'] === null ? null : String(r['target'])]));
-  } catch (error) {
-    // A pointer that cannot be read (dropped, or edited by hand into something else) names no
-    // table: every view reading through it has drifted. (Asking the catalog first would cost a
-    // scan of every function, 15 ms, on each pass.)
-    if (error instanceof WarehouseError) return new Map();
-    throw error;
-  }
-}
-
-/** Puts back every view of the environment and its pointer as its release defines them. */
+/** Puts back every view of the environment as its release defines them. */
 export async function repairViews(warehouse: Warehouse, pointer: EnvironmentPointer): Promise<number> {
-  return switchEnvironment(warehouse, {
+  return warehouse.environments.switch({
     environment: pointer.environment,
     releaseId: pointer.releaseId,
     models: pointer.models,

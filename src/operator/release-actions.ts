@@ -20,7 +20,6 @@ import { builtTables } from '../release/live-state.js';
 import { planRelease } from '../release/plan-release.js';
 import { promoteRelease, rollbackRelease } from '../release/promote-release.js';
 import type { StepHook } from '../release/release-steps.js';
-import { forgetSwitchedRelease } from '../release/switch-environment.js';
 import { expectVerification } from '../release/verify-release.js';
 import type { Fence, OperatorStore, ReleaseMeta } from '../state/operator-store.js';
 import type { StateStore } from '../state/state-store.js';
@@ -498,7 +497,7 @@ export class ReleaseActions {
     commit: ReleaseCommit | undefined,
   ): Promise<ReleaseRecord> {
     const { state, warehouse } = services;
-    await forgetSwitchedRelease(warehouse, env.name);
+    await warehouse.environments.forget(env.name);
     const plan = planRelease({
       environment: env.name,
       strategy: env.strategy,

@@ -9,16 +9,12 @@
  * value: the engine's statistics are sound bounds (DuckDB relies on them itself to skip blocks and
  * to index its perfect-hash aggregates), and a min/max query is exact.
  */
+
+import { type CheckDialect, type ColumnStatistics, MAX_BITMAP_RANGE } from '../warehouse/check-dialect.js';
+import { join, raw, type SqlFragment, sql } from '../warehouse/sql-fragment.js';
 import type { RelationRef, Row, SqlValue, Warehouse } from '../warehouse/warehouse.js';
-import {
-  type CheckDialect,
-  type ColumnStatistics,
-  checkDialectFor,
-  MAX_BITMAP_RANGE,
-} from './check-dialect.js';
 import type { KeyBounds } from './compiled-check.js';
 import { planningQuery } from './planning-query.js';
-import { join, raw, type SqlFragment, sql } from './sql-fragment.js';
 
 /** Below this many sampled rows the sample cannot tell; the relation is small, so grouping is cheap. */
 const SMALL_SAMPLE = 4096;
@@ -59,7 +55,7 @@ export async function estimateColumns(
   relation: RelationRef,
   wanted: EstimateRequest,
 ): Promise<ColumnEstimates> {
-  const dialect = checkDialectFor(warehouse);
+  const dialect = warehouse.checkDialect;
   const distinct = new Map<string, number>();
   const repeating = new Set<string>();
   const bounds = new Map<string, KeyBounds>();
@@ -109,7 +105,7 @@ export async function denseRange(
   relation: RelationRef,
   column: string,
 ): Promise<KeyBounds | undefined> {
-  const dialect = checkDialectFor(warehouse);
+  const dialect = warehouse.checkDialect;
   const { bitmapDistinct } = dialect;
   if (!bitmapDistinct) return undefined;
   const stats = (await readStatistics(warehouse, dialect, relation, [column])).get(column);

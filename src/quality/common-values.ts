@@ -6,10 +6,10 @@
  * counts them as one group. The sample only picks the values; the answers are the engine's own, so
  * the counts are exact whatever the rest of the data holds.
  */
+
+import { join, raw, type SqlFragment, sql } from '../warehouse/sql-fragment.js';
 import type { RelationRef, Row, SqlValue, Warehouse } from '../warehouse/warehouse.js';
-import { checkDialectFor } from './check-dialect.js';
 import { planningQuery } from './planning-query.js';
-import { join, raw, type SqlFragment, sql } from './sql-fragment.js';
 
 /** At most this many common values per column (each is one comparison per row). */
 export const MAX_COMMON_VALUES = 16;
@@ -49,7 +49,7 @@ export async function sampleValues(
   relation: RelationRef,
   requests: readonly SampleRequest[],
 ): Promise<readonly (readonly SampledValue[])[]> {
-  const { sample } = checkDialectFor(warehouse);
+  const { sample } = warehouse.checkDialect;
   if (!sample || requests.length === 0) return requests.map(() => []);
   // Named like the relation, so that a `where` naming its columns as txns.status still binds.
   const self = raw(warehouse.quoteIdentifier(relation.name));

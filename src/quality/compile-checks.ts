@@ -14,12 +14,12 @@ import { parseDuration } from '../core/duration.js';
 import type { Diagnostic } from '../core/errors.js';
 import { errorMessage } from '../core/errors.js';
 import type { CheckDeclaration } from '../project/project.js';
+import type { CheckDialect } from '../warehouse/check-dialect.js';
+import { INTEGER_TYPES, TEXT_TYPES } from '../warehouse/check-dialect.js';
+import { join, raw, renderSql, type SqlFragment, sql } from '../warehouse/sql-fragment.js';
 import type { ColumnInfo, RelationRef, SqlValue, Warehouse } from '../warehouse/warehouse.js';
-import type { CheckDialect } from './check-dialect.js';
-import { checkDialectFor, INTEGER_TYPES, TEXT_TYPES } from './check-dialect.js';
 import { type CheckNode, node, type ScanProbe } from './compiled-check.js';
 import { type DraftRelationship, planChecks, relationKey } from './plan-checks.js';
-import { join, raw, renderSql, type SqlFragment, sql } from './sql-fragment.js';
 
 export interface CompileChecksRequest {
   readonly warehouse: Warehouse;
@@ -53,7 +53,7 @@ const FLOAT_TYPES = /^(FLOAT|DOUBLE|REAL|FLOAT4|FLOAT8|DOUBLE PRECISION)$/;
 /** Compiles checks against the relations' real columns. */
 export async function compileChecks(request: CompileChecksRequest): Promise<CompiledChecks> {
   const { warehouse, checks, relationOf } = request;
-  const dialect = checkDialectFor(warehouse);
+  const dialect = warehouse.checkDialect;
   const q = (name: string): SqlFragment => raw(warehouse.quoteIdentifier(name));
   const described = new Map<string, Promise<ColumnInfo[] | undefined>>();
   const describe = (ref: RelationRef): Promise<ColumnInfo[] | undefined> => {

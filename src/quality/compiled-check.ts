@@ -6,8 +6,8 @@
  * needs no query at all.
  */
 import type { CheckDeclaration } from '../project/project.js';
+import type { SqlFragment } from '../warehouse/sql-fragment.js';
 import type { ColumnInfo, RelationRef, SqlValue } from '../warehouse/warehouse.js';
-import type { SqlFragment } from './sql-fragment.js';
 
 /** A row condition (true = the row fails). */
 export interface RowConditionProbe {

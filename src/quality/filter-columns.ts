@@ -8,7 +8,6 @@
  * value is then a function of that column's value alone, so per value and per row agree.
  */
 import type { Warehouse } from '../warehouse/warehouse.js';
-import { checkDialectFor } from './check-dialect.js';
 import { planningQuery } from './planning-query.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -39,7 +38,7 @@ export async function singleColumnFilters(
   warehouse: Warehouse,
   filters: readonly string[],
 ): Promise<ReadonlyMap<string, string>> {
-  const { parseSelects } = checkDialectFor(warehouse);
+  const { parseSelects } = warehouse.checkDialect;
   const found = new Map<string, string>();
   if (!parseSelects || filters.length === 0) return found;
   // Checks often share a `where`: each text is parsed once, all of them in one query.
@@ -111,7 +110,7 @@ async function deterministicFunctions(
   warehouse: Warehouse,
   names: readonly string[],
 ): Promise<ReadonlySet<string>> {
-  const { functionStability } = checkDialectFor(warehouse);
+  const { functionStability } = warehouse.checkDialect;
   if (!functionStability || names.length === 0) return new Set();
   // Unknown stability (the query failed): every filter calling a function is evaluated row by row.
   const rows = (await planningQuery(warehouse, functionStability(names))) ?? [];

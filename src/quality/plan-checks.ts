@@ -9,8 +9,10 @@
  * a filter reads from the engine's parser (`filter-columns.ts`), and the common values' answers
  * from the engine itself (`common-values.ts`).
  */
+
+import { TEXT_TYPES } from '../warehouse/check-dialect.js';
+import { displaySql, type SqlFragment } from '../warehouse/sql-fragment.js';
 import type { ColumnInfo, RelationRef, Warehouse } from '../warehouse/warehouse.js';
-import { checkDialectFor, TEXT_TYPES } from './check-dialect.js';
 import {
   type ColumnEstimates,
   denseRange,
@@ -29,7 +31,6 @@ import {
   type ScanProbe,
 } from './compiled-check.js';
 import { singleColumnFilters } from './filter-columns.js';
-import { displaySql, type SqlFragment } from './sql-fragment.js';
 
 /** A relation's probes, before planning picks their value columns and bitmaps. */
 export interface DraftScan {
@@ -69,7 +70,7 @@ export function planChecks(
   draft: DraftChecks,
   maxGroupValues: number,
 ): readonly Promise<CheckNode>[] {
-  const dialect = checkDialectFor(warehouse);
+  const dialect = warehouse.checkDialect;
   const grouping = maxGroupValues > 0 && (dialect.sample !== undefined || dialect.statistics !== undefined);
   const wanted = new Map<string, { relation: RelationRef; distinct: Set<string>; bounds: Set<string> }>();
   const want = (relation: RelationRef, part: keyof EstimateRequest, columns: readonly string[]): void => {

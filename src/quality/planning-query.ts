@@ -3,8 +3,9 @@
  * its slower path and whatever broke the query is reported by the checks themselves, so the
  * failure is an answer (`undefined`), not an error.
  */
+
+import { renderSql, type SqlFragment } from '../warehouse/sql-fragment.js';
 import type { Row, Warehouse } from '../warehouse/warehouse.js';
-import { renderSql, type SqlFragment } from './sql-fragment.js';
 
 /** The rows of a planning query; undefined when it fails. */
 export async function planningQuery(

@@ -5,9 +5,9 @@
 
 import { errorMessage } from '../core/errors.js';
 import type { CheckDeclaration } from '../project/project.js';
+import { raw, renderSql, type SqlFragment, sql } from '../warehouse/sql-fragment.js';
 import type { Row, SqlValue, Warehouse } from '../warehouse/warehouse.js';
 import { baseResult, type CheckResult, type Threshold } from './check-result.js';
-import { raw, renderSql, type SqlFragment, sql } from './sql-fragment.js';
 
 export interface RunContext {
   readonly warehouse: Warehouse;

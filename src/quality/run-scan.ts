@@ -5,6 +5,7 @@
  */
 import { formatDuration } from '../core/duration.js';
 import { errorMessage } from '../core/errors.js';
+import { displaySql, join, raw, type SqlFragment, sql } from '../warehouse/sql-fragment.js';
 import type { Row, SqlValue } from '../warehouse/warehouse.js';
 import { baseResult, type CheckResult, exceedsThreshold, failedStatus, percentOf } from './check-result.js';
 import {
@@ -27,7 +28,6 @@ import {
   timedRow,
 } from './run-context.js';
 import { distinctStatement, scanStatement } from './scan-statements.js';
-import { displaySql, join, raw, type SqlFragment, sql } from './sql-fragment.js';
 
 /** Every probe of the scan judged, in the scan's order. */
 export async function runScan(context: RunContext, scan: ScanNode): Promise<CheckResult[]> {

@@ -11,11 +11,11 @@
  * skipping (PostgreSQL) get those counts as aggregates of one shared scan instead. Uniqueness
  * probes share one distinct-count query of their own (a bitmap for an integer key).
  */
+
+import { displaySql, join, raw, type SqlFragment, sql } from '../warehouse/sql-fragment.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
-import { checkDialectFor } from './check-dialect.js';
 import type { DistinctProbe, ScanNode, ScanProbe, ValueColumn } from './compiled-check.js';
 import { and } from './run-context.js';
-import { displaySql, join, raw, type SqlFragment, sql } from './sql-fragment.js';
 
 /**
  * How the scan statement answers a probe:
@@ -31,7 +31,7 @@ import { displaySql, join, raw, type SqlFragment, sql } from './sql-fragment.js'
 export type ProbeAnswer = 'total' | 'per_value' | 'filtered' | 'aggregate' | 'distinct';
 
 export function probeAnswer(
-  warehouse: Pick<Warehouse, 'dialect'>,
+  warehouse: Pick<Warehouse, 'checkDialect'>,
   scan: ScanNode,
   probe: ScanProbe,
 ): ProbeAnswer {
@@ -41,12 +41,12 @@ export function probeAnswer(
     case 'distinct':
       return 'distinct';
     case 'freshness':
-      return checkDialectFor(warehouse).skipsBlocks ? 'filtered' : 'aggregate';
+      return warehouse.checkDialect.skipsBlocks ? 'filtered' : 'aggregate';
     case 'row_condition': {
       const column = valueColumnOf(scan, probe.valueColumn);
       const filterFits = !probe.filter || (column !== undefined && sameName(probe.filterColumn, column.name));
       if (column && filterFits) return 'per_value';
-      return checkDialectFor(warehouse).skipsBlocks ? 'filtered' : 'aggregate';
+      return warehouse.checkDialect.skipsBlocks ? 'filtered' : 'aggregate';
     }
   }
 }
@@ -67,7 +67,7 @@ export interface ScanStatement {
 
 /** The one statement answering every non-uniqueness probe of `scan`. */
 export function scanStatement(warehouse: Warehouse, scan: ScanNode): ScanStatement {
-  const dialect = checkDialectFor(warehouse);
+  const dialect = warehouse.checkDialect;
   const relation = raw(warehouse.quoteRelation(scan.relation));
   const q = (name: string): SqlFragment => raw(warehouse.quoteIdentifier(name));
   const ctes: SqlFragment[] = [];
@@ -201,7 +201,7 @@ export function distinctStatement(
   scan: ScanNode,
   probes: readonly DistinctProbe[],
 ): SqlFragment {
-  const dialect = checkDialectFor(warehouse);
+  const dialect = warehouse.checkDialect;
   const columns: SqlFragment[] = [];
   probes.forEach((probe, index) => {
     const alias = raw(`f${index}`);

@@ -24,7 +24,6 @@ import { readLiveState } from './live-state.js';
 import { modelDefinition } from './model-definition.js';
 import { type DesiredModel, planRelease, type ReleasePlan } from './plan-release.js';
 import { type RecoveryAction, recoverEnvironment } from './recover-releases.js';
-import { switchedRelease } from './switch-environment.js';
 
 export interface ApplyRequest {
   readonly project: Project;
@@ -122,7 +121,8 @@ export async function applyReleasePlan(
   // With nothing to change, there is still work when the views no longer show the release the
   // state store points at (rewritten behind Slipway's back): switch them back.
   const drifted =
-    pointer !== undefined && (await switchedRelease(warehouse, environment)) !== pointer.releaseId;
+    pointer !== undefined &&
+    (await warehouse.environments.switchedRelease(environment)) !== pointer.releaseId;
   if (!plan.changes && plan.build.length === 0 && !drifted) return undefined;
   const desired = desiredModels(request.project, request.fingerprints);
   await state.putModelVersions(

@@ -16,6 +16,16 @@ export async function prepareSchemas(warehouse: Warehouse, environment: string):
 
 /** File sources become views over the files (where the engine reads files), so models read them by name. */
 export async function createSourceViews(warehouse: Warehouse, sources: readonly SourceNode[]): Promise<void> {
+  // Refused before any view is created, so nothing is half done.
+  const fileSource = warehouse.capabilities.readsLocalFiles ? undefined : sources.find((s) => s.files);
+  if (fileSource) {
+    throw new InvalidArgumentError(
+      `${positionOf(fileSource)}: source '${fileSource.name}' reads the local files ${fileSource.files}, which the ${warehouse.engine} warehouse cannot read`,
+      {
+        hint: 'load the files into a table and declare the source with `table:`, or use a warehouse that reads files',
+      },
+    );
+  }
   for (const source of sources) {
     if (!source.files) continue;
     await warehouse.createView(
@@ -23,6 +33,10 @@ export async function createSourceViews(warehouse: Warehouse, sources: readonly 
       warehouse.files.selectFiles(source.files, source.format ?? 'parquet'),
     );
   }
+}
+
+function positionOf({ position }: SourceNode): string {
+  return `${position.file}:${position.line}:${position.column}`;
 }
 
 /** The SELECT that builds a model, with every reference resolved. */

@@ -40,7 +40,7 @@ export function checkGate({
       const pointer = target[name];
       if (pointer) return physicalTable(pointer.table);
       const source = project.sources.get(name);
-      return source ? sourceRelation(source) : { schema: 'main', name };
+      return source ? sourceRelation(source) : { schema: warehouse.defaultSchema, name };
     };
     const summary = await runChecks({
       warehouse,

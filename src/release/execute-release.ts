@@ -21,7 +21,6 @@ import type { BuiltVersion } from './build-versions.js';
 import type { ReleasePlan } from './plan-release.js';
 import { STEP, type StepHook } from './release-steps.js';
 import { strategyFor } from './strategies/strategy-for.js';
-import { prepareSwitchMarker, switchEnvironment } from './switch-environment.js';
 import { settleReplaced } from './verify-release.js';
 
 /** What a gate (the data-quality checks of the quality context) answers about built versions. */
@@ -143,7 +142,7 @@ export async function executeRelease(services: ReleaseServices, spec: ReleaseSpe
           }
           await step(STEP.gated);
         }
-        await prepareSwitchMarker(warehouse);
+        await warehouse.environments.prepare();
       } catch (error) {
         await fail(error, before);
       }
@@ -152,7 +151,7 @@ export async function executeRelease(services: ReleaseServices, spec: ReleaseSpe
       await step(STEP.beforeSwitch);
       let switchMs = 0;
       try {
-        switchMs = await switchEnvironment(warehouse, {
+        switchMs = await warehouse.environments.switch({
           environment: spec.environment,
           releaseId: id,
           models: plan.target,

@@ -3,11 +3,12 @@
  * `slipway_physical`; file sources are views in `slipway_sources`; an environment is a schema of
  * views named after the models, each selecting from one physical table.
  */
+import { PHYSICAL_SCHEMA, SOURCES_SCHEMA } from '../core/warehouse-layout.js';
 import type { ModelNode, SourceNode } from '../project/project.js';
 import type { RelationRef } from '../warehouse/warehouse.js';
 
-export const PHYSICAL_SCHEMA = 'slipway_physical';
-export const SOURCES_SCHEMA = 'slipway_sources';
+// The schema names themselves are shared with the warehouse adapters (`core/warehouse-layout.ts`).
+export { PHYSICAL_SCHEMA, SOURCES_SCHEMA };
 
 /** `model__<fingerprint>`: the name of one model version's physical table. */
 export function physicalTableName(model: string, fingerprint: string): string {

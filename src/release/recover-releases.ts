@@ -7,7 +7,6 @@
  */
 import type { StateStore } from '../state/state-store.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
-import { switchedRelease } from './switch-environment.js';
 
 export interface RecoveryAction {
   readonly releaseId: string;
@@ -21,7 +20,7 @@ export async function recoverEnvironment(
 ): Promise<RecoveryAction[]> {
   const unfinished = await state.unfinishedReleases(environment);
   if (unfinished.length === 0) return [];
-  const shown = await switchedRelease(warehouse, environment);
+  const shown = await warehouse.environments.switchedRelease(environment);
   const actions: RecoveryAction[] = [];
   for (const release of unfinished) {
     if (release.id === shown) {

@@ -19,7 +19,7 @@ import { projectChecks } from '../quality/project-checks.js';
 import type { ModelDiff } from '../quality/reports/quality-report.js';
 import { type CheckRunSummary, runChecks } from '../quality/run-checks.js';
 import { runUnitTests, type UnitTestSummary } from '../quality/unit-tests/run-unit-tests.js';
-import type { RelationRef } from '../warehouse/warehouse.js';
+import type { IsolatedWarehouseFactory, RelationRef } from '../warehouse/warehouse.js';
 import { desiredModels } from './apply-release.js';
 import type { BuildReporter, ModelBuildResult } from './build-results.js';
 import { buildVersions } from './build-versions.js';
@@ -47,6 +47,8 @@ export interface CiRequest {
   readonly changes: BranchChanges | undefined;
   readonly actor: string;
   readonly concurrency: number;
+  /** Opens the isolated engine each SQL unit test runs on (wired by `src/app/`). */
+  readonly openUnitTestEngine: IsolatedWarehouseFactory;
   /** Leave the ephemeral environment (and its tables) in place. */
   readonly keep: boolean;
   readonly sampleRows?: number;
@@ -89,7 +91,11 @@ export async function runCi(services: ReleaseServices, request: CiRequest): Prom
   let failure: unknown;
   try {
     stage(`unit tests: ${project.tests.length}`);
-    const tests = await runUnitTests({ project, tests: project.tests });
+    const tests = await runUnitTests({
+      project,
+      tests: project.tests,
+      openEngine: request.openUnitTestEngine,
+    });
 
     const { live, builtTables } = await readLiveState(state, warehouse, request.environment);
     const plan = planRelease({

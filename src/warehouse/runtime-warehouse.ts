@@ -3,7 +3,8 @@
  * It initialises the adapter once (concurrent first calls share that one initialisation), refuses
  * work after `close()`, makes `close()` idempotent and wait for in-flight statements, turns
  * engine errors into `WarehouseError`s carrying the SQL (never the parameters) and a `cause`,
- * reports cancellation uniformly and keeps the caller's stack in the error. Adapters therefore
+ * reports cancellation uniformly (on an engine that declares no `cancel`, an aborted caller is
+ * answered at once while the statement runs out) and keeps the caller's stack in the error. Adapters therefore
  * only speak to their engine; none of them repeats these guards.
  *
  * "In flight" means a statement or transaction that is running. A stream counts while it fetches
@@ -67,10 +68,6 @@ export class RuntimeWarehouse implements Warehouse {
     this.#adapter = adapter;
   }
 
-  get dialect(): Warehouse['dialect'] {
-    return this.#adapter.dialect;
-  }
-
   get capabilities(): WarehouseCapabilities {
     return this.#adapter.capabilities;
   }
@@ -93,6 +90,10 @@ export class RuntimeWarehouse implements Warehouse {
 
   get files(): WarehouseRoles['files'] {
     return this.#rolesOf().files;
+  }
+
+  get checkDialect(): WarehouseRoles['checkDialect'] {
+    return this.#rolesOf().checkDialect;
   }
 
   #rolesOf(): WarehouseRoles {
@@ -245,7 +246,13 @@ export class RuntimeWarehouse implements Warehouse {
     const callSite = new Error('call site');
     try {
       throwIfAborted(signal, sql);
-      return await this.#track(work);
+      const running = this.#track(work);
+      // An engine that cannot cancel runs the statement to its end (still in flight, so close()
+      // waits for it); the caller is answered at once.
+      if (signal !== undefined && !this.#adapter.capabilities.cancel) {
+        return await rejectOnAbort(running, signal, sql);
+      }
+      return await running;
     } catch (error) {
       throw toWarehouseError(error, sql, signal, callSite);
     }
@@ -304,6 +311,15 @@ function throwIfAborted(signal: AbortSignal | undefined, sql: string | undefined
   if (signal?.aborted === true) {
     throw cancelledError(signal, sql, undefined);
   }
+}
+
+/** `running`, or a cancellation error as soon as `signal` aborts (whichever comes first). */
+function rejectOnAbort<T>(running: Promise<T>, signal: AbortSignal, sql: string | undefined): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(cancelledError(signal, sql, undefined));
+    signal.addEventListener('abort', onAbort, { once: true });
+    running.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 function cancelledError(signal: AbortSignal, sql: string | undefined, cause: unknown): WarehouseError {

@@ -6,6 +6,7 @@
  */
 
 import type { EnvironmentModels } from '../core/release.js';
+import type { CheckDialect } from './check-dialect.js';
 
 /** A value as it comes back from the engine, converted to plain JSON-friendly JavaScript. */
 export type SqlValue = string | number | boolean | null | bigint | SqlValue[] | { [key: string]: SqlValue };
@@ -33,17 +34,22 @@ export interface QueryResult {
   readonly rows: readonly Row[];
 }
 
-/** What an engine can do, declared by the adapter rather than sniffed by callers. */
+/**
+ * What an engine can do, declared by the adapter rather than sniffed by callers. Only what some
+ * caller decides on is declared here: what an engine's SQL differs in is in its role objects, and
+ * what every adapter must guarantee (DDL that rolls back, views replaced atomically, which
+ * `replaceViews` and the environment switch promise) is in the interface, not a flag.
+ */
 export interface WarehouseCapabilities {
-  /** DDL (create/replace view, drop) can run inside a transaction and roll back. */
-  readonly transactionalDdl: boolean;
-  /** Many views can be replaced atomically in one transaction. */
-  readonly atomicViewSwap: boolean;
-  /** A running statement can be cancelled from another call. */
+  /**
+   * A running statement can be cancelled: its `AbortSignal` interrupts it in the engine. Without
+   * it the runtime rejects the aborted call at once and lets the statement run out in the engine.
+   */
   readonly cancel: boolean;
-  /** Tables can be cloned without copying data (zero-copy clone). */
-  readonly zeroCopyClone: boolean;
-  /** The engine reads local CSV/Parquet files directly (`read_parquet`, `read_csv`). */
+  /**
+   * The engine reads local CSV/Parquet files directly: file sources are views over the files.
+   * Without it a file source is refused before anything is built.
+   */
   readonly readsLocalFiles: boolean;
   /** How many statements the adapter runs at once (connection pool size). */
   readonly maxConcurrency: number;
@@ -68,8 +74,6 @@ export interface ViewDefinition {
 }
 
 export interface Warehouse {
-  /** Deprecated: being replaced by `engine`, capabilities and the role objects. */
-  readonly dialect: 'duckdb' | 'postgres';
   /**
    * The engine's name (`duckdb`, `postgres`), for messages, logs and metrics only: no code
    * branches on it. What differs between engines is in `capabilities` and the role objects.
@@ -85,6 +89,8 @@ export interface Warehouse {
   readonly incremental: IncrementalMerge;
   /** Reading local files (file sources, unit-test fixtures), where the engine can. */
   readonly files: FileReader;
+  /** The engine's pieces of data-quality check SQL; its optional members are capabilities. */
+  readonly checkDialect: CheckDialect;
 
   /** Run one statement that returns nothing useful (DDL, DML). */
   execute(sql: string, options?: ExecuteOptions): Promise<void>;
@@ -121,18 +127,25 @@ export interface Warehouse {
   close(): Promise<void>;
 }
 
+/**
+ * Opens a new, empty, private engine (in memory, single-threaded) for one job: a SQL unit test, or
+ * the output shapes of the models. Wired by the composition root (`src/app/`); the caller closes it.
+ */
+export type IsolatedWarehouseFactory = () => Promise<Warehouse>;
+
 /** The role objects an adapter supplies (`WarehouseAdapter.createRoles`). */
 export interface WarehouseRoles {
   readonly environments: EnvironmentSwitch;
   readonly incremental: IncrementalMerge;
   readonly files: FileReader;
+  readonly checkDialect: CheckDialect;
 }
 
 /*
  * The warehouse's roles: the engine-specific SQL the core needs, one small object each, supplied
  * by the adapter (`createRoles`) and built over the lifecycle-wrapped warehouse, so they run
  * inside the same guards as every other statement. The check compiler's role (`CheckDialect`)
- * lives in `check-dialect.ts` beside this file.
+ * lives in `check-dialect.ts` beside this file; it is pure (it only builds SQL fragments).
  */
 
 export interface SwitchRequest {

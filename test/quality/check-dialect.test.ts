@@ -1,6 +1,6 @@
 /** Reading DuckDB's `stats()` text: only what it states, integer bounds only for integers. */
 import { describe, expect, it } from 'vitest';
-import { parseDuckDbStats } from '../../src/quality/check-dialect.js';
+import { parseDuckDbStats } from '../../src/warehouse/duckdb/duckdb-check-dialect.js';
 
 describe('parseDuckDbStats', () => {
   it('reads integer bounds and the distinct estimate', () => {

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openUnitTestWarehouse } from '../../src/app/open-unit-test-warehouse.js';
 import type { SqlParser } from '../../src/core/sql-parser.js';
 import { loadProject } from '../../src/project/load-project.js';
 import type { Project } from '../../src/project/project.js';
@@ -96,7 +97,11 @@ afterAll(async () => {
 
 describe('runUnitTests', () => {
   it('runs each test in isolation with typed fixtures and reports a readable diff', async () => {
-    const { results, testsPerSecond } = await runUnitTests({ project, tests: project.tests });
+    const { results, testsPerSecond } = await runUnitTests({
+      project,
+      tests: project.tests,
+      openEngine: openUnitTestWarehouse,
+    });
     const by = Object.fromEntries(results.map((r) => [r.name, r]));
     expect(by['windows_use_real_timestamps']?.status).toBe('pass');
     expect(by['ordered_output']?.status).toBe('pass');
@@ -116,7 +121,11 @@ describe('runUnitTests', () => {
 
   it("runs the reference project's unit tests", async () => {
     const reference = await loadProject(path.resolve('examples/jkl-fraud'), { parser });
-    const { results } = await runUnitTests({ project: reference, tests: reference.tests });
+    const { results } = await runUnitTests({
+      project: reference,
+      tests: reference.tests,
+      openEngine: openUnitTestWarehouse,
+    });
     expect(results).toHaveLength(8);
     expect(
       results.filter((r) => r.status !== 'pass').map((r) => `${r.name}: ${r.message}\n${r.diff}`),

@@ -151,9 +151,8 @@ describe('drift', () => {
   it('apply puts back views rewritten behind its back, even with nothing to build', async () => {
     // `slipway build` is a release now (it moves the pointer); what rewrites views without the
     // state store knowing is someone else, which this stands for.
-    const { forgetSwitchedRelease } = await import('../../src/release/switch-environment.js');
     const pointer = await services.state.getPointer('staging');
-    await forgetSwitchedRelease(services.warehouse, 'staging');
+    await services.warehouse.environments.forget('staging');
     await services.warehouse.replaceViews(
       Object.keys(pointer?.models ?? {}).map((name) => ({
         view: { schema: 'staging', name },

@@ -12,12 +12,8 @@ import { detectDrift, repairViews } from '../../src/operator/drift.js';
 import { PHYSICAL_SCHEMA } from '../../src/release/physical-layout.js';
 import {
   environmentPointer,
-  forgetSwitchedRelease,
-  prepareSwitchMarker,
   readsThroughPointer,
-  switchEnvironment,
-  switchedRelease,
-} from '../../src/release/switch-environment.js';
+} from '../../src/warehouse/duckdb/duckdb-environment-pointer.js';
 import { createDuckDbWarehouse } from '../../src/warehouse/duckdb/duckdb-warehouse.js';
 import type { Row, Warehouse } from '../../src/warehouse/warehouse.js';
 
@@ -65,7 +61,7 @@ beforeAll(async () => {
     create schema legacy;
     create view legacy.orders as select * from slipway_physical.orders__1;
   `);
-  await prepareSwitchMarker(warehouse);
+  await warehouse.environments.prepare();
 });
 afterAll(async () => {
   await warehouse?.close();
@@ -77,11 +73,16 @@ describe('switching an environment', () => {
   const second = models({ orders: 'orders__2', totals: 'totals__2' });
 
   it('re-points every view through the pointer in one switch; views take the new columns', async () => {
-    await switchEnvironment(warehouse, { environment: 'prod', releaseId: 'r1', models: first, removed: [] });
+    await warehouse.environments.switch({ environment: 'prod', releaseId: 'r1', models: first, removed: [] });
     expect(await rows('select sum(amount) as s from prod.orders')).toEqual([{ s: 30 }]);
-    expect(await switchedRelease(warehouse, 'prod')).toBe('r1');
+    expect(await warehouse.environments.switchedRelease('prod')).toBe('r1');
 
-    await switchEnvironment(warehouse, { environment: 'prod', releaseId: 'r2', models: second, removed: [] });
+    await warehouse.environments.switch({
+      environment: 'prod',
+      releaseId: 'r2',
+      models: second,
+      removed: [],
+    });
     expect(await rows('select count(*) as n, min(currency) as c from prod.orders')).toEqual([
       { n: 3, c: 'EUR' },
     ]);
@@ -96,14 +97,14 @@ describe('switching an environment', () => {
       { o: '"slipway_physical"."orders__2"', t: '"slipway_physical"."totals__2"' },
     ]);
     expect(await pointerViews('prod')).toEqual({ orders: true, totals: true });
-    expect(await switchedRelease(warehouse, 'prod')).toBe('r2');
+    expect(await warehouse.environments.switchedRelease('prod')).toBe('r2');
   });
 
   it('writes every view again after something else wrote them, and drops the views of removed models', async () => {
     // What the dev loop's `slipway build` does: forget the release, then write plain views.
-    await forgetSwitchedRelease(warehouse, 'prod');
+    await warehouse.environments.forget('prod');
     await warehouse.execute('create or replace view prod.orders as select 42 as id');
-    await switchEnvironment(warehouse, {
+    await warehouse.environments.switch({
       environment: 'prod',
       releaseId: 'r3',
       models: models({ orders: 'orders__1', extra: 'extra__1' }),
@@ -117,7 +118,7 @@ describe('switching an environment', () => {
   it('changes nothing when the switch fails', async () => {
     const before = await rows('select sum(amount) as s from prod.orders');
     await expect(
-      switchEnvironment(warehouse, {
+      warehouse.environments.switch({
         environment: 'prod',
         releaseId: 'r4',
         models: models({ orders: 'orders__2', extra: 'extra__1', ghost: 'ghost__1' }),
@@ -125,13 +126,13 @@ describe('switching an environment', () => {
       }),
     ).rejects.toThrow(/1 of its tables no longer exist \(ghost__1\)/);
     expect(await rows('select sum(amount) as s from prod.orders')).toEqual(before);
-    expect(await switchedRelease(warehouse, 'prod')).toBe('r3');
+    expect(await warehouse.environments.switchedRelease('prod')).toBe('r3');
     expect(await pointerViews('prod')).toEqual({ orders: true, extra: true });
   });
 
   it('upgrades an environment an earlier Slipway switched with plain views', async () => {
-    expect(await switchedRelease(warehouse, 'legacy')).toBe('old');
-    await switchEnvironment(warehouse, {
+    expect(await warehouse.environments.switchedRelease('legacy')).toBe('old');
+    await warehouse.environments.switch({
       environment: 'legacy',
       releaseId: 'new',
       models: second,
@@ -142,7 +143,7 @@ describe('switching an environment', () => {
   });
 
   it('keeps environments apart: each has its own pointer', async () => {
-    await switchEnvironment(warehouse, {
+    await warehouse.environments.switch({
       environment: 'staging',
       releaseId: 's1',
       models: second,
@@ -159,8 +160,8 @@ describe('a warehouse with a single connection', () => {
     try {
       await single.createSchema(PHYSICAL_SCHEMA);
       await single.execute('create table slipway_physical.orders__1 as select 1 as id');
-      await prepareSwitchMarker(single);
-      await switchEnvironment(single, {
+      await single.environments.prepare();
+      await single.environments.switch({
         environment: 'prod',
         releaseId: 'r1',
         models: models({ orders: 'orders__1' }),
@@ -168,14 +169,14 @@ describe('a warehouse with a single connection', () => {
       });
       expect((await single.query('select id from prod.orders')).rows).toEqual([{ id: 1 }]);
       await expect(
-        switchEnvironment(single, {
+        single.environments.switch({
           environment: 'prod',
           releaseId: 'r2',
           models: models({ orders: 'orders__1', ghost: 'ghost__1' }),
           removed: [],
         }),
       ).rejects.toThrow(/1 of its tables no longer exist \(ghost__1\)/);
-      expect(await switchedRelease(single, 'prod')).toBe('r1');
+      expect(await single.environments.switchedRelease('prod')).toBe('r1');
     } finally {
       await single.close();
     }
@@ -191,7 +192,7 @@ describe('drift', () => {
   };
 
   it('sees a view rewritten by hand, a pointer re-pointed by hand and a dropped view; repair puts them back', async () => {
-    await switchEnvironment(warehouse, { ...pointer, removed: [] });
+    await warehouse.environments.switch({ ...pointer, removed: [] });
     expect(await detectDrift(warehouse, pointer)).toEqual([]);
 
     const macro = warehouse.quoteRelation(environmentPointer('qa'));
@@ -215,7 +216,7 @@ describe('drift', () => {
   });
 
   it('sees a pointer dropped by hand as every view re-pointed', async () => {
-    await switchEnvironment(warehouse, { ...pointer, removed: [] });
+    await warehouse.environments.switch({ ...pointer, removed: [] });
     await warehouse.execute(`drop macro ${warehouse.quoteRelation(environmentPointer('qa'))}`);
     expect((await detectDrift(warehouse, pointer)).map((d) => `${d.relation} ${d.problem}`)).toEqual([
       'qa.orders view re-pointed',
@@ -228,7 +229,7 @@ describe('drift', () => {
   it('reports a dropped physical table', async () => {
     await warehouse.execute('create table slipway_physical.gone__1 as select 1 as x');
     const withGone = { ...pointer, models: models({ orders: 'orders__1', totals: 'gone__1' }) };
-    await switchEnvironment(warehouse, { ...withGone, removed: [] });
+    await warehouse.environments.switch({ ...withGone, removed: [] });
     await warehouse.execute('drop table slipway_physical.gone__1');
     expect(await detectDrift(warehouse, withGone)).toEqual([
       { relation: 'slipway_physical.gone__1', problem: 'table missing', model: 'totals' },

@@ -29,12 +29,9 @@ warehouseContract('duckdb file', async () => {
 describe('duckdb specifics', () => {
   it('declares its capabilities honestly', () => {
     const warehouse = createDuckDbWarehouse({ path: ':memory:', poolSize: 6 });
-    expect(warehouse.dialect).toBe('duckdb');
+    expect(warehouse.engine).toBe('duckdb');
     expect(warehouse.capabilities).toEqual({
-      transactionalDdl: true,
-      atomicViewSwap: true,
       cancel: true,
-      zeroCopyClone: false,
       readsLocalFiles: true,
       maxConcurrency: 6,
     });

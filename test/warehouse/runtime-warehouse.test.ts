@@ -25,14 +25,10 @@ const EMPTY: QueryResult = { columns: [], rows: [] };
 
 /** A scripted adapter: counts lifecycle calls and lets a test decide what `query` does. */
 class FakeAdapter implements WarehouseAdapter {
-  readonly dialect = 'duckdb' as const;
   readonly engine = 'fake';
   readonly defaultSchema = 'main';
   readonly capabilities = {
-    transactionalDdl: true,
-    atomicViewSwap: true,
     cancel: false,
-    zeroCopyClone: false,
     readsLocalFiles: false,
     maxConcurrency: 1,
   };
@@ -126,6 +122,37 @@ describe('RuntimeWarehouse', () => {
     await warehouse.close();
     expect(adapter.inits).toBe(0);
     expect(adapter.destroys).toBe(0);
+  });
+
+  it('answers an aborted call at once on an engine that cannot cancel, and close waits for the statement', async () => {
+    const adapter = new FakeAdapter();
+    expect(adapter.capabilities.cancel).toBe(false);
+    const gate = deferred();
+    let finished = false;
+    adapter.onQuery = async () => {
+      await gate.promise;
+      finished = true;
+      return EMPTY;
+    };
+    const warehouse = new RuntimeWarehouse(adapter);
+    const controller = new AbortController();
+    const running = warehouse.query('select slowly', { signal: controller.signal });
+    controller.abort(new Error('leadership lost'));
+    const error = await running.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WarehouseError);
+    expect((error as WarehouseError).message).toBe('statement was cancelled: leadership lost');
+    expect((error as WarehouseError).sql).toBe('select slowly');
+    expect(finished).toBe(false);
+    let closed = false;
+    const closing = warehouse.close().then(() => {
+      closed = true;
+    });
+    await Promise.resolve();
+    expect(closed).toBe(false);
+    gate.resolve();
+    await closing;
+    expect(finished).toBe(true);
+    expect(adapter.destroys).toBe(1);
   });
 
   it('close waits for work in flight and refuses new work at once', async () => {

@@ -1,16 +1,16 @@
 /**
  * The warehouse contract: the behaviour every `Warehouse` adapter must show against its real
  * engine (Hono's `common.case.test.ts` idea). Each adapter's test file calls `warehouseContract`
- * with a factory; engine-specific SQL is chosen by `warehouse.dialect`, never by the caller.
+ * with a factory; engine-specific SQL is chosen by `warehouse.engine`, never by the caller.
  */
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SlipwayError, WarehouseError } from '../../src/core/errors.js';
 import type { Row, SqlValue, Warehouse } from '../../src/warehouse/warehouse.js';
 
-/** SQL that differs between engines, keyed by dialect. */
+/** SQL that differs between engines, keyed by engine. */
 function sqlFor(warehouse: Warehouse) {
-  const duck = warehouse.dialect === 'duckdb';
+  const duck = warehouse.engine === 'duckdb';
   return {
     /** `n` rows with one BIGINT column `i` = 0 … n-1, in order. */
     series: (n: number) =>
@@ -93,7 +93,7 @@ export function warehouseContract(name: string, make: () => Promise<Warehouse>):
       });
 
       it('round-trips lists and structs where the engine has them', async () => {
-        if (warehouse.dialect !== 'duckdb') return;
+        if (warehouse.engine !== 'duckdb') return;
         const { rows } = await warehouse.query(
           `select [1, 2, null] as list, {'a': 1, 'b': ['x', 'y'], 'c': {'d': 9007199254740993::bigint}} as rec,
              ['nan'::double, 'inf'::double] as specials, [[1], []]::integer[][] as nested`,
@@ -225,8 +225,7 @@ export function warehouseContract(name: string, make: () => Promise<Warehouse>):
         expect(rows[0]?.['n']).toBe(0);
       });
 
-      it('rolls back DDL when the engine has transactional DDL', async () => {
-        if (!warehouse.capabilities.transactionalDdl) return;
+      it('rolls back DDL', async () => {
         await expect(
           warehouse.transaction(async (tx) => {
             await tx.execute('create table temporary_thing (x integer)');
@@ -503,5 +502,5 @@ export function warehouseContract(name: string, make: () => Promise<Warehouse>):
 
 /** The schema unqualified names land in. */
 function defaultSchema(warehouse: Warehouse): string {
-  return warehouse.dialect === 'duckdb' ? 'main' : 'public';
+  return warehouse.engine === 'duckdb' ? 'main' : 'public';
 }

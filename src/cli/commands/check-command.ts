@@ -1,12 +1,13 @@
 /** `slipway check --env E`: run the data-quality checks of the selected models and sources on E. */
 import { type Command, Option } from 'commander';
+import { openWarehouse } from '../../app/open-warehouse.js';
 import { formatDuration } from '../../core/duration.js';
 import { WorkFailedError } from '../../core/errors.js';
 import { projectChecks } from '../../quality/project-checks.js';
 import { runChecks } from '../../quality/run-checks.js';
 import { selectCheckTargets } from '../../quality/select-check-targets.js';
 import { environmentRelation, sourceRelation } from '../../release/physical-layout.js';
-import { type GlobalOptions, openProject, openWarehouse, requireEnvironment } from '../project-context.js';
+import { type GlobalOptions, openProject, requireEnvironment } from '../project-context.js';
 import {
   addReportOptions,
   printCheckResults,

@@ -5,7 +5,9 @@
  * diffs them against prod, writes the reports, and drops `ci_<sha>` unless `--keep`. Exit 1 when
  * anything blocks the merge.
  */
+
 import { type Command, Option } from 'commander';
+import { openUnitTestWarehouse } from '../../app/open-unit-test-warehouse.js';
 import { InvalidArgumentError, ProjectError, WorkFailedError } from '../../core/errors.js';
 import { changesSince } from '../../git/git-changes.js';
 import { isGitRepository, readCommit } from '../../git/git-commit.js';
@@ -96,6 +98,7 @@ async function ci(options: CiOptions): Promise<void> {
             changes,
             actor: session.actor,
             concurrency,
+            openUnitTestEngine: openUnitTestWarehouse,
             keep: Boolean(options.keep),
             ...(project.config.defaults?.check_sample_rows === undefined
               ? {}

@@ -1,10 +1,11 @@
 /** `slipway diff ENV_A ENV_B [--model M]`: what changed in the data between two environments. */
 import type { Command } from 'commander';
+import { openWarehouse } from '../../app/open-warehouse.js';
 import { InvalidArgumentError } from '../../core/errors.js';
 import type { ModelNode } from '../../project/project.js';
 import { type DataDiffResult, diffData, diffKeyOf as keyOf } from '../../quality/data-diff.js';
 import { environmentRelation } from '../../release/physical-layout.js';
-import { type GlobalOptions, openProject, openWarehouse, requireEnvironment } from '../project-context.js';
+import { type GlobalOptions, openProject, requireEnvironment } from '../project-context.js';
 import { printDiff } from '../render/quality-output.js';
 import { createOutput, jsonReplacer, status } from '../render/terminal.js';
 

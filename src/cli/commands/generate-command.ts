@@ -1,15 +1,14 @@
 /**
  * `slipway generate`: the reference project's synthetic data. `--slice N` appends the next time
  * slice (new transactions, late events, changed customers) so runs and incremental models have
- * real work. All generation is SQL on an in-memory DuckDB writing Parquet.
+ * real work. The generation itself is wired in `src/app/` (SQL on an in-memory DuckDB writing Parquet).
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { type Command, Option } from 'commander';
+import { type GeneratedSummary, generateReferenceData } from '../../app/generate-reference-data.js';
 import { formatDuration } from '../../core/duration.js';
 import { InvalidArgumentError } from '../../core/errors.js';
-import { type GeneratedSummary, generateJklData } from '../../template/jkl-fraud-data.js';
 import { type GlobalOptions, projectDir } from '../project-context.js';
 import { createOutput, renderTable, status } from '../render/terminal.js';
 
@@ -69,31 +68,20 @@ export async function generateData(
     }
     settings = JSON.parse(saved) as GeneratorSettings;
   }
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
-  try {
-    const summary = await generateJklData({
-      exec: async (sql) => {
-        await connection.run(sql);
-      },
-      queryCount: async (sql) => Number((await connection.runAndReadAll(sql)).getRows()[0]?.[0] ?? 0),
-      dataDir,
-      scale: settings.scale,
-      seed: settings.seed,
-      historyStart: settings.historyStart,
-      slice: options.slice,
-      onProgress: options.onProgress,
-    });
-    if (options.slice === 0) await writeFile(settingsPath, `${JSON.stringify(settings, null, 2)}\n`);
-    return {
-      transactions: summary.counts.card_transactions ?? 0,
-      summary,
-      durationMs: performance.now() - began,
-    };
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
+  const summary = await generateReferenceData({
+    dataDir,
+    scale: settings.scale,
+    seed: settings.seed,
+    historyStart: settings.historyStart,
+    slice: options.slice,
+    onProgress: options.onProgress,
+  });
+  if (options.slice === 0) await writeFile(settingsPath, `${JSON.stringify(settings, null, 2)}\n`);
+  return {
+    transactions: summary.counts.card_transactions ?? 0,
+    summary,
+    durationMs: performance.now() - began,
+  };
 }
 
 export function registerGenerate(program: Command): void {

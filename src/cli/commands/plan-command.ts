@@ -1,13 +1,11 @@
 /** `slipway plan --env E`: what a release of the working tree (or `--commit`) to E would do. */
-import { access } from 'node:fs/promises';
-import path from 'node:path';
 import type { Command } from 'commander';
+import { openWarehouse } from '../../app/open-warehouse.js';
 import { fingerprintProject } from '../../project/fingerprint.js';
 import { planApply } from '../../release/apply-release.js';
 import { AVAILABLE_STRATEGIES } from '../../release/strategies/strategy-for.js';
-import { createDuckDbWarehouse } from '../../warehouse/duckdb/duckdb-warehouse.js';
 import type { Warehouse } from '../../warehouse/warehouse.js';
-import { type GlobalOptions, openWarehouse, requireEnvironment } from '../project-context.js';
+import { type GlobalOptions, requireEnvironment } from '../project-context.js';
 import {
   environmentStrategy,
   type LoadedRelease,
@@ -70,17 +68,12 @@ export function registerPlan(program: Command): void {
 
 /** The warehouse read-only; an empty one when nothing was ever built (so nothing is built yet). */
 async function openForReading(loaded: LoadedRelease, environment: string): Promise<Warehouse> {
-  const name =
-    loaded.project.config.environments[environment]?.warehouse ?? loaded.project.config.warehouse.default;
-  const connection = loaded.project.config.warehouse.connections[name];
-  if (connection?.type === 'duckdb' && connection.path !== ':memory:') {
-    const exists = await access(path.resolve(loaded.root, connection.path)).then(
-      () => true,
-      () => false,
-    );
-    if (!exists) return createDuckDbWarehouse({ path: ':memory:' });
-  }
-  const warehouse = await openWarehouse(loaded.project, { environment, readOnly: true, root: loaded.root });
+  const warehouse = await openWarehouse(loaded.project, {
+    environment,
+    readOnly: true,
+    root: loaded.root,
+    whenMissing: 'empty',
+  });
   try {
     await openNow(warehouse);
   } catch (error) {

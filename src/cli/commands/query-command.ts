@@ -4,15 +4,16 @@
  * models; the warehouse is opened read-only, so the engine itself refuses writes.
  */
 import { type Command, Option } from 'commander';
+import { openSqlParser } from '../../app/open-sql-parser.js';
+import { openWarehouse } from '../../app/open-warehouse.js';
 import { InvalidArgumentError } from '../../core/errors.js';
 import { utf8OffsetMapper } from '../../core/sql-parser.js';
 import { rewriteReferences } from '../../project/compile-model.js';
 import { findNode } from '../../project/project.js';
 import { analyzeSelect } from '../../project/sql-references.js';
 import { environmentRelation, sourceRelation } from '../../release/physical-layout.js';
-import { createDuckDbSqlParser } from '../../warehouse/duckdb/duckdb-sql-parser.js';
 import type { SqlValue } from '../../warehouse/warehouse.js';
-import { type GlobalOptions, openProject, openWarehouse, requireEnvironment } from '../project-context.js';
+import { type GlobalOptions, openProject, requireEnvironment } from '../project-context.js';
 import { createOutput, jsonReplacer, renderTable, status } from '../render/terminal.js';
 
 interface QueryOptions extends GlobalOptions {
@@ -36,7 +37,7 @@ export function registerQuery(program: Command): void {
       const project = await openProject(options);
       requireEnvironment(project, options.env, { ephemeral: true });
       const warehouse = await openWarehouse(project, { environment: options.env, readOnly: true });
-      const parser = await createDuckDbSqlParser();
+      const parser = await openSqlParser();
       try {
         const [parsed] = await parser.parseMany([sql]);
         if (!parsed?.ok) {

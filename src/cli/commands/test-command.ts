@@ -1,5 +1,6 @@
 /** `slipway test`: the SQL unit tests, each in its own in-memory engine (never the warehouse). */
 import type { Command } from 'commander';
+import { openUnitTestWarehouse } from '../../app/open-unit-test-warehouse.js';
 import { formatDuration } from '../../core/duration.js';
 import { InvalidArgumentError, ProjectError, WorkFailedError } from '../../core/errors.js';
 import { selectModels } from '../../project/dependency-graph.js';
@@ -32,6 +33,7 @@ export function registerTest(program: Command): void {
     const summary = await runUnitTests({
       project,
       tests,
+      openEngine: openUnitTestWarehouse,
       onResult: (r) => {
         output.line(
           `${statusText(r.status)} ${r.name} ${pc.dim(`(${r.model}) ${formatDuration(r.durationMs)}`)}${r.status === 'pass' ? '' : `\n  ${pc.dim(`${r.file}:${r.position.line}:${r.position.column}`)} ${r.message}`}`,

@@ -5,10 +5,13 @@
  * the changed models into `ci_<sha>`, their checks, a data diff against prod). Git runs through
  * the CLI (execFile, never a shell).
  */
+
 import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { openSqlParser } from '../../app/open-sql-parser.js';
+import { openUnitTestWarehouse } from '../../app/open-unit-test-warehouse.js';
 import { releaseCommit } from '../../core/commit.js';
 import { ProjectError, WorkFailedError } from '../../core/errors.js';
 import { changesSince } from '../../git/git-changes.js';
@@ -19,7 +22,6 @@ import { ciEnvironmentName } from '../../release/ci-environment.js';
 import { withEnvironmentLocks } from '../../release/environment-lock.js';
 import type { ReleaseServices } from '../../release/execute-release.js';
 import { type CiOutcome, runCi } from '../../release/run-ci.js';
-import { createDuckDbSqlParser } from '../../warehouse/duckdb/duckdb-sql-parser.js';
 
 const run = promisify(execFile);
 
@@ -110,7 +112,7 @@ export class DemoRepo {
     branch: string,
   ): Promise<DemoCi> {
     await this.git(['fetch', '--quiet', 'origin']);
-    const parser = await createDuckDbSqlParser();
+    const parser = await openSqlParser();
     let project: Awaited<ReturnType<typeof loadProject>>;
     try {
       project = await loadProject(this.work, { parser });
@@ -143,6 +145,7 @@ export class DemoRepo {
           changes,
           actor: `ci (${branch})`,
           concurrency: loaded.config.defaults?.concurrency ?? 4,
+          openUnitTestEngine: openUnitTestWarehouse,
           keep: false,
           ...(loaded.config.defaults?.check_sample_rows === undefined
             ? {}

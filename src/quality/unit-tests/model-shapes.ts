@@ -1,22 +1,33 @@
 /**
  * The column types of every model and source as far as the project declares them: sources'
  * declared column types, and each SQL model's output types found by compiling it over empty
- * tables of its inputs in a scratch in-memory engine (DESCRIBE, no data). A fixture for
+ * tables of its inputs in a scratch in-memory engine passed in (no data). A fixture for
  * `stg_transactions` then gets `amount DECIMAL(12,2)` and `event_ts TIMESTAMP` exactly as the
  * warehouse would, without the test author writing types.
  */
 import { compileSqlModel } from '../../project/compile-model.js';
 import type { Project } from '../../project/project.js';
-import { createDuckDbWarehouse } from '../../warehouse/duckdb/duckdb-warehouse.js';
-import type { ColumnInfo, RelationRef, Warehouse } from '../../warehouse/warehouse.js';
+import type {
+  ColumnInfo,
+  IsolatedWarehouseFactory,
+  RelationRef,
+  Warehouse,
+} from '../../warehouse/warehouse.js';
 
 export type Shapes = ReadonlyMap<string, readonly ColumnInfo[]>;
 
-/** Shapes of `wanted` nodes (and what they need); every node when omitted. */
-export async function projectShapes(project: Project, wanted?: ReadonlySet<string>): Promise<Shapes> {
+/**
+ * Shapes of `wanted` nodes (and what they need); every node when omitted. `openEngine` opens the
+ * scratch engine the models are compiled on (closed before this returns).
+ */
+export async function projectShapes(
+  project: Project,
+  openEngine: IsolatedWarehouseFactory,
+  wanted?: ReadonlySet<string>,
+): Promise<Shapes> {
   const needed = wanted ? upstreamOf(project, wanted) : undefined;
   const shapes = new Map<string, readonly ColumnInfo[]>();
-  const warehouse = createDuckDbWarehouse({ path: ':memory:', threads: 1, poolSize: 1 });
+  const warehouse = await openEngine();
   try {
     await warehouse.createSchema('shape');
     const rel = (name: string): string => warehouse.quoteRelation({ schema: 'shape', name });
@@ -41,7 +52,7 @@ export async function projectShapes(project: Project, wanted?: ReadonlySet<strin
         await warehouse.createView({ schema: 'shape', name }, compileSqlModel(model, rel));
         shapes.set(name, await columnsOf(warehouse, { schema: 'shape', name }));
       } catch {
-        // Not describable without data (or not DuckDB SQL): fixtures of it use inference.
+        // Not describable without data (or not this engine's SQL): fixtures of it use inference.
       }
     }
   } finally {
@@ -50,7 +61,7 @@ export async function projectShapes(project: Project, wanted?: ReadonlySet<strin
   return shapes;
 }
 
-/** A relation's columns from a zero-row query: much cheaper than the catalog views on DuckDB. */
+/** A relation's columns from a zero-row query: much cheaper than the catalog views. */
 export async function columnsOf(warehouse: Warehouse, ref: RelationRef): Promise<readonly ColumnInfo[]> {
   return (await warehouse.query(`SELECT * FROM ${warehouse.quoteRelation(ref)} LIMIT 0`)).columns;
 }

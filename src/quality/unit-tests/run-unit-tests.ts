@@ -1,5 +1,6 @@
 /**
- * The SQL unit-test runner. Each test gets its own in-memory DuckDB (never the warehouse): every
+ * The SQL unit-test runner. Each test gets its own isolated engine (never the warehouse), opened by
+ * the factory the caller passes in (the composition root wires an in-memory DuckDB): every
  * input becomes a table of fixture rows, typed from the source's declared columns or the input
  * model's compiled shape (else inferred from the values); the model is compiled against those
  * tables and its output compared with the expected rows. A fixture that lacks a column the model
@@ -10,8 +11,13 @@ import type { Diagnostic, SourcePosition } from '../../core/errors.js';
 import { errorMessage } from '../../core/errors.js';
 import { compileSqlModel } from '../../project/compile-model.js';
 import type { ModelNode, Project, UnitTest, UnitTestFixture } from '../../project/project.js';
-import { createDuckDbWarehouse } from '../../warehouse/duckdb/duckdb-warehouse.js';
-import type { ColumnInfo, Row, SqlValue, Warehouse } from '../../warehouse/warehouse.js';
+import type {
+  ColumnInfo,
+  IsolatedWarehouseFactory,
+  Row,
+  SqlValue,
+  Warehouse,
+} from '../../warehouse/warehouse.js';
 import { fixtureValue, inferColumnType } from './fixture-types.js';
 import { columnsOf, projectShapes, type Shapes } from './model-shapes.js';
 import { compareRows, type ExpectedRow } from './row-match.js';
@@ -40,6 +46,8 @@ export interface UnitTestSummary {
 export interface RunUnitTestsRequest {
   readonly project: Project;
   readonly tests: readonly UnitTest[];
+  /** Opens a new, empty engine for one test (and one for the models' shapes); closed after use. */
+  readonly openEngine: IsolatedWarehouseFactory;
   /** Called as each test finishes (progress output). */
   readonly onResult?: (result: UnitTestResult) => void;
   /** Tests run at once, each in its own single-threaded engine (default: the CPU count). */
@@ -50,17 +58,22 @@ const FIXTURES = 'fixtures';
 
 /**
  * @example
- * const { results, testsPerSecond } = await runUnitTests({ project, tests: project.tests });
+ * const { results, testsPerSecond } = await runUnitTests({
+ *   project,
+ *   tests: project.tests,
+ *   openEngine: openUnitTestWarehouse, // from src/app/
+ * });
  */
 export async function runUnitTests(request: RunUnitTestsRequest): Promise<UnitTestSummary> {
   const started = performance.now();
-  const shapes = await projectShapes(request.project, inputsOf(request.tests));
+  const shapes = await projectShapes(request.project, request.openEngine, inputsOf(request.tests));
   const results: UnitTestResult[] = new Array(request.tests.length);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < request.tests.length) {
       const index = next++;
-      const result = await runUnitTest(request.project, request.tests[index] as UnitTest, shapes);
+      const test = request.tests[index] as UnitTest;
+      const result = await runUnitTest(request.project, test, shapes, request.openEngine);
       results[index] = result;
       request.onResult?.(result);
     }
@@ -78,10 +91,15 @@ function inputsOf(tests: readonly UnitTest[]): Set<string> {
 /** A problem with the test's own input: reported at the test, not as a model failure. */
 class FixtureProblem extends Error {}
 
-export async function runUnitTest(project: Project, test: UnitTest, shapes: Shapes): Promise<UnitTestResult> {
+export async function runUnitTest(
+  project: Project,
+  test: UnitTest,
+  shapes: Shapes,
+  openEngine: IsolatedWarehouseFactory,
+): Promise<UnitTestResult> {
   const began = performance.now();
   const base = { name: test.name, model: test.model, file: test.file, position: test.position };
-  const warehouse = createDuckDbWarehouse({ path: ':memory:', threads: 1, poolSize: 1 });
+  const warehouse = await openEngine();
   try {
     const model = project.models.get(test.model) as ModelNode;
     await warehouse.createSchema(FIXTURES);

@@ -22,6 +22,7 @@ import type {
   WarehouseRoles,
   WarehouseTransaction,
 } from '../warehouse.js';
+import { duckDbCheckDialect } from './duckdb-check-dialect.js';
 import { DuckDbConnectionPool } from './duckdb-connection-pool.js';
 import { DuckDbEnvironmentSwitch } from './duckdb-environment-switch.js';
 import { DuckDbFileReader } from './duckdb-file-reader.js';
@@ -70,7 +71,6 @@ export function createDuckDbWarehouse(options: DuckDbWarehouseOptions): Warehous
 
 /** The adapter itself; use `createDuckDbWarehouse` unless you are composing runtimes. */
 export class DuckDbWarehouse implements WarehouseAdapter {
-  readonly dialect = 'duckdb' as const;
   readonly engine = 'duckdb';
   readonly defaultSchema = 'main';
   readonly capabilities: WarehouseCapabilities;
@@ -81,10 +81,7 @@ export class DuckDbWarehouse implements WarehouseAdapter {
   constructor(options: DuckDbWarehouseOptions) {
     this.#options = options;
     this.capabilities = Object.freeze({
-      transactionalDdl: true,
-      atomicViewSwap: true,
       cancel: true,
-      zeroCopyClone: false,
       readsLocalFiles: true,
       maxConcurrency: options.poolSize ?? DEFAULT_POOL_SIZE,
     });
@@ -99,6 +96,7 @@ export class DuckDbWarehouse implements WarehouseAdapter {
       environments: new DuckDbEnvironmentSwitch(warehouse),
       incremental: new DuckDbIncrementalMerge(warehouse),
       files: new DuckDbFileReader(warehouse),
+      checkDialect: duckDbCheckDialect,
     };
   }
 

@@ -10,7 +10,7 @@ columns:
 */
 select
   card_id,
-  any_value(customer_id) as customer_id,
+  min(customer_id) as customer_id, -- a card belongs to one customer
   count(*) as txn_count,
   count(distinct device_id) as distinct_devices,
   count(distinct country) as distinct_countries,

@@ -26,9 +26,11 @@ select
   count(*) filter (where not is_approved) over last_hour as declined_count_1h,
   count(*) over last_day as txn_count_24h,
   sum(amount) over last_day as amount_24h,
-  date_diff('second', lag(event_ts) over (partition by card_id order by event_ts, txn_id), event_ts)
+  -- whole-second boundaries crossed, as DuckDB's date_diff('second', …) counts them
+  (floor(extract(epoch from event_ts))
+    - floor(extract(epoch from lag(event_ts) over (partition by card_id order by event_ts, txn_id))))::BIGINT
     as seconds_since_prev_txn
 from stg_transactions
 window
-  last_hour as (partition by card_id order by event_ts range between interval 1 hour preceding and current row),
-  last_day as (partition by card_id order by event_ts range between interval 24 hours preceding and current row)
+  last_hour as (partition by card_id order by event_ts range between interval '1 hour' preceding and current row),
+  last_day as (partition by card_id order by event_ts range between interval '24 hours' preceding and current row)

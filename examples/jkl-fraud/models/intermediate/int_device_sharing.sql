@@ -12,8 +12,9 @@ columns:
 */
 select
   t.device_id,
-  any_value(d.device_type) as device_type,
-  any_value(d.first_seen_ts) as first_seen_ts,
+  -- one stg_devices row per device: min() picks the device's own values
+  min(d.device_type) as device_type,
+  min(d.first_seen_ts) as first_seen_ts,
   count(*) as txn_count,
   count(distinct t.card_id) as distinct_cards,
   count(distinct t.customer_id) as distinct_customers,

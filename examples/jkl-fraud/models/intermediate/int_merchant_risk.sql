@@ -12,13 +12,15 @@ columns:
   merchant_risk_score: { description: 0..100 risk score., checks: [not_null, { range: { min: 0, max: 100 } }] }
   is_high_risk: The merchant is on the high-risk list.
 */
+-- Rounding is floor(x * 10^n + 0.5) / 10^n in double precision: DuckDB's round(double, n) on
+-- these non-negative values, and PostgreSQL has no round(double precision, n).
 with smoothed as (
   select
     merchant_id,
     approved_count,
     fraud_chargeback_count,
     chargeback_rate,
-    (fraud_chargeback_count + 0.005 * 50) / (approved_count + 50) as smoothed_fraud_rate
+    (fraud_chargeback_count + 0.005 * 50)::DOUBLE PRECISION / (approved_count + 50) as smoothed_fraud_rate
   from int_merchant_stats
 )
 select
@@ -26,8 +28,8 @@ select
   approved_count,
   fraud_chargeback_count,
   chargeback_rate,
-  round(smoothed_fraud_rate, 6) as smoothed_fraud_rate,
-  round(least(100, 100 * smoothed_fraud_rate / 0.04), 2) as merchant_risk_score,
+  floor(smoothed_fraud_rate * 1000000 + 0.5) / 1000000 as smoothed_fraud_rate,
+  floor(least(100, 100 * smoothed_fraud_rate / 0.04) * 100 + 0.5) / 100 as merchant_risk_score,
   smoothed_fraud_rate >= 0.02 as is_high_risk,
   case
     when smoothed_fraud_rate >= 0.02 then 'high'

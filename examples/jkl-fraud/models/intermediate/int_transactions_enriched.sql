@@ -11,6 +11,8 @@ columns:
   amount_to_median: Amount divided by the customer's median approved amount.
   is_fraud: Confirmed fraud (a fraud chargeback was reported).
 */
+-- amount_to_median is rounded as DuckDB's round(double, 4) does, floor(x * 10^4 + 0.5) / 10^4, in
+-- double precision (PostgreSQL has no round(double precision, n)).
 select
   t.txn_id,
   t.card_id,
@@ -46,7 +48,7 @@ select
   coalesce(r.merchant_risk_score, 0) as merchant_risk_score,
   coalesce(r.is_high_risk, false) as is_high_risk_merchant,
   p.median_amount as customer_median_amount,
-  round(t.amount / nullif(p.median_amount, 0), 4) as amount_to_median,
+  floor(t.amount::DOUBLE PRECISION / nullif(p.median_amount, 0) * 10000 + 0.5) / 10000 as amount_to_median,
   cb.chargeback_id is not null as has_chargeback,
   coalesce(cb.is_fraud, false) as is_fraud,
   cb.chargeback_amount

@@ -2,7 +2,8 @@
  * Rule-based customer risk score for fraud operations and analysts. The rules live in TypeScript
  * so they can be reviewed, tested and reused (see lib/risk-rules.ts); the model compiles them to a
  * single SELECT. The "big spender" threshold is data-driven: the 90th percentile of the customers'
- * 95th-percentile amounts, read from the warehouse at build time.
+ * 95th-percentile amounts, read from the warehouse at build time. The SQL runs on DuckDB and
+ * PostgreSQL alike.
  */
 import { defineModel } from 'slipway';
 import { compileRiskReasons, compileRiskScore, type RiskRule } from '../../lib/risk-rules.js';
@@ -26,6 +27,28 @@ function customerRules(bigSpenderAmount: number): readonly RiskRule[] {
   ];
 }
 
+/**
+ * SQL for the `q` percentile of a DECIMAL(p, 2) column as DuckDB's quantile_cont computes it (the
+ * lower value plus the interpolated step to the next, truncated to cents), spelled out so that
+ * PostgreSQL, which interpolates in double precision, gives the same threshold.
+ */
+function decimalPercentile(column: string, q: number, relation: string): string {
+  const at = `floor(at_index)`;
+  const low = `min(${column}) filter (where value_index = ${at})`;
+  const high = `min(${column}) filter (where value_index = ceil(at_index))`;
+  return `
+with ranked as (
+  select
+    ${column},
+    row_number() over (order by ${column}) - 1 as value_index,
+    (count(*) over () - 1) * ${q}::DOUBLE PRECISION as at_index
+  from ${relation}
+  where ${column} is not null
+)
+select (${low} + trunc((${high} - ${low}) * 100 * min(at_index - ${at}))::BIGINT * 0.01)::DOUBLE PRECISION as threshold
+from ranked`;
+}
+
 export default defineModel({
   name: 'customer_risk_scores',
   kind: 'table',
@@ -36,7 +59,7 @@ export default defineModel({
   owner: 'fraud-ops@jkl.example',
   async build({ ref, sql }) {
     const profile = ref('int_customer_spend_profile');
-    const [row] = await sql(`select quantile_cont(p95_amount, 0.9)::DOUBLE as threshold from ${profile}`);
+    const [row] = await sql(decimalPercentile('p95_amount', 0.9, profile));
     const threshold = Number(row?.['threshold']);
     const rules = customerRules(Number.isFinite(threshold) ? Math.round(threshold * 100) / 100 : 1_000_000);
     const score = compileRiskScore(rules);

@@ -11,6 +11,8 @@ columns:
 checks:
   - unique: [report_date, mcc_group]
 */
+-- Rounding is floor(x * 10^n + 0.5) / 10^n in double precision: DuckDB's round(double, n) on
+-- these non-negative values, and PostgreSQL has no round(double precision, n).
 select
   event_date as report_date,
   coalesce(mcc_group, 'unknown') as mcc_group,
@@ -18,11 +20,13 @@ select
   count(distinct merchant_id) as active_merchants,
   count(*) filter (where is_approved) as approved_count,
   sum(amount) as total_amount,
-  round(avg(amount), 2) as avg_amount,
-  round(count(*) filter (where is_approved) / count(*), 4) as approval_rate,
+  floor(avg(amount)::DOUBLE PRECISION * 100 + 0.5) / 100 as avg_amount,
+  floor(count(*) filter (where is_approved)::DOUBLE PRECISION / count(*) * 10000 + 0.5) / 10000 as approval_rate,
   count(*) filter (where has_chargeback) as chargeback_count,
   coalesce(sum(chargeback_amount), 0) as chargeback_amount,
-  round(coalesce(count(*) filter (where has_chargeback) / nullif(count(*) filter (where is_approved), 0), 0), 4)
-    as chargeback_rate
+  floor(
+    coalesce(count(*) filter (where has_chargeback)::DOUBLE PRECISION / nullif(count(*) filter (where is_approved), 0), 0)
+    * 10000 + 0.5
+  ) / 10000 as chargeback_rate
 from fct_transactions
 group by event_date, coalesce(mcc_group, 'unknown')

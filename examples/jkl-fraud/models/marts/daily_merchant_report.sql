@@ -10,6 +10,8 @@ columns:
 checks:
   - unique: [report_date, merchant_id]
 */
+-- Rounding is floor(x * 10^n + 0.5) / 10^n in double precision: DuckDB's round(double, n) on
+-- these non-negative values, and PostgreSQL has no round(double precision, n).
 with alerts_per_day as (
   select merchant_id, event_ts::DATE as report_date, count(*) as alert_count, max(score) as max_alert_score
   from fraud_alerts
@@ -18,8 +20,9 @@ with alerts_per_day as (
   select
     event_date as report_date,
     merchant_id,
-    any_value(mcc_group) as mcc_group,
-    any_value(merchant_region) as region,
+    -- the category group and region are the merchant's own: min() picks them
+    min(mcc_group) as mcc_group,
+    min(merchant_region) as region,
     count(*) as txn_count,
     count(distinct card_id) as distinct_cards,
     count(*) filter (where is_approved) as approved_count,
@@ -31,8 +34,9 @@ with alerts_per_day as (
 )
 select
   a.*,
-  round(a.approved_count / a.txn_count, 4) as approval_rate,
-  round(coalesce(a.chargeback_count / nullif(a.approved_count, 0), 0), 4) as chargeback_rate,
+  floor(a.approved_count::DOUBLE PRECISION / a.txn_count * 10000 + 0.5) / 10000 as approval_rate,
+  floor(coalesce(a.chargeback_count::DOUBLE PRECISION / nullif(a.approved_count, 0), 0) * 10000 + 0.5) / 10000
+    as chargeback_rate,
   coalesce(al.alert_count, 0) as alert_count,
   al.max_alert_score
 from activity a

@@ -13,6 +13,8 @@ columns:
 checks:
   - unique: [report_date, region]
 */
+-- Rounding is floor(x * 10^n + 0.5) / 10^n in double precision: DuckDB's round(double, n) on
+-- these non-negative values, and PostgreSQL has no round(double precision, n).
 select
   event_date as report_date,
   coalesce(merchant_region, 'unknown') as region,
@@ -21,10 +23,12 @@ select
   count(*) filter (where not is_approved) as declined_count,
   sum(amount) as total_amount,
   coalesce(sum(amount) filter (where is_approved), 0) as approved_amount,
-  round(count(*) filter (where is_approved) / count(*), 4) as approval_rate,
+  floor(count(*) filter (where is_approved)::DOUBLE PRECISION / count(*) * 10000 + 0.5) / 10000 as approval_rate,
   count(*) filter (where has_chargeback) as chargeback_count,
   count(*) filter (where is_fraud) as fraud_chargeback_count,
-  round(coalesce(count(*) filter (where has_chargeback) / nullif(count(*) filter (where is_approved), 0), 0), 4)
-    as chargeback_rate
+  floor(
+    coalesce(count(*) filter (where has_chargeback)::DOUBLE PRECISION / nullif(count(*) filter (where is_approved), 0), 0)
+    * 10000 + 0.5
+  ) / 10000 as chargeback_rate
 from fct_transactions
 group by event_date, coalesce(merchant_region, 'unknown')

@@ -11,27 +11,29 @@ columns:
   log_amount: ln(1 + amount).
   amount_to_median: Amount relative to the customer's median approved amount (1 when unknown).
 */
+-- log_amount is rounded as DuckDB's round(double, 6) does, floor(x * 10^6 + 0.5) / 10^6, in double
+-- precision (PostgreSQL has no round(double precision, n)).
 select
   txn_id,
   event_ts,
-  amount::DOUBLE as amount,
-  round(ln(1 + amount::DOUBLE), 6) as log_amount,
-  hour(event_ts) as hour_of_day,
-  isodow(event_ts) as day_of_week,
+  amount::DOUBLE PRECISION as amount,
+  floor(ln(1 + amount::DOUBLE PRECISION) * 1000000 + 0.5) / 1000000 as log_amount,
+  extract(hour from event_ts)::BIGINT as hour_of_day,
+  extract(isodow from event_ts)::BIGINT as day_of_week,
   (channel = 'ecom')::INTEGER as is_ecom,
   (channel = 'atm')::INTEGER as is_atm,
   is_approved::INTEGER as is_approved,
   txn_count_1h,
-  amount_1h::DOUBLE as amount_1h,
+  amount_1h::DOUBLE PRECISION as amount_1h,
   small_txn_count_1h,
   declined_count_1h,
   txn_count_24h,
-  amount_24h::DOUBLE as amount_24h,
+  amount_24h::DOUBLE PRECISION as amount_24h,
   coalesce(seconds_since_prev_txn, -1) as seconds_since_prev_txn,
-  coalesce(amount_to_median, 1)::DOUBLE as amount_to_median,
+  coalesce(amount_to_median, 1)::DOUBLE PRECISION as amount_to_median,
   is_geo_mismatch::INTEGER as is_geo_mismatch,
   device_card_count,
-  merchant_risk_score::DOUBLE as merchant_risk_score,
-  coalesce(date_diff('day', signup_date, event_date), -1) as customer_tenure_days,
+  merchant_risk_score::DOUBLE PRECISION as merchant_risk_score,
+  coalesce((event_date - signup_date)::BIGINT, -1) as customer_tenure_days,
   is_fraud::INTEGER as is_fraud
 from int_transactions_enriched

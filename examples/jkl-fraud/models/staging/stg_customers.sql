@@ -9,13 +9,17 @@ columns:
   home_country: { description: Country of residence., checks: [not_null] }
   updated_at: When the kept version was written.
 */
-select
-  customer_id::BIGINT as customer_id,
-  name,
-  lower(segment) as segment,
-  upper(home_country) as home_country,
-  region,
-  signup_date::DATE as signup_date,
-  updated_at::TIMESTAMP as updated_at
-from customers
-qualify row_number() over (partition by customer_id order by updated_at desc) = 1
+select customer_id, name, segment, home_country, region, signup_date, updated_at
+from (
+  select
+    customer_id::BIGINT as customer_id,
+    name,
+    lower(segment) as segment,
+    upper(home_country) as home_country,
+    region,
+    signup_date::DATE as signup_date,
+    updated_at::TIMESTAMP as updated_at,
+    row_number() over (partition by customer_id order by updated_at desc) as version_rank
+  from customers
+) versions
+where version_rank = 1

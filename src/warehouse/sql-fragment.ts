@@ -4,7 +4,7 @@
  * only `renderSql` numbers them (`$1`, `$2`, …) for the final statement. Values are therefore never
  * concatenated into SQL, however the fragments are combined.
  */
-import type { SqlValue } from '../warehouse/warehouse.js';
+import type { SqlValue } from './warehouse.js';
 
 /** A bound value inside a fragment. */
 export interface ParamPart {
