@@ -26,7 +26,7 @@ const CONFIG = RELEASE_CONFIG.replace(
     promote_from: staging
     verify: { max_row_change: 50% }
   qa: { strategy: blue-green, verify: { delay: 1500ms } }
-  slow: { strategy: blue-green, verify: { delay: 5s } }
+  slow: { strategy: blue-green, verify: { delay: 20s } }
   audit: { strategy: direct, verify: { max_row_change: 50%, rollback: false } }
 `,
 );
@@ -266,6 +266,7 @@ describe('post-deploy verification from the CLI', () => {
     );
   });
 
+  // The delay is long enough for a query and a release to finish during it on a loaded machine.
   it('while apply waits out verify.delay, others can query and release; a release replaced meanwhile is not verified', async () => {
     const waiting = await slipwayOnceItSays(
       'Verifying slow in',
@@ -293,7 +294,7 @@ describe('post-deploy verification from the CLI', () => {
     });
     expect(waiting.stderr()).toMatch(/slow's verification of r-[0-9a-f]{8} was settled meanwhile: skipped/);
     expect(await shows('slow')).toEqual({ n: 1, v: 3 });
-  }, 30_000);
+  }, 180_000);
 
   it('a pending verification more than a minute late reads as overdue', () => {
     const due = '2026-11-27T03:00:00.000Z';
