@@ -158,7 +158,8 @@ export function environmentSwitchContract(name: string, make: () => Promise<Ware
         (error: unknown) => error,
       );
       expect(failure).toBeInstanceOf(WorkFailedError);
-      expect((failure as Error).message).toMatch(/1 of its tables no longer exist \(ghost__1\)/);
+      // The message names the missing table (its wording is the adapter's).
+      expect((failure as Error).message).toContain('ghost__1');
       expect(await read(`select sum(amount) as s from ${view('prod', 'orders')}`)).toEqual([{ s: 30 }]);
       expect(await read(`select total from ${view('prod', 'totals')}`)).toEqual([{ total: 30 }]);
       expect((await warehouse.listRelations('prod')).map((r) => r.name)).not.toContain('ghost');
