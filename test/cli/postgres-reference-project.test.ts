@@ -15,7 +15,7 @@ import { freshDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { json, runCli } from '../helpers/run-cli.js';
 
 const VARIABLE = 'SLIPWAY_E2E_PG_URL';
-const MCC = 'models/marts/daily_mcc_report.sql';
+const MERCHANTS = 'models/marts/dim_merchants.sql';
 
 let db: TestDatabase;
 let workspace: string;
@@ -125,17 +125,17 @@ describe('the reference project on PostgreSQL', () => {
     const [prodAlerts] = await sql<{ n: number }>('select count(*)::int as n from prod.fraud_alerts');
     expect(prodAlerts?.n).toBeGreaterThan(0);
 
-    // A pull request adds a column to one report.
-    git('checkout', '-q', '-b', 'mcc-currency-count');
-    const original = await readFile(path.join(project, MCC), 'utf8');
+    // A pull request adds a column to a dimension nothing reads from.
+    git('checkout', '-q', '-b', 'merchant-activity');
+    const original = await readFile(path.join(project, MERCHANTS), 'utf8');
     await writeFile(
-      path.join(project, MCC),
+      path.join(project, MERCHANTS),
       original.replace(
-        '  count(*) as txn_count,',
-        '  count(*) as txn_count,\n  count(distinct currency) as currency_count,',
+        '  coalesce(s.txn_count, 0) as txn_count,',
+        '  coalesce(s.txn_count, 0) as txn_count,\n  coalesce(s.txn_count, 0) > 0 as is_active,',
       ),
     );
-    git('commit', '-q', '-am', 'Count currencies per MCC group');
+    git('commit', '-q', '-am', 'Flag active merchants');
     const ci = await cli(['ci', '--base', 'main', '--json']);
     expect(ci.code, ci.stderr + ci.stdout).toBe(0);
     const report = json<{
@@ -145,43 +145,43 @@ describe('the reference project on PostgreSQL', () => {
       diffs: { model: string; diff: { schema: { added: { name: string }[] } } }[];
     }>(ci);
     expect(report.blocking).toBe(false);
-    expect(report.built.map((b) => b.model)).toEqual(['daily_mcc_report']);
-    const mccDiff = report.diffs.find((d) => d.model === 'daily_mcc_report');
-    expect(mccDiff?.diff.schema.added.map((c) => c.name)).toEqual(['currency_count']);
+    expect(report.built.map((b) => b.model)).toEqual(['dim_merchants']);
+    const merchantsDiff = report.diffs.find((d) => d.model === 'dim_merchants');
+    expect(merchantsDiff?.diff.schema.added.map((c) => c.name)).toEqual(['is_active']);
     const schemas = await sql<{ nspname: string }>(
       "select nspname from pg_namespace where nspname like 'ci\\_%'",
     );
     expect(schemas).toEqual([]);
-    expect(await columnsOf('prod', 'daily_mcc_report')).not.toContain('currency_count');
+    expect(await columnsOf('prod', 'dim_merchants')).not.toContain('is_active');
 
     // Merged: staging gets the change, checked and compared with prod.
     git('checkout', '-q', 'main');
-    git('merge', '-q', '--ff-only', 'mcc-currency-count');
+    git('merge', '-q', '--ff-only', 'merchant-activity');
     const second = json<{ release: { id: string }; plan: { build: { model: string }[] } }>(
       await cli(['apply', '--env', 'staging', '--yes', '--json']),
     );
-    expect(second.plan.build.map((b) => b.model)).toEqual(['daily_mcc_report']);
+    expect(second.plan.build.map((b) => b.model)).toEqual(['dim_merchants']);
     const check = await cli(['check', '--env', 'staging', '--json']);
     expect(check.code, check.stderr).toBe(0);
     const checked = json<{ blocking: boolean; results: { status: string }[] }>(check);
     expect(checked.blocking).toBe(false);
     expect(checked.results.length).toBeGreaterThan(50);
-    const diff = await cli(['diff', 'prod', 'staging', '--model', 'daily_mcc_report', '--json']);
+    const diff = await cli(['diff', 'prod', 'staging', '--model', 'dim_merchants', '--json']);
     expect(diff.code, diff.stderr).toBe(0);
-    const [mcc] = json<{
+    const [merchants] = json<{
       diffs: {
         model: string;
         diff: { schema: { added: { name: string }[] }; removed: number; added: number };
       }[];
     }>(diff).diffs;
-    expect(mcc?.diff.schema.added.map((c) => c.name)).toEqual(['currency_count']);
-    expect([mcc?.diff.added, mcc?.diff.removed]).toEqual([0, 0]);
+    expect(merchants?.diff.schema.added.map((c) => c.name)).toEqual(['is_active']);
+    expect([merchants?.diff.added, merchants?.diff.removed]).toEqual([0, 0]);
 
     const again = json<{ release: { id: string }; plan: { build: unknown[] } }>(
       await cli(['promote', 'staging', 'prod', '--json']),
     );
     expect(again.plan.build).toEqual([]);
-    expect(await columnsOf('prod', 'daily_mcc_report')).toContain('currency_count');
+    expect(await columnsOf('prod', 'dim_merchants')).toContain('is_active');
 
     // The next hours of authorisations land in the source table; a run appends them once.
     await sql(`insert into raw.card_transactions
@@ -203,14 +203,14 @@ describe('the reference project on PostgreSQL', () => {
     const rollback = await cli(['rollback', '--env', 'prod', '--json']);
     expect(rollback.code, rollback.stderr).toBe(0);
     expect(json<{ to: string }>(rollback).to).toBe(promotion.release.id);
-    expect(await columnsOf('prod', 'daily_mcc_report')).not.toContain('currency_count');
+    expect(await columnsOf('prod', 'dim_merchants')).not.toContain('is_active');
 
     const gc = await cli(['gc', '--keep', '1', '--json']);
     expect(gc.code, gc.stderr).toBe(0);
     expect(Array.isArray(json<{ dropped: unknown[] }>(gc).dropped)).toBe(true);
     const [prodAfter] = await sql<{ n: number }>('select count(*)::int as n from prod.fraud_alerts');
     expect(prodAfter?.n).toBeGreaterThan(0);
-    expect(await columnsOf('staging', 'daily_mcc_report')).toContain('currency_count');
+    expect(await columnsOf('staging', 'dim_merchants')).toContain('is_active');
     const history = json<{ releases: { kind: string }[] }>(await cli(['history', '--env', 'prod', '--json']));
     expect(history.releases.map((r) => r.kind)).toEqual(['rollback', 'promote', 'promote']);
   }, 600_000);
