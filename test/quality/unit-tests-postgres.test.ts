@@ -67,17 +67,38 @@ describe('unit tests on PostgreSQL', () => {
     expect(await scratchSchemasLeft()).toEqual([probe.defaultSchema]);
     await probe.close();
     expect(await scratchSchemasLeft()).toEqual([]);
+    // Tests run side by side, as many as the shared pool has connections: count open schemas.
+    let open = 0;
+    let mostOpen = 0;
+    const counted = async () => {
+      const warehouse = await engines.open();
+      mostOpen = Math.max(mostOpen, ++open);
+      const close = async (): Promise<void> => {
+        open--;
+        await warehouse.close();
+      };
+      return new Proxy(warehouse, {
+        get: (target, key) => {
+          if (key === 'close') return close;
+          const value: unknown = Reflect.get(target, key, target);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+    };
     let results: Awaited<ReturnType<typeof runUnitTests>>['results'];
     try {
       ({ results } = await runUnitTests({
         project: reference,
         tests: reference.tests,
-        openEngine: engines.open,
+        openEngine: counted,
         concurrency: engines.concurrency ?? 1,
       }));
     } finally {
       await engines.close();
     }
+    expect(engines.concurrency).toBe(4);
+    expect(mostOpen).toBe(4);
+    expect(open).toBe(0);
     expect(results).toHaveLength(8);
     expect(
       results.filter((r) => r.status !== 'pass').map((r) => `${r.name}: ${r.message}\n${r.diff}`),

@@ -5,6 +5,8 @@
  * connection pool whose `defaultSchema` is that schema; closing it drops the schema with
  * everything in it. The jobs qualify every name they create or read with `defaultSchema`, so they
  * never see each other's tables, and as many run at once as the shared pool has connections.
+ * (The pool's connections are shared, so no per-schema `search_path` is set: an unqualified name
+ * still resolves to the database's own; the compiled model's references are all qualified.)
  */
 
 import { randomBytes } from 'node:crypto';
