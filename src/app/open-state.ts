@@ -51,7 +51,8 @@ export async function openStateStore(
 ): Promise<StateStore> {
   if (config === undefined || config.type === 'sqlite')
     return openSqliteStateStore({ path: path.resolve(root, config?.path ?? DEFAULT_STATE_PATH) });
-  return withVariableHint(config.url_env, () => openPostgresStateStore({ url: stateUrl(config, env) }));
+  const url = stateUrl(config, env);
+  return withVariableHint(config.url_env, () => openPostgresStateStore({ url }));
 }
 
 /**

@@ -1,15 +1,17 @@
 /**
  * The composition root's warehouse registry: the connection a project names is opened by its
- * engine's entry (a real DuckDB file here), a never-built warehouse is refused or opened empty as
- * asked, and a connection type without an entry is one clear line.
+ * engine's entry (a real DuckDB file, a real PostgreSQL database), a never-built warehouse is
+ * refused or opened empty as asked, an unset URL variable is one clear line, and each engine's
+ * statically declared capabilities match what its opened adapter reports.
  */
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openWarehouse } from '../../src/app/open-warehouse.js';
-import { InvalidArgumentError, SlipwayError } from '../../src/core/errors.js';
+import { connectionCapabilities, openWarehouse } from '../../src/app/open-warehouse.js';
+import { InvalidArgumentError } from '../../src/core/errors.js';
 import type { ProjectConfig } from '../../src/project/schemas.js';
+import { freshDatabase } from '../helpers/postgres.js';
 
 let root: string;
 beforeEach(async () => {
@@ -63,13 +65,56 @@ describe('openWarehouse', () => {
     await expect(stat(path.join(root, 'missing'))).rejects.toThrow();
   });
 
-  it('says in one line when a connection type has no engine in this version', async () => {
+  it('opens PostgreSQL from the URL in the variable the connection names', async () => {
+    const db = await freshDatabase('slipway_open_wh');
+    try {
+      const config = project({ local: { type: 'postgres', url_env: 'WAREHOUSE_URL' } });
+      const warehouse = await openWarehouse(config, { env: { WAREHOUSE_URL: db.url } });
+      try {
+        expect(warehouse.engine).toBe('postgres');
+        expect((await warehouse.query('select current_database() as name')).rows).toEqual([
+          { name: db.name },
+        ]);
+      } finally {
+        await warehouse.close();
+      }
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it('says in one line which variable is unset, before connecting', async () => {
     const config = project({ local: { type: 'postgres', url_env: 'WAREHOUSE_URL' } });
-    const error = await openWarehouse(config).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(SlipwayError);
-    expect((error as SlipwayError).code).toBe('invalid_argument');
-    expect((error as SlipwayError).message).toBe('the postgres warehouse is not available in this version');
-    expect((error as SlipwayError).hint).toContain('duckdb');
+    const error = await openWarehouse(config, { env: {} }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect((error as InvalidArgumentError).message).toBe(
+      "the warehouse connection 'local' reads its URL from WAREHOUSE_URL, which is not set",
+    );
+    expect((error as InvalidArgumentError).hint).toContain('export WAREHOUSE_URL=postgres://');
+  });
+
+  it('declares each engine its capabilities as the opened adapter reports them', async () => {
+    const db = await freshDatabase('slipway_open_wh');
+    try {
+      const connections = {
+        duck: { type: 'duckdb', path: ':memory:' },
+        pg: { type: 'postgres', url_env: 'WAREHOUSE_URL' },
+      } as const;
+      for (const [name, connection] of Object.entries(connections)) {
+        const config = { root, config: { warehouse: { default: name, connections }, environments: {} } };
+        const warehouse = await openWarehouse(config, { env: { WAREHOUSE_URL: db.url } });
+        try {
+          expect(connectionCapabilities(connection).readsLocalFiles).toBe(
+            warehouse.capabilities.readsLocalFiles,
+          );
+        } finally {
+          await warehouse.close();
+        }
+      }
+      expect(connectionCapabilities(connections.pg).readsLocalFiles).toBe(false);
+    } finally {
+      await db.drop();
+    }
   });
 
   it('names an unknown connection', async () => {

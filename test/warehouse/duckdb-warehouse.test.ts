@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WarehouseError } from '../../src/core/errors.js';
 import { createDuckDbWarehouse } from '../../src/warehouse/duckdb/duckdb-warehouse.js';
 import { warehouseContract } from './warehouse-contract.js';
+import { warehouseRolesContract } from './warehouse-roles-contract.js';
 
 const tmp = await mkdtemp(join(tmpdir(), 'slipway-duckdb-'));
 let files = 0;
@@ -25,6 +26,10 @@ warehouseContract('duckdb file', async () => {
   files += 1;
   return createDuckDbWarehouse({ path: join(tmp, `contract-${files}.duckdb`), threads: 2, poolSize: 3 });
 });
+
+warehouseRolesContract('duckdb :memory:', async () =>
+  createDuckDbWarehouse({ path: ':memory:', threads: 2 }),
+);
 
 describe('duckdb specifics', () => {
   it('declares its capabilities honestly', () => {

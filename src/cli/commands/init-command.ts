@@ -2,15 +2,20 @@
  * `slipway init DIR`: scaffold a project from a template (the JKL reference project), generate a
  * small data set so the first build takes seconds, and make the folder a git repository.
  * `--ci github|bitbucket` adds the pull-request gate (GitHub Actions workflow, Bitbucket
- * Pipelines); on an existing project it writes only those files.
+ * Pipelines); on an existing project it writes only those files. `--warehouse postgres` puts the
+ * project on the PostgreSQL database `--url-env` names (default `SLIPWAY_PG_URL`): the sources are
+ * loaded into tables there and the project reads them (and keeps its state) in that database.
  */
 import { execFile } from 'node:child_process';
-import { access, cp, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { access, cp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type Command, Option } from 'commander';
+import { moveReferenceProjectToPostgres, openSeedDatabase } from '../../app/postgres-reference-project.js';
+import type { SeededSource } from '../../app/seed-postgres-sources.js';
 import { InvalidArgumentError } from '../../core/errors.js';
+import type { Warehouse } from '../../warehouse/warehouse.js';
 import type { GlobalOptions } from '../project-context.js';
 import { createOutput, status } from '../render/terminal.js';
 import { generateData } from './generate-command.js';
@@ -52,7 +57,11 @@ interface InitOptions extends GlobalOptions {
   readonly scale: string;
   readonly git: boolean;
   readonly ci?: string[];
+  readonly warehouse: 'duckdb' | 'postgres';
+  readonly urlEnv: string;
 }
+
+export const DEFAULT_URL_ENV = 'SLIPWAY_PG_URL';
 
 function parseProviders(values: readonly string[] | undefined): string[] {
   const providers = [
@@ -103,6 +112,17 @@ export function registerInit(program: Command): void {
         '0.01',
       ),
     )
+    .addOption(
+      new Option('--warehouse <engine>', 'where the project runs')
+        .choices(['duckdb', 'postgres'])
+        .default('duckdb'),
+    )
+    .addOption(
+      new Option(
+        '--url-env <name>',
+        'with --warehouse postgres: the environment variable holding the database URL',
+      ).default(DEFAULT_URL_ENV),
+    )
     .option('--no-git', 'do not create a git repository')
     .option(
       '--ci <provider...>',
@@ -117,6 +137,7 @@ export function registerInit(program: Command): void {
         throw new InvalidArgumentError(`--scale must be a positive number, not '${options.scale}'`);
       const providers = parseProviders(options.ci);
       const template = TEMPLATES[options.template] as string;
+      const existed = await exists(target);
       await mkdir(target, { recursive: true });
       if (providers.length > 0 && (await exists(path.join(target, 'slipway.yaml')))) {
         const written = await writeCiFiles(template, target, providers);
@@ -133,8 +154,27 @@ export function registerInit(program: Command): void {
           hint: 'choose a new folder (or, in a project, add CI files only: slipway init . --ci github)',
         });
       }
-      output.note(status.dim(`generating sample data (scale ${scale})…`));
-      const { generated, ciWritten } = await scaffoldProject(template, target, { providers, scale });
+      // PostgreSQL is reached before anything is written, so a bad URL leaves the folder as it was.
+      const database = options.warehouse === 'postgres' ? await openSeedDatabase(options.urlEnv) : undefined;
+      let generated: Awaited<ReturnType<typeof generateData>>;
+      let ciWritten: string[];
+      let seeded: SeededSource[] = [];
+      try {
+        output.note(status.dim(`generating sample data (scale ${scale})…`));
+        ({ generated, ciWritten } = await scaffoldProject(template, target, { providers, scale }));
+        if (database) seeded = await loadIntoPostgres(target, database, options.urlEnv, output.note);
+      } catch (error) {
+        // Nothing half done: the folder was empty (but for .git), so what is there now is ours.
+        if (!existed) await rm(target, { recursive: true, force: true });
+        else {
+          for (const entry of await readdir(target)) {
+            if (entry !== '.git') await rm(path.join(target, entry), { recursive: true, force: true });
+          }
+        }
+        throw error;
+      } finally {
+        await database?.close();
+      }
       let git = false;
       if (options.git) {
         try {
@@ -166,17 +206,42 @@ export function registerInit(program: Command): void {
         git,
         data: generated,
         ci: ciWritten,
+        warehouse: options.warehouse,
+        ...(database ? { urlEnv: options.urlEnv, tables: seeded } : {}),
       });
       output.line(`${status.ok('✓')} created ${status.bold(target)} from the ${options.template} template`);
       output.line(`  ${generated.transactions.toLocaleString('en-US')} transactions generated in data/`);
+      if (database) {
+        const rows = seeded.reduce((n, t) => n + t.rows, 0).toLocaleString('en-US');
+        output.line(
+          `  ${rows} rows loaded into ${seeded.length} tables (${seeded.map((t) => t.table).join(', ')}) of the database ${options.urlEnv} names`,
+        );
+      }
       for (const f of ciWritten) output.line(`  ${f} (make its job a required status check)`);
       output.line();
-      output.line('Next:');
+      output.line(
+        database
+          ? `Next (every command reads the database URL from ${options.urlEnv}: keep it exported):`
+          : 'Next:',
+      );
       output.line(`  cd ${path.relative(process.cwd(), target) || '.'}`);
       output.line('  slipway validate');
       output.line('  slipway build --env dev');
-      output.line('  slipway query --env dev "select severity, count(*) from fraud_alerts group by all"');
+      output.line(
+        `  slipway query --env dev "select severity, count(*) from fraud_alerts group by ${database ? 'severity' : 'all'}"`,
+      );
     });
+}
+
+/** Loads the generated sources into PostgreSQL and points the project's files at it. */
+async function loadIntoPostgres(
+  target: string,
+  database: Warehouse,
+  urlEnv: string,
+  note: (message: string) => void,
+): Promise<SeededSource[]> {
+  note(status.dim(`loading the sources into the database ${urlEnv} names…`));
+  return moveReferenceProjectToPostgres(target, { warehouse: database, urlEnv });
 }
 
 /**

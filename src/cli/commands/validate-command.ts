@@ -1,5 +1,11 @@
-/** `slipway validate`: load the project and report every problem, or a one-line summary. */
+/**
+ * `slipway validate`: load the project and report every problem, or a one-line summary. Besides
+ * the project's own rules it refuses what the configured warehouses cannot do (read without
+ * connecting, from the capabilities each engine declares).
+ */
 import type { Command } from 'commander';
+import { warehouseMisfits } from '../../app/warehouse-fit.js';
+import { ProjectError } from '../../core/errors.js';
 import { type GlobalOptions, openProject } from '../project-context.js';
 import { createOutput, status } from '../render/terminal.js';
 
@@ -11,6 +17,8 @@ export function registerValidate(program: Command): void {
       const options = this.optsWithGlobals<GlobalOptions>();
       const output = createOutput({ json: Boolean(options.json) });
       const project = await openProject(options);
+      const misfits = warehouseMisfits(project);
+      if (misfits.length > 0) throw new ProjectError(misfits);
       const checks = [...project.models.values(), ...project.sources.values()].reduce(
         (n, node) => n + node.checks.length,
         0,
