@@ -34,6 +34,9 @@ export interface SyncRequester {
   notify(trigger?: SyncTrigger, expectedSha?: string): void;
 }
 
+/** The leader lease time when none is given (`--lease-ttl`). */
+export const DEFAULT_LEASE_TTL_MS = 15_000;
+
 export type OperatorState = 'idle' | 'standby' | 'leader' | 'stopping' | 'stopped';
 
 export interface OperatorOptions {
@@ -71,7 +74,7 @@ export class Operator implements SyncRequester {
   constructor(options: OperatorOptions) {
     this.#options = options;
     this.holderId = options.holderId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-    this.#ttlMs = options.leaseTtlMs ?? 15_000;
+    this.#ttlMs = options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
     this.#renewEveryMs = options.renewEveryMs ?? Math.max(1, Math.floor(this.#ttlMs / 3));
     this.#retryMs = options.standbyRetryMs ?? Math.max(1, Math.floor(this.#ttlMs / 5));
   }

@@ -11,13 +11,14 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { EnvironmentStatus } from '../../src/operator/operator-backend.js';
 import { openPostgresLeaderLease } from '../../src/state/postgres/postgres-leader-lease.js';
 import { openPostgresStateStore } from '../../src/state/postgres/postgres-state-store.js';
+import type { LockLease } from '../../src/state/state-store.js';
 import { type GitDaemon, startGitDaemon } from '../helpers/git-fixtures.js';
 import { freshDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { commitAll, git } from '../helpers/release-project.js';
@@ -229,6 +230,21 @@ async function shown(schema: string): Promise<{
   }
 }
 
+/** A lock as the state store has it, and the database's clock (the one leases are judged by). */
+async function lockAndDatabaseNow(name: string): Promise<{ lock: LockLease | undefined; now: number }> {
+  const state = await openPostgresStateStore({ url: db.url });
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  try {
+    const lock = await state.getLock(name);
+    const { rows } = await client.query<{ now: Date }>('select now() as now');
+    return { lock, now: (rows[0]?.now ?? new Date(0)).getTime() };
+  } finally {
+    await client.end();
+    await state.close();
+  }
+}
+
 /** Asserts that `schema`'s views read exactly the tables of the release its pointer names. */
 async function expectWholeRelease(schema: string, version: number): Promise<string> {
   const state = await openPostgresStateStore({ url: db.url });
@@ -275,6 +291,11 @@ it('a leader SIGKILLed mid-release on one host is replaced by the standby on ano
   const second = await mergeVersion(2, 21);
   await eventually('host-a to pause before the second commit’s switch', () => pauses(a) > 2, 60_000);
   expect((await health(b.url)).state).toBe('standby');
+  // host-a holds staging's lock, and that lock lives no longer than its leadership: once the
+  // lease is gone the lock is too, so the next leader (on another host: no pid to check) gets it.
+  const held = await lockAndDatabaseNow('env:staging');
+  expect(held.lock?.holder.host).toBe(twoHosts ? 'host-a' : hostname());
+  expect(Date.parse(held.lock?.expiresAt ?? '') - held.now).toBeLessThanOrEqual(LEASE_TTL_MS);
 
   const killedAt = Date.now();
   a.child.kill('SIGKILL');
@@ -311,6 +332,16 @@ it('a leader SIGKILLed mid-release on one host is replaced by the standby on ano
     expect(ofSecond.sort()).toEqual(['abandoned', 'succeeded']);
     expect(staging.filter((r) => r.status === 'building' || r.status === 'switching')).toEqual([]);
     expect(await state.getLock('env:staging')).toBeUndefined();
+    const takenOver = (await state.listEvents())
+      .filter((e) => e.type === 'lock.taken_over')
+      .map((e) => e.data as { lock: string; reason: string; from: { host: string } });
+    expect(takenOver).toContainEqual(
+      expect.objectContaining({
+        lock: 'env:staging',
+        reason: twoHosts ? 'expired' : 'holder is gone',
+        from: expect.objectContaining({ host: twoHosts ? 'host-a' : hostname() }),
+      }),
+    );
   } finally {
     await state.close();
   }
