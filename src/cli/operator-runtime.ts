@@ -53,6 +53,8 @@ export interface OperatorRuntimeOptions {
   readonly pollMs: number;
   readonly settleMs?: number;
   readonly leaseTtlMs?: number;
+  /** How often a standby tries to take the lease (default a fifth of the lease time). */
+  readonly standbyRetryMs?: number;
   readonly tokens: ApiTokens;
   readonly webhookSecrets?: { readonly github?: string; readonly bitbucket?: string };
   /** Input data linked into each checkout as `data/`. Default `<home>/data`, else `<repo>/data`. */
@@ -232,6 +234,7 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
     pollIntervalMs: pollMs,
     ...(options.settleMs === undefined ? {} : { settleMs: options.settleMs }),
     leaseTtlMs,
+    ...(options.standbyRetryMs === undefined ? {} : { standbyRetryMs: options.standbyRetryMs }),
     logger,
     onStateChange: (s) => {
       options.onStateChange?.(s);

@@ -37,6 +37,11 @@ export interface SyncRequester {
 /** The leader lease time when none is given (`--lease-ttl`). */
 export const DEFAULT_LEASE_TTL_MS = 15_000;
 
+/** How often a standby tries to take the lease when not told: a fifth of the lease time. */
+export function defaultStandbyRetryMs(leaseTtlMs: number): number {
+  return Math.max(1, Math.floor(leaseTtlMs / 5));
+}
+
 export type OperatorState = 'idle' | 'standby' | 'leader' | 'stopping' | 'stopped';
 
 export interface OperatorOptions {
@@ -45,11 +50,15 @@ export interface OperatorOptions {
   readonly reconciler: Reconciler;
   /** Default `<hostname>:<pid>:<random>`. */
   readonly holderId?: string;
-  /** Default 15 s. A standby takes over at most this long after the leader dies. */
+  /**
+   * Default 15 s. The lease a dead leader last renewed runs out at most this long after it died;
+   * a standby takes it at its next try, so it leads at most `leaseTtlMs + standbyRetryMs` after
+   * the leader died (18 s with the defaults), plus its own round trip to the store.
+   */
   readonly leaseTtlMs?: number;
   /** Default ttl / 3. */
   readonly renewEveryMs?: number;
-  /** How often a standby tries to take the lease. Default ttl / 5. */
+  /** How often a standby tries to take the lease. Default ttl / 5 (`defaultStandbyRetryMs`). */
   readonly standbyRetryMs?: number;
   readonly pollIntervalMs?: number;
   readonly settleMs?: number;
@@ -76,7 +85,7 @@ export class Operator implements SyncRequester {
     this.holderId = options.holderId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.#ttlMs = options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
     this.#renewEveryMs = options.renewEveryMs ?? Math.max(1, Math.floor(this.#ttlMs / 3));
-    this.#retryMs = options.standbyRetryMs ?? Math.max(1, Math.floor(this.#ttlMs / 5));
+    this.#retryMs = options.standbyRetryMs ?? defaultStandbyRetryMs(this.#ttlMs);
   }
 
   get state(): OperatorState {

@@ -103,6 +103,7 @@ interface OperatorProcess {
   readonly child: ChildProcess;
   readonly url: string;
   readonly home: string;
+  stdout(): string;
   stderr(): string;
 }
 
@@ -154,7 +155,7 @@ async function startOperator(host: string, env: NodeJS.ProcessEnv = {}): Promise
   );
   const url = /listening on (http:\/\/\S+)/.exec(stdout)?.[1];
   if (!url) throw new Error(`operator did not start:\n${stdout}\n${stderr}`);
-  return { child, url, home, stderr: () => stderr };
+  return { child, url, home, stdout: () => stdout, stderr: () => stderr };
 }
 
 interface Health {
@@ -270,6 +271,11 @@ it('a leader SIGKILLed mid-release on one host is replaced by the standby on ano
   const b = await startOperator('host-b');
   await eventually('host-b to stand by', async () => (await health(b.url)).state === 'standby', 30_000);
   expect((await health(a.url)).state).toBe('leader');
+  // Each states the bound it keeps: the lease time plus the standby's retry (a fifth of it).
+  for (const p of [a, b])
+    expect(p.stdout()).toContain(
+      `lease 2.00s, standby retry 400ms: if the leader dies, a standby leads within 2.40s`,
+    );
   const firstTerm = (await health(a.url)).term ?? 0;
   expect(firstTerm).toBeGreaterThan(0);
   expect((await health(b.url)).term).toBeNull();
