@@ -93,6 +93,7 @@ export async function applyRelease(services: ReleaseServices, request: ApplyRequ
     actor: request.actor,
     plan,
     ...(request.gate ? { gate: request.gate } : {}),
+    ...(request.signal ? { signal: request.signal } : {}),
     build: (step) =>
       buildVersions({
         project: request.project,

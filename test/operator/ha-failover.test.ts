@@ -11,6 +11,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { connect as connectTcp, createServer, type Server, type Socket } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -108,7 +109,11 @@ interface OperatorProcess {
 }
 
 /** `slipway operator` with its own home (and, where possible, its own host name `host`). */
-async function startOperator(host: string, env: NodeJS.ProcessEnv = {}): Promise<OperatorProcess> {
+async function startOperator(
+  host: string,
+  env: NodeJS.ProcessEnv = {},
+  databaseUrl = db.url,
+): Promise<OperatorProcess> {
   const home = path.join(homes, host);
   const args = [
     BIN,
@@ -134,7 +139,7 @@ async function startOperator(host: string, env: NodeJS.ProcessEnv = {}): Promise
       NO_COLOR: '1',
       SLIPWAY_LOG_LEVEL: 'warn',
       SLIPWAY_API_TOKENS: `ada:admin:${TOKENS.admin}`,
-      [VARIABLE]: db.url,
+      [VARIABLE]: databaseUrl,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -383,5 +388,131 @@ it('a leader SIGKILLed mid-release on one host is replaced by the standby on ano
     expect(await lease.current()).toBeUndefined();
   } finally {
     await lease.close();
+  }
+}, 400_000);
+
+/** A TCP relay to PostgreSQL that can be cut (every connection reset, new ones refused) and mended. */
+interface DatabaseLink {
+  readonly url: string;
+  cut(): void;
+  mend(): void;
+  close(): Promise<void>;
+}
+
+async function databaseLink(url: string): Promise<DatabaseLink> {
+  const target = new URL(url);
+  const sockets = new Set<Socket>();
+  let cut = false;
+  const server: Server = createServer((client) => {
+    if (cut) return void client.resetAndDestroy();
+    const upstream = connectTcp(Number(target.port), target.hostname);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => undefined);
+      s.on('close', () => {
+        sockets.delete(s);
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const relayed = new URL(url);
+  relayed.port = String(typeof address === 'object' && address ? address.port : 0);
+  return {
+    url: relayed.toString(),
+    cut() {
+      cut = true;
+      for (const s of sockets) s.resetAndDestroy();
+    },
+    mend() {
+      cut = false;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** When the first JSON log line with message `msg` was written (epoch ms; both processes share this host's clock). */
+function loggedAt(p: OperatorProcess, msg: string): number | undefined {
+  for (const line of p.stderr().split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const entry = JSON.parse(line) as { msg?: string; time?: number | string };
+    if (entry.msg === msg) return typeof entry.time === 'string' ? Date.parse(entry.time) : entry.time;
+  }
+  return undefined;
+}
+
+it('a leader cut off from PostgreSQL stops leading before the standby leads, and never switches what it was doing', async () => {
+  const link = await databaseLink(db.url);
+  try {
+    const info = { SLIPWAY_LOG_LEVEL: 'info' };
+    const c = await startOperator('host-c', { ...info, SLIPWAY_TEST_PAUSE_AT: 'before-switch' }, link.url);
+    await eventually('host-c to lead', async () => (await health(c.url)).state === 'leader', 60_000);
+    const d = await startOperator('host-d', info);
+    await eventually('host-d to stand by', async () => (await health(d.url)).state === 'standby', 30_000);
+    const cTerm = (await health(c.url)).term ?? 0;
+
+    const fourth = await mergeVersion(4, 23);
+    await eventually('host-c to pause before the fourth commit’s switch', () => pauses(c) > 0, 60_000);
+    const cutAt = Date.now();
+    link.cut();
+    await eventually('host-d to lead', async () => (await health(d.url)).state === 'leader', 60_000);
+    const takeoverMs = Date.now() - cutAt;
+    // Still running, but no longer leading: it fenced itself.
+    expect(c.child.exitCode).toBeNull();
+    expect((await health(c.url)).state).toBe('standby');
+    const steppedDown = loggedAt(c, 'stepping down as leader');
+    const led = loggedAt(d, 'leading');
+    expect(steppedDown).toBeDefined();
+    expect(led).toBeDefined();
+    console.log(
+      `HA fencing: host-c cut off from PostgreSQL; it stepped down ${(led ?? 0) - (steppedDown ?? 0)} ms before host-d led; host-d led ${takeoverMs} ms after the cut`,
+    );
+    expect(steppedDown ?? Number.POSITIVE_INFINITY).toBeLessThan(led ?? 0);
+    expect((await health(d.url)).term).toBeGreaterThan(cTerm);
+
+    // Let host-c go on past its pause: it lost its lease, so it must not switch staging.
+    c.child.kill('SIGUSR2');
+    await eventually(
+      'staging and prod on the fourth commit',
+      async () =>
+        (await environment(d.url, 'staging')).live?.commit.sha === fourth &&
+        (await environment(d.url, 'prod')).live?.commit.sha === fourth,
+      120_000,
+    );
+    link.mend();
+    const state = await openPostgresStateStore({ url: db.url });
+    try {
+      const ofFourth = (await state.listReleases({ environment: 'staging' }))
+        .filter((r) => r.commit?.sha === fourth)
+        .map((r) => r.status);
+      expect(ofFourth.sort()).toEqual(['abandoned', 'succeeded']);
+    } finally {
+      await state.close();
+    }
+    expect(await expectWholeRelease('staging', 4)).toBe(fourth);
+    expect(await expectWholeRelease('prod', 4)).toBe(fourth);
+    // Reconnected, host-c stands by behind the new leader.
+    await eventually(
+      'host-c back as a standby',
+      async () => (await health(c.url)).state === 'standby',
+      10_000,
+    );
+    expect((await health(d.url)).state).toBe('leader');
+
+    for (const p of [d, c]) {
+      const exited = new Promise<number | null>((resolve) => p.child.once('exit', (code) => resolve(code)));
+      p.child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    }
+  } finally {
+    await link.close();
   }
 }, 400_000);
