@@ -84,15 +84,24 @@ async function openDuckDb({
 /**
  * PostgreSQL from the URL in the variable the connection names. Opening connects once, so an
  * unreachable server or a refused password is one line here, before any work starts. A read-only
- * open is not enforced by the engine: the commands that ask for it only read.
+ * open is enforced by the server (`default_transaction_read_only`).
  */
 async function openPostgres({
   connection,
   name,
   env,
+  readOnly,
 }: OpenRequest<Extract<Connection, { type: 'postgres' }>>): Promise<Warehouse> {
+  if (connection.schema_prefix !== undefined) {
+    throw new InvalidArgumentError(
+      'schema_prefix is not supported by the postgres warehouse in this version',
+      {
+        hint: 'remove it: Slipway uses the schemas slipway_physical, slipway_meta, slipway_sources and one per environment',
+      },
+    );
+  }
   const url = warehouseUrl(name, connection, env);
-  const warehouse = createPostgresWarehouse({ url, source: `the ${connection.url_env} variable` });
+  const warehouse = createPostgresWarehouse({ url, source: `the ${connection.url_env} variable`, readOnly });
   try {
     // The first statement opens the pool: a wrong URL fails here, not halfway through a command.
     await warehouse.query('select 1');

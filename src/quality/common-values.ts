@@ -59,7 +59,7 @@ export async function sampleValues(
       ...onColumn.map((condition) => sql`coalesce((${condition}), false)`),
       ...onRows.map((condition) => sql`bool_or(coalesce((${condition}), false))`),
     ];
-    return sql`(SELECT ${raw(String(index))} AS slipway_column, ${c} AS slipway_value, count(*) AS slipway_n, list_value(${join([sql`true`, ...answers], ', ')}) AS slipway_answers FROM slipway_sample AS ${self} WHERE ${c} IS NOT NULL GROUP BY ${c} ORDER BY slipway_n DESC, slipway_value LIMIT ${raw(String(MAX_COMMON_VALUES))})`;
+    return sql`(SELECT ${raw(String(index))} AS slipway_column, ${c} AS slipway_value, count(*) AS slipway_n, ARRAY[${join([sql`true`, ...answers], ', ')}] AS slipway_answers FROM slipway_sample AS ${self} WHERE ${c} IS NOT NULL GROUP BY ${c} ORDER BY slipway_n DESC, slipway_value LIMIT ${raw(String(MAX_COMMON_VALUES))})`;
   });
   // Undefined when a condition the engine cannot evaluate on some row fails the query: every row
   // is then grouped by value instead (and the condition's error is reported by the check itself).

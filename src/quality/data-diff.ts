@@ -89,7 +89,18 @@ export async function diffData(request: DataDiffRequest): Promise<DataDiffResult
   const keySet = new Set(key.map((k) => k.toLowerCase()));
   const common = colsA.filter((c) => mapB.has(c.name.toLowerCase()) && !keySet.has(c.name.toLowerCase()));
   const q = (n: string) => warehouse.quoteIdentifier(n);
-  const on = key.map((k) => `slipway_a.${q(k)} IS NOT DISTINCT FROM slipway_b.${q(k)}`).join(' AND ');
+  // NULL-safe key equality (a NULL key matches a NULL key) written as plain equalities, so that
+  // every engine can hash the FULL JOIN: PostgreSQL refuses a FULL JOIN on `IS NOT DISTINCT FROM`.
+  // The NULL flags must agree, and NULLs are replaced by one value of the key (any will do, the
+  // flags keep them apart from real ones), read once from either side.
+  const relA = warehouse.quoteRelation(a);
+  const relB = warehouse.quoteRelation(b);
+  const on = key
+    .map((k) => {
+      const filler = `coalesce((SELECT ${q(k)} FROM ${relA} WHERE ${q(k)} IS NOT NULL LIMIT 1), (SELECT ${q(k)} FROM ${relB} WHERE ${q(k)} IS NOT NULL LIMIT 1))`;
+      return `(slipway_a.${q(k)} IS NULL) = (slipway_b.${q(k)} IS NULL) AND coalesce(slipway_a.${q(k)}, ${filler}) = coalesce(slipway_b.${q(k)}, ${filler})`;
+    })
+    .join(' AND ');
   const both = 'slipway_a.slipway_in_a AND slipway_b.slipway_in_b';
   const differs = (c: ColumnInfo) => `slipway_a.${q(c.name)} IS DISTINCT FROM slipway_b.${q(c.name)}`;
   const anyDiffers = common.length ? common.map(differs).join(' OR ') : 'FALSE';

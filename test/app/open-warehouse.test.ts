@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connectionCapabilities, openWarehouse } from '../../src/app/open-warehouse.js';
 import { InvalidArgumentError } from '../../src/core/errors.js';
 import type { ProjectConfig } from '../../src/project/schemas.js';
-import { freshDatabase } from '../helpers/postgres.js';
+import { freshDatabase, testPostgresUrl } from '../helpers/postgres.js';
 
 let root: string;
 beforeEach(async () => {
@@ -81,6 +81,27 @@ describe('openWarehouse', () => {
     } finally {
       await db.drop();
     }
+  });
+
+  it('opens PostgreSQL read-only when asked: the server refuses writes', async () => {
+    const config = project({ local: { type: 'postgres', url_env: 'WAREHOUSE_URL' } });
+    const warehouse = await openWarehouse(config, {
+      readOnly: true,
+      env: { WAREHOUSE_URL: testPostgresUrl() },
+    });
+    try {
+      expect((await warehouse.query('select 1 as one')).rows).toEqual([{ one: 1 }]);
+      await expect(warehouse.execute('create table refused (x integer)')).rejects.toThrow(/read-only/);
+    } finally {
+      await warehouse.close();
+    }
+  });
+
+  it('refuses schema_prefix in one line: not supported yet', async () => {
+    const prefixed = project({ local: { type: 'postgres', url_env: 'X_URL', schema_prefix: 'team' } });
+    await expect(openWarehouse(prefixed, { env: { X_URL: testPostgresUrl() } })).rejects.toThrow(
+      /schema_prefix is not supported/,
+    );
   });
 
   it('says in one line which variable is unset, before connecting', async () => {

@@ -24,7 +24,7 @@ export const TOKEN_RULES: readonly TokenRule[] = [
   {
     name: 'DuckDB SQL',
     pattern:
-      /\b(query_table|duckdb_\w+|json_serialize_sql|read_parquet|read_csv\w*|MACRO|bitstring_agg|regexp_matches|count_if|TABLESAMPLE|stats\(|to_milliseconds|epoch_ms|list_contains|union_by_name|all_varchar|auto_detect)\b|\bBY NAME\b|\bFORMAT parquet\b/g,
+      /\b(query_table|duckdb_\w+|json_serialize_sql|read_parquet|read_csv\w*|MACRO|bitstring_agg|regexp_matches|count_if|list_value|stats\(|to_milliseconds|epoch_ms|list_contains|union_by_name|all_varchar|auto_detect)\b|\bBY NAME\b|\bFORMAT parquet\b|\bTABLESAMPLE(?=\s+(?:\d|\$\{))/g,
     allowedIn: ['src/warehouse/duckdb/'],
   },
   {

@@ -29,14 +29,17 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** Creates an empty database on the test server; `drop()` removes it. */
-export async function freshDatabase(prefix = 'slipway_test'): Promise<TestDatabase> {
+/**
+ * Creates an empty database on the test server (or a copy of `template`, a database nobody is
+ * connected to); `drop()` removes it.
+ */
+export async function freshDatabase(prefix = 'slipway_test', template?: string): Promise<TestDatabase> {
   const admin = testPostgresUrl();
   const name = `${prefix}_${randomBytes(5).toString('hex')}`;
   const client = new pg.Client({ connectionString: admin });
   await client.connect();
   try {
-    await client.query(`CREATE DATABASE "${name}"`);
+    await client.query(`CREATE DATABASE "${name}"${template ? ` TEMPLATE "${template}"` : ''}`);
   } finally {
     await client.end();
   }

@@ -2,8 +2,8 @@
  * PostgreSQL's environment switch against a real server: re-pointing views in one transaction,
  * readers that see all old or all new, a missing table that refuses the switch and changes nothing,
  * the marker, forgetting it, drift inspection, and `information_schema.columns` after switches
- * that change a view's columns. (When `test/warehouse/environment-switch-contract.ts` lands, it
- * runs here too.)
+ * that change a view's columns; and the shared environment-switch contract, on a pool of
+ * connections and on one.
  */
 
 import pg from 'pg';
@@ -13,6 +13,7 @@ import type { EnvironmentModels } from '../../src/core/release.js';
 import { createPostgresWarehouse } from '../../src/warehouse/postgres/postgres-warehouse.js';
 import type { Warehouse } from '../../src/warehouse/warehouse.js';
 import { freshDatabase, type TestDatabase } from '../helpers/postgres.js';
+import { environmentSwitchContract } from './environment-switch-contract.js';
 
 const PHYSICAL = 'slipway_physical';
 let database: TestDatabase;
@@ -26,49 +27,80 @@ afterAll(async () => {
   await database?.drop();
 });
 
-beforeEach(async () => {
+/** Drops every schema but PostgreSQL's own, and `public` comes back empty. */
+async function emptyDatabase(): Promise<void> {
   const client = new pg.Client({ connectionString: database.url });
   await client.connect();
   try {
+    const { rows } = await client.query<{ nspname: string }>(
+      "select nspname from pg_namespace where nspname <> 'information_schema' and nspname !~ '^pg_'",
+    );
     await client.query(
-      'DROP SCHEMA IF EXISTS prod CASCADE; DROP SCHEMA IF EXISTS slipway_physical CASCADE; DROP SCHEMA IF EXISTS slipway_meta CASCADE',
+      [
+        ...rows.map((r) => `DROP SCHEMA "${r.nspname.replaceAll('"', '""')}" CASCADE`),
+        'CREATE SCHEMA public',
+      ].join(';\n'),
     );
   } finally {
     await client.end();
   }
-  warehouse = createPostgresWarehouse({ url: database.url, poolSize: 4 });
-  await warehouse.createSchema(PHYSICAL);
-  await warehouse.environments.prepare();
+}
+
+environmentSwitchContract('postgres', async () => {
+  await emptyDatabase();
+  return createPostgresWarehouse({ url: database.url, poolSize: 4 });
 });
 
-afterEach(async () => {
-  await warehouse.close();
+environmentSwitchContract('postgres single connection', async () => {
+  await emptyDatabase();
+  return createPostgresWarehouse({ url: database.url, poolSize: 1 });
 });
-
-async function table(name: string, select: string): Promise<void> {
-  await warehouse.createTableAs({ schema: PHYSICAL, name }, select);
-}
-
-function models(tables: Record<string, string>): EnvironmentModels {
-  return Object.fromEntries(
-    Object.entries(tables).map(([model, t]) => [model, { table: t, fingerprint: t.split('__')[1] ?? t }]),
-  );
-}
-
-async function read(model: string): Promise<unknown[]> {
-  const { rows } = await warehouse.query(`select * from prod.${warehouse.quoteIdentifier(model)} order by 1`);
-  return rows.map((r) => ({ ...r }));
-}
-
-async function catalogColumns(model: string): Promise<string[]> {
-  const { rows } = await warehouse.query(
-    `select column_name from information_schema.columns where table_schema = 'prod' and table_name = $1 order by ordinal_position`,
-    { params: [model] },
-  );
-  return rows.map((r) => String(r['column_name']));
-}
 
 describe('postgres environment switch', () => {
+  beforeEach(async () => {
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      await client.query(
+        'DROP SCHEMA IF EXISTS prod CASCADE; DROP SCHEMA IF EXISTS slipway_physical CASCADE; DROP SCHEMA IF EXISTS slipway_meta CASCADE',
+      );
+    } finally {
+      await client.end();
+    }
+    warehouse = createPostgresWarehouse({ url: database.url, poolSize: 4 });
+    await warehouse.createSchema(PHYSICAL);
+    await warehouse.environments.prepare();
+  });
+
+  afterEach(async () => {
+    await warehouse.close();
+  });
+
+  async function table(name: string, select: string): Promise<void> {
+    await warehouse.createTableAs({ schema: PHYSICAL, name }, select);
+  }
+
+  function models(tables: Record<string, string>): EnvironmentModels {
+    return Object.fromEntries(
+      Object.entries(tables).map(([model, t]) => [model, { table: t, fingerprint: t.split('__')[1] ?? t }]),
+    );
+  }
+
+  async function read(model: string): Promise<unknown[]> {
+    const { rows } = await warehouse.query(
+      `select * from prod.${warehouse.quoteIdentifier(model)} order by 1`,
+    );
+    return rows.map((r) => ({ ...r }));
+  }
+
+  async function catalogColumns(model: string): Promise<string[]> {
+    const { rows } = await warehouse.query(
+      `select column_name from information_schema.columns where table_schema = 'prod' and table_name = $1 order by ordinal_position`,
+      { params: [model] },
+    );
+    return rows.map((r) => String(r['column_name']));
+  }
+
   it('re-points every view and records the release', async () => {
     await table('orders__a', 'select 1 as id');
     await table('orders__b', 'select 2 as id');

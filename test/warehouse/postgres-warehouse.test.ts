@@ -53,10 +53,7 @@ describe('postgres specifics', () => {
     expect(warehouse.engine).toBe('postgres');
     expect(warehouse.defaultSchema).toBe('public');
     expect(warehouse.capabilities).toEqual({
-      transactionalDdl: true,
-      atomicViewSwap: true,
       cancel: true,
-      zeroCopyClone: false,
       readsLocalFiles: false,
       maxConcurrency: 6,
     });

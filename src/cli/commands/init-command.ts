@@ -154,12 +154,13 @@ export function registerInit(program: Command): void {
           hint: 'choose a new folder (or, in a project, add CI files only: slipway init . --ci github)',
         });
       }
-      // PostgreSQL is reached before anything is written, so a bad URL leaves the folder as it was.
-      const database = options.warehouse === 'postgres' ? await openSeedDatabase(options.urlEnv) : undefined;
+      let database: Warehouse | undefined;
       let generated: Awaited<ReturnType<typeof generateData>>;
       let ciWritten: string[];
       let seeded: SeededSource[] = [];
       try {
+        // PostgreSQL is reached before anything is written, so a bad URL costs no generation.
+        if (options.warehouse === 'postgres') database = await openSeedDatabase(options.urlEnv);
         output.note(status.dim(`generating sample data (scale ${scale})…`));
         ({ generated, ciWritten } = await scaffoldProject(template, target, { providers, scale }));
         if (database) seeded = await loadIntoPostgres(target, database, options.urlEnv, output.note);

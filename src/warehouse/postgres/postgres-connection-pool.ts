@@ -17,6 +17,8 @@ export interface PostgresConnectionPoolOptions {
   readonly size: number;
   /** Where the URL came from (`the SLIPWAY_PG_URL variable`), for hints. */
   readonly source?: string;
+  /** Every transaction read-only (`default_transaction_read_only`): the server refuses writes. */
+  readonly readOnly?: boolean;
 }
 
 /** One leased connection: the client, its server process id (for cancelling), and its health. */
@@ -35,6 +37,7 @@ export interface PostgresLease {
  */
 const SESSION_SETUP =
   "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET standard_conforming_strings = on; SELECT pg_backend_pid() AS pid";
+const READ_ONLY_SETUP = `SET default_transaction_read_only = on; ${SESSION_SETUP}`;
 
 export class PostgresConnectionPool {
   readonly #pool: pg.Pool;
@@ -84,7 +87,8 @@ export class PostgresConnectionPool {
     try {
       let pid = this.#pids.get(client);
       if (pid === undefined) {
-        const results = (await client.query(SESSION_SETUP)) as unknown as pg.QueryResult[];
+        const setup = this.#options.readOnly === true ? READ_ONLY_SETUP : SESSION_SETUP;
+        const results = (await client.query(setup)) as unknown as pg.QueryResult[];
         pid = Number(results.at(-1)?.rows[0]?.['pid']);
         this.#pids.set(client, pid);
       }

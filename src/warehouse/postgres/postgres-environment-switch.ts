@@ -16,6 +16,7 @@
  */
 import { ConflictError, WorkFailedError } from '../../core/errors.js';
 import { quoteStringLiteral } from '../../core/sql-literal.js';
+import { META_SCHEMA, PHYSICAL_SCHEMA } from '../../core/warehouse-layout.js';
 import type {
   EnvironmentInspection,
   EnvironmentSwitch,
@@ -23,11 +24,8 @@ import type {
   Warehouse,
   WarehouseTransaction,
 } from '../warehouse.js';
-import { sqlState } from './postgres-relation-replacement.js';
+import { sqlState } from './postgres-ddl.js';
 
-/** Schemas Slipway owns (as `src/release/physical-layout.ts` names them). */
-const PHYSICAL_SCHEMA = 'slipway_physical';
-const META_SCHEMA = 'slipway_meta';
 const MARKER = { schema: META_SCHEMA, name: 'environment_releases' };
 /** The marker's `views` value when a switch wrote every view of the environment. */
 const SWITCHED_VIEWS = 'plain';

@@ -24,12 +24,12 @@ import type {
   WarehouseTransaction,
 } from '../warehouse.js';
 import { postgresCheckDialect } from './postgres-check-dialect.js';
-import { describeTarget, PostgresConnectionPool, type PostgresLease } from './postgres-connection-pool.js';
+import { PostgresConnectionPool, type PostgresLease } from './postgres-connection-pool.js';
+import { createMissingSchemas, replaceTable, replaceView } from './postgres-ddl.js';
 import { PostgresEnvironmentSwitch } from './postgres-environment-switch.js';
 import { PostgresFileReader } from './postgres-file-reader.js';
 import { PostgresIncrementalMerge } from './postgres-incremental-merge.js';
 import { PostgresIntrospector } from './postgres-introspector.js';
-import { replaceTable, replaceView } from './postgres-relation-replacement.js';
 import { executeOn, queryOn, streamOn } from './postgres-statement.js';
 
 export interface PostgresWarehouseOptions {
@@ -39,6 +39,8 @@ export interface PostgresWarehouseOptions {
   readonly poolSize?: number;
   /** Where the URL came from (`the SLIPWAY_PG_URL variable`), named in hints. */
   readonly source?: string;
+  /** Every transaction read-only: the server refuses writes (for `slipway query`, say). */
+  readonly readOnly?: boolean;
 }
 
 /** Rows per batch `stream()` yields unless the caller asks otherwise. */
@@ -46,8 +48,6 @@ const DEFAULT_BATCH_SIZE = 10_000;
 const DEFAULT_POOL_SIZE = 4;
 /** PostgreSQL truncates longer identifiers silently (NAMEDATALEN - 1), so they are refused. */
 const MAX_IDENTIFIER_BYTES = 63;
-/** SQLSTATE of "permission denied". */
-const INSUFFICIENT_PRIVILEGE = '42501';
 
 /**
  * Opens a PostgreSQL warehouse wrapped in the runtime lifecycle. The first call connects; an
@@ -89,10 +89,7 @@ export class PostgresWarehouse implements WarehouseAdapter {
   constructor(options: PostgresWarehouseOptions) {
     this.#options = options;
     this.capabilities = Object.freeze({
-      transactionalDdl: true,
-      atomicViewSwap: true,
       cancel: true,
-      zeroCopyClone: false,
       readsLocalFiles: false,
       maxConcurrency: options.poolSize ?? DEFAULT_POOL_SIZE,
     });
@@ -116,6 +113,7 @@ export class PostgresWarehouse implements WarehouseAdapter {
       url: this.#options.url,
       size: this.capabilities.maxConcurrency,
       ...(this.#options.source === undefined ? {} : { source: this.#options.source }),
+      ...(this.#options.readOnly === undefined ? {} : { readOnly: this.#options.readOnly }),
     });
   }
 
@@ -225,24 +223,18 @@ export class PostgresWarehouse implements WarehouseAdapter {
    * create it gets one line saying so (exit code 2).
    */
   async createSchema(schema: string): Promise<void> {
-    const quoted = this.quoteIdentifier(schema);
-    const { rows } = await this.query('select 1 from pg_catalog.pg_namespace where nspname = $1', {
-      params: [schema],
-    });
-    if (rows.length > 0) return;
-    try {
-      await this.execute(`CREATE SCHEMA IF NOT EXISTS ${quoted}`);
-    } catch (error) {
-      if ((error as { code?: unknown }).code !== INSUFFICIENT_PRIVILEGE) throw error;
-      const { user, database } = describeTarget(this.#options.url);
-      throw new InvalidArgumentError(
-        `PostgreSQL user ${user} may not create the schema ${schema} in database ${database}`,
+    const pool = this.#connections();
+    await pool.withConnection((lease) =>
+      createMissingSchemas(
         {
-          hint: `grant it the privilege (GRANT CREATE ON DATABASE ${this.quoteIdentifier(database)} TO ${this.quoteIdentifier(user)}) or create the schema for it beforehand`,
-          cause: error,
+          query: (sql, options) => queryOn(pool, lease, sql, options),
+          execute: (sql, options) => executeOn(pool, lease, sql, options),
         },
-      );
-    }
+        this,
+        this.#options.url,
+        [schema],
+      ),
+    );
   }
 
   /** Like DuckDB's `CREATE OR REPLACE TABLE`: see `replaceTable` for the views reading it. */
@@ -257,8 +249,8 @@ export class PostgresWarehouse implements WarehouseAdapter {
   async replaceViews(views: readonly ViewDefinition[]): Promise<void> {
     if (views.length === 0) return;
     const schemas = [...new Set(views.map((definition) => definition.view.schema))];
-    for (const schema of schemas) await this.createSchema(schema);
     await this.transaction(async (tx) => {
+      await createMissingSchemas(tx, this, this.#options.url, schemas);
       for (const { view, sql } of views) {
         try {
           await replaceView(tx, this, view, sql);

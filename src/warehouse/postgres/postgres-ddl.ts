@@ -1,6 +1,7 @@
 /**
- * Replacing a table or a view in PostgreSQL, inside the caller's transaction, the way DuckDB's
- * `CREATE OR REPLACE` behaves. PostgreSQL has no `CREATE OR REPLACE TABLE`, and its views are bound
+ * DDL under PostgreSQL's rules, inside the caller's transaction: creating the schemas that are
+ * missing (a role without the CREATE privilege told so in one line), and replacing a table or a
+ * view the way DuckDB's `CREATE OR REPLACE` behaves. PostgreSQL has no `CREATE OR REPLACE TABLE`, and its views are bound
  * to the tables they read when created (by OID, with their column lists expanded): a table that
  * views read cannot simply be dropped, and `CREATE OR REPLACE VIEW` refuses to drop, rename or
  * retype a view's columns. So:
@@ -12,12 +13,51 @@
  */
 
 import { randomBytes } from 'node:crypto';
+import { InvalidArgumentError } from '../../core/errors.js';
 import type { ExecuteOptions, RelationRef, Warehouse, WarehouseTransaction } from '../warehouse.js';
+import { describeTarget } from './postgres-connection-pool.js';
 
 type Quoting = Pick<Warehouse, 'quoteIdentifier' | 'quoteRelation'>;
 
+/** SQLSTATE of "permission denied". */
+const INSUFFICIENT_PRIVILEGE = '42501';
 /** SQLSTATEs of `CREATE OR REPLACE VIEW` refusing to change a view's columns. */
 const VIEW_COLUMNS_CHANGED = new Set(['42P16', '42804']);
+
+/**
+ * Creates those of `schemas` that do not exist. Looking first lets a role without the CREATE
+ * privilege work in schemas made for it beforehand; `url` names the user and database in the
+ * message when it may not create one (never its password).
+ */
+export async function createMissingSchemas(
+  tx: WarehouseTransaction,
+  quoting: Quoting,
+  url: string,
+  schemas: readonly string[],
+): Promise<void> {
+  const { rows } = await tx.query(
+    'select nspname from pg_catalog.pg_namespace where nspname = any($1::text[])',
+    {
+      params: [[...schemas]],
+    },
+  );
+  const present = new Set(rows.map((row) => String(row['nspname'])));
+  for (const schema of schemas.filter((s) => !present.has(s))) {
+    try {
+      await tx.execute(`CREATE SCHEMA IF NOT EXISTS ${quoting.quoteIdentifier(schema)}`);
+    } catch (error) {
+      if (sqlState(error) !== INSUFFICIENT_PRIVILEGE) throw error;
+      const { user, database } = describeTarget(url);
+      throw new InvalidArgumentError(
+        `PostgreSQL user ${user} may not create the schema ${schema} in database ${database}`,
+        {
+          hint: `grant it the privilege (GRANT CREATE ON DATABASE ${quoting.quoteIdentifier(database)} TO ${quoting.quoteIdentifier(user)}) or create the schema for it beforehand`,
+          cause: error,
+        },
+      );
+    }
+  }
+}
 
 /** `CREATE OR REPLACE TABLE ref AS sql`, keeping (re-creating) the views that read the table. */
 export async function replaceTable(
