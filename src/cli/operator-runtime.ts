@@ -25,7 +25,7 @@ import { ConflictError, WarehouseError } from '../core/errors.js';
 import { GitMirror } from '../git/git-mirror.js';
 import { type CommitConfig, CommitWorkspace } from '../operator/commit-workspace.js';
 import { GitOpsBackend } from '../operator/gitops-backend.js';
-import { Operator, type OperatorState } from '../operator/operator.js';
+import { DEFAULT_LEASE_TTL_MS, Operator, type OperatorState } from '../operator/operator.js';
 import { GitOpsReconciler, type TimelineEntry } from '../operator/reconciler.js';
 import { RunScheduler } from '../operator/run-scheduler.js';
 import { loadProject } from '../project/load-project.js';
@@ -53,6 +53,8 @@ export interface OperatorRuntimeOptions {
   readonly pollMs: number;
   readonly settleMs?: number;
   readonly leaseTtlMs?: number;
+  /** How often a standby tries to take the lease (default a fifth of the lease time). */
+  readonly standbyRetryMs?: number;
   readonly tokens: ApiTokens;
   readonly webhookSecrets?: { readonly github?: string; readonly bitbucket?: string };
   /** Input data linked into each checkout as `data/`. Default `<home>/data`, else `<repo>/data`. */
@@ -126,6 +128,8 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
     timer.unref();
     timers.add(timer);
   };
+  // The environment locks this operator takes expire with its leadership (see ReleaseActions).
+  const leaseTtlMs = options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
   const term = (): number | undefined => (operator?.state === 'leader' ? operator.grant?.term : undefined);
   const reconciler: GitOpsReconciler = new GitOpsReconciler({
     state,
@@ -134,6 +138,7 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
     commitInfo: (sha) => mirror.commit(sha),
     head: () => mirror.head().catch(() => undefined),
     openWarehouse: (commit) => openOperatorWarehouse(commit, home),
+    lockLeaseMs: leaseTtlMs,
     logger,
     telemetry,
     ...(options.step ? { step: options.step } : {}),
@@ -180,7 +185,7 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
           await withEnvironmentLocks(
             state,
             [request.environment],
-            { purpose: `run ${request.environment}`, wait: 60_000 },
+            { purpose: `run ${request.environment}`, wait: 60_000, leaseMs: leaseTtlMs },
             () =>
               runEnvironment(services, {
                 project: loaded.project,
@@ -228,7 +233,8 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
     reconciler,
     pollIntervalMs: pollMs,
     ...(options.settleMs === undefined ? {} : { settleMs: options.settleMs }),
-    ...(options.leaseTtlMs === undefined ? {} : { leaseTtlMs: options.leaseTtlMs }),
+    leaseTtlMs,
+    ...(options.standbyRetryMs === undefined ? {} : { standbyRetryMs: options.standbyRetryMs }),
     logger,
     onStateChange: (s) => {
       options.onStateChange?.(s);

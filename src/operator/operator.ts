@@ -3,7 +3,8 @@
  * git watcher to the reconciler, one at a time, while renewing the lease. On SIGTERM it stops
  * taking work, lets the step in progress finish, and releases the lease so a standby takes over
  * at once. If the lease is lost (the store unreachable, a pause longer than the ttl) the step in
- * progress is told to abandon through its AbortSignal and the operator goes back to standby.
+ * progress is told to abandon through its AbortSignal and the operator goes back to standby — by
+ * its own clock, before the lease can have run out in the store, even while a renewal hangs.
  *
  * Everything it drives is injected: the lease, the commit source and the reconciler.
  */
@@ -34,6 +35,14 @@ export interface SyncRequester {
   notify(trigger?: SyncTrigger, expectedSha?: string): void;
 }
 
+/** The leader lease time when none is given (`--lease-ttl`). */
+export const DEFAULT_LEASE_TTL_MS = 15_000;
+
+/** How often a standby tries to take the lease when not told: a fifth of the lease time. */
+export function defaultStandbyRetryMs(leaseTtlMs: number): number {
+  return Math.max(1, Math.floor(leaseTtlMs / 5));
+}
+
 export type OperatorState = 'idle' | 'standby' | 'leader' | 'stopping' | 'stopped';
 
 export interface OperatorOptions {
@@ -42,11 +51,15 @@ export interface OperatorOptions {
   readonly reconciler: Reconciler;
   /** Default `<hostname>:<pid>:<random>`. */
   readonly holderId?: string;
-  /** Default 15 s. A standby takes over at most this long after the leader dies. */
+  /**
+   * Default 15 s. The lease a dead leader last renewed runs out at most this long after it died;
+   * a standby takes it at its next try, so it leads at most `leaseTtlMs + standbyRetryMs` after
+   * the leader died (18 s with the defaults), plus its own round trip to the store.
+   */
   readonly leaseTtlMs?: number;
   /** Default ttl / 3. */
   readonly renewEveryMs?: number;
-  /** How often a standby tries to take the lease. Default ttl / 5. */
+  /** How often a standby tries to take the lease. Default ttl / 5 (`defaultStandbyRetryMs`). */
   readonly standbyRetryMs?: number;
   readonly pollIntervalMs?: number;
   readonly settleMs?: number;
@@ -62,6 +75,9 @@ export class Operator implements SyncRequester {
   readonly #retryMs: number;
   #state: OperatorState = 'idle';
   #grant: LeaseGrant | undefined;
+  /** This process's clock, when it must stop leading unless renewed (see `#holdUntil`). */
+  #fenceAt = 0;
+  #fenceTimer: NodeJS.Timeout | undefined;
   #watcher: GitWatcher | undefined;
   #abort: AbortController | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -71,9 +87,9 @@ export class Operator implements SyncRequester {
   constructor(options: OperatorOptions) {
     this.#options = options;
     this.holderId = options.holderId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-    this.#ttlMs = options.leaseTtlMs ?? 15_000;
+    this.#ttlMs = options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
     this.#renewEveryMs = options.renewEveryMs ?? Math.max(1, Math.floor(this.#ttlMs / 3));
-    this.#retryMs = options.standbyRetryMs ?? Math.max(1, Math.floor(this.#ttlMs / 5));
+    this.#retryMs = options.standbyRetryMs ?? defaultStandbyRetryMs(this.#ttlMs);
   }
 
   get state(): OperatorState {
@@ -142,6 +158,7 @@ export class Operator implements SyncRequester {
       }
     }
     this.#grant = undefined;
+    if (this.#fenceTimer) clearTimeout(this.#fenceTimer);
     this.#setState('stopped');
   }
 
@@ -162,22 +179,29 @@ export class Operator implements SyncRequester {
   /** One turn: a standby tries to acquire, a leader renews. Never throws. */
   async #step(): Promise<void> {
     const { lease, logger } = this.#options;
+    const sentAt = Date.now();
     try {
       if (this.#state === 'standby') {
         const grant = await lease.acquire(this.holderId, this.#ttlMs);
         if (grant) {
           // Set first, so a shutdown that starts meanwhile releases it.
           this.#grant = grant;
+          this.#holdUntil(sentAt);
           await this.#lead();
         }
       } else if (this.#grant && (this.#state === 'leader' || this.#state === 'stopping')) {
+        const held = this.#grant;
         const grant = await lease.renew(this.holderId, this.#ttlMs);
-        if (grant) this.#grant = grant;
-        else await this.#stepDown('the lease was lost');
+        // Fenced meanwhile (the call outlived the lease): that decision stands.
+        if (this.#grant !== held) return this.#schedule(this.#retryMs);
+        if (grant) {
+          this.#grant = grant;
+          this.#holdUntil(sentAt);
+        } else await this.#stepDown('the lease was lost');
       }
     } catch (error) {
       logger?.warn({ err: error, state: this.#state }, 'leader lease call failed');
-      if (this.#grant && this.#grant.expiresAt <= Date.now()) {
+      if (this.#grant && this.#fenceAt <= Date.now()) {
         await this.#stepDown('the lease expired while the store was unreachable');
       }
     }
@@ -198,18 +222,41 @@ export class Operator implements SyncRequester {
       ...(logger ? { logger } : {}),
       handler: async (event) => {
         const current = this.#grant;
-        if (this.#state !== 'leader' || !current || current.expiresAt <= Date.now()) {
+        if (this.#state !== 'leader' || !current || this.#fenceAt <= Date.now()) {
           throw new SlipwayError('conflict', 'not the leader; the commit is left for the next leader');
         }
         await reconciler.reconcile(event, { signal, term: current.term });
       },
     });
     this.#setState('leader');
+    logger?.info({ term: this.#grant?.term, holder: this.holderId }, 'leading');
     this.#watcher.start();
   }
 
+  /**
+   * Keeps leading, by this process's clock, until four fifths of the lease time after the call
+   * that granted or renewed it was sent: the store started the lease no earlier, so this ends
+   * before any standby can take it, with a fifth to spare for a late timer. A timer steps down
+   * then unless a renewal came first — a renewal that hangs (the store unreachable, packets
+   * dropped) must not keep the work going past the lease.
+   */
+  #holdUntil(sentAt: number): void {
+    this.#fenceAt = sentAt + Math.floor((this.#ttlMs * 4) / 5);
+    if (this.#fenceTimer) clearTimeout(this.#fenceTimer);
+    const grant = this.#grant;
+    this.#fenceTimer = setTimeout(
+      () => {
+        if (this.#grant === grant) void this.#stepDown('the lease was not renewed in time');
+      },
+      Math.max(0, this.#fenceAt - Date.now()),
+    );
+    this.#fenceTimer.unref();
+  }
+
   async #stepDown(reason: string): Promise<void> {
-    this.#options.logger?.warn({ reason }, 'stepping down as leader');
+    if (this.#fenceTimer) clearTimeout(this.#fenceTimer);
+    this.#fenceTimer = undefined;
+    this.#options.logger?.warn({ reason, term: this.#grant?.term }, 'stepping down as leader');
     this.#abort?.abort(new SlipwayError('conflict', reason));
     this.#grant = undefined;
     const watcher = this.#watcher;

@@ -26,7 +26,7 @@ import type { Logger } from '../telemetry/logger.js';
 import type { LoadedCommit } from './commit-workspace.js';
 import type { ManagedEnvironment } from './promotion-chain.js';
 import type { PassContext, TimelineEntry } from './reconciler.js';
-import { LOCK_WAIT_MS, type ReleaseActions } from './release-actions.js';
+import type { ReleaseActions } from './release-actions.js';
 
 export interface PostDeployVerifierOptions {
   readonly state: StateStore;
@@ -83,7 +83,7 @@ export class PostDeployVerifier {
     await withEnvironmentLocks(
       state,
       [env.name],
-      { purpose: `operator verify ${env.name}`, wait: LOCK_WAIT_MS },
+      this.#o.actions.lockOptions(`operator verify ${env.name}`),
       async () => {
         const release = await this.#pending(env.name);
         if (release?.id !== pending.id) return; // settled or replaced meanwhile

@@ -75,6 +75,8 @@ export interface GitOpsReconcilerOptions {
    * operator holds no engine memory, and read-only commands can open the file meanwhile.
    */
   readonly idleCloseMs?: number;
+  /** The lease of the environment locks it takes (the runtime passes its leader lease time). */
+  readonly lockLeaseMs?: number;
 }
 
 export interface PassContext {
@@ -112,6 +114,7 @@ export class GitOpsReconciler implements Reconciler {
       store: options.store,
       logger: options.logger,
       now: options.now ?? Date.now,
+      ...(options.lockLeaseMs === undefined ? {} : { lockLeaseMs: options.lockLeaseMs }),
       ...(options.onTimeline ? { onTimeline: options.onTimeline } : {}),
       ...(options.step ? { step: options.step } : {}),
     });

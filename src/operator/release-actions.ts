@@ -14,7 +14,7 @@ import type { EnvironmentModels, EnvironmentPointer, ReleaseRecord } from '../co
 import type { CheckResult } from '../quality/check-result.js';
 import { applyRelease, applyReleasePlan, desiredModels } from '../release/apply-release.js';
 import { checkGate } from '../release/check-gate.js';
-import { withEnvironmentLocks } from '../release/environment-lock.js';
+import { type LockOptions, withEnvironmentLocks } from '../release/environment-lock.js';
 import type { GateResult, ReleaseGate, ReleaseServices } from '../release/execute-release.js';
 import { builtTables } from '../release/live-state.js';
 import { planRelease } from '../release/plan-release.js';
@@ -36,6 +36,12 @@ export const LOCK_WAIT_MS = 30_000;
 
 export interface ReleaseActionsOptions {
   readonly state: StateStore;
+  /**
+   * The lease of the environment locks the operator takes: its leader lease time, so a lock a
+   * killed leader held expires when its leadership does, and the next leader (on any host: the
+   * "holder is gone" fast path only works on the same host) gets it at once. Default 60 s.
+   */
+  readonly lockLeaseMs?: number;
   readonly store: OperatorStore;
   readonly logger: Logger;
   readonly now: () => number;
@@ -60,6 +66,12 @@ export class ReleaseActions {
 
   constructor(options: ReleaseActionsOptions) {
     this.#o = options;
+  }
+
+  /** How the operator takes an environment's lock for `purpose`. */
+  lockOptions(purpose: string): LockOptions {
+    const { lockLeaseMs } = this.#o;
+    return { purpose, wait: LOCK_WAIT_MS, ...(lockLeaseMs === undefined ? {} : { leaseMs: lockLeaseMs }) };
   }
 
   /** False while auto-sync is paused for `desired`; a different desired commit resumes it. */
@@ -107,7 +119,7 @@ export class ReleaseActions {
       const result = await withEnvironmentLocks(
         state,
         [env.name],
-        { purpose: `operator apply ${env.name}`, wait: LOCK_WAIT_MS },
+        this.lockOptions(`operator apply ${env.name}`),
         () =>
           applyRelease(services, {
             project,
@@ -262,7 +274,7 @@ export class ReleaseActions {
       const result = await withEnvironmentLocks(
         state,
         [from, env.name],
-        { purpose: `operator promote ${from} → ${env.name}`, wait: LOCK_WAIT_MS },
+        this.lockOptions(`operator promote ${from} → ${env.name}`),
         () => promoteRelease(services, { from, to: env.name, strategy: env.strategy, actor }),
       );
       const release = result.outcome?.release;
@@ -309,11 +321,8 @@ export class ReleaseActions {
     env: ManagedEnvironment,
     request: RollbackRequest,
   ): Promise<ReleaseRecord | undefined> {
-    return withEnvironmentLocks(
-      this.#o.state,
-      [env.name],
-      { purpose: `rollback ${env.name}`, wait: LOCK_WAIT_MS },
-      () => this.rollbackHeld(services, env, request),
+    return withEnvironmentLocks(this.#o.state, [env.name], this.lockOptions(`rollback ${env.name}`), () =>
+      this.rollbackHeld(services, env, request),
     );
   }
 
@@ -441,23 +450,18 @@ export class ReleaseActions {
     const tablesMissing = drift.some((d) => d.problem === 'table missing');
     const release = await state.getRelease(pointer.releaseId);
     let healedBy: string | undefined;
-    await withEnvironmentLocks(
-      state,
-      [env.name],
-      { purpose: `self-heal ${env.name}`, wait: LOCK_WAIT_MS },
-      async () => {
-        if (!tablesMissing) {
-          await repairViews(services.warehouse, pointer);
-          return;
-        }
-        if (!loaded) {
-          throw new WorkFailedError(
-            `cannot rebuild ${env.name}: the commit of ${pointer.releaseId} is not available`,
-          );
-        }
-        healedBy = (await this.#rebuild(services, env, pointer, loaded, release?.commit)).id;
-      },
-    );
+    await withEnvironmentLocks(state, [env.name], this.lockOptions(`self-heal ${env.name}`), async () => {
+      if (!tablesMissing) {
+        await repairViews(services.warehouse, pointer);
+        return;
+      }
+      if (!loaded) {
+        throw new WorkFailedError(
+          `cannot rebuild ${env.name}: the commit of ${pointer.releaseId} is not available`,
+        );
+      }
+      healedBy = (await this.#rebuild(services, env, pointer, loaded, release?.commit)).id;
+    });
     if (healedBy) {
       await this.#o.store.putReleaseMeta(
         {

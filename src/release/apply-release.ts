@@ -138,6 +138,7 @@ export async function applyReleasePlan(
     actor: request.actor,
     plan,
     ...(request.gate ? { gate: request.gate } : {}),
+    ...(request.signal ? { signal: request.signal } : {}),
     build: (step) =>
       buildVersions({
         project: request.project,

@@ -70,7 +70,8 @@ export async function withEnvironmentLocks<T>(
           state.renewLock(name, holder.id, leaseMs).catch(() => undefined);
         }
       },
-      Math.max(1000, Math.floor(leaseMs / 3)),
+      // Three renewals per lease, however short (an operator's locks follow its leader lease).
+      Math.max(50, Math.floor(leaseMs / 3)),
     );
     renewal.unref();
     return await body();

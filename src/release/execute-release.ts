@@ -70,6 +70,12 @@ export interface ReleaseSpec {
   readonly reason?: string;
   readonly build?: (step: StepHook) => Promise<BuiltVersion[]>;
   readonly gate?: ReleaseGate;
+  /**
+   * Aborted when the caller may no longer switch (an operator that lost its lease): looked at
+   * last thing before the switch, which is then not made; the release stays `switching` for the
+   * next leader to settle (abandoned: the marker does not show it).
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface ReleaseOutcome {
@@ -149,6 +155,7 @@ export async function executeRelease(services: ReleaseServices, spec: ReleaseSpe
       const { buildMs = 0, gateMs = 0 } = before;
       await state.setReleaseStatus(id, 'switching');
       await step(STEP.beforeSwitch);
+      spec.signal?.throwIfAborted();
       let switchMs = 0;
       try {
         switchMs = await warehouse.environments.switch({

@@ -6,8 +6,9 @@
  */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { parseDuration } from '../../core/duration.js';
+import { formatDuration, parseDuration } from '../../core/duration.js';
 import { InvalidArgumentError } from '../../core/errors.js';
+import { defaultStandbyRetryMs } from '../../operator/operator.js';
 import { ApiTokens } from '../../server/api-tokens.js';
 import { webhookSecretsFromEnv } from '../../server/create-server-app.js';
 import { createLogger } from '../../telemetry/logger.js';
@@ -24,6 +25,7 @@ interface OperatorOptions extends GlobalOptions {
   readonly host: string;
   readonly poll: string;
   readonly leaseTtl: string;
+  readonly standbyRetry?: string;
 }
 
 export function registerOperator(program: Command): void {
@@ -40,7 +42,15 @@ export function registerOperator(program: Command): void {
     .option('--port <port>', 'HTTP port (0: any free port)', '8080')
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--poll <duration>', 'poll interval (0 for webhooks only)', '30s')
-    .option('--lease-ttl <duration>', 'leader lease time: a standby takes over within it', '15s')
+    .option(
+      '--lease-ttl <duration>',
+      'leader lease time: a standby leads at most this plus --standby-retry after the leader dies (15s + 3s)',
+      '15s',
+    )
+    .option(
+      '--standby-retry <duration>',
+      'how often a standby tries to take the lease (default: lease time / 5)',
+    )
     .action(async function operatorAction(this: Command) {
       const options = this.optsWithGlobals<OperatorOptions>();
       const output = createOutput({ json: Boolean(options.json) });
@@ -52,6 +62,12 @@ export function registerOperator(program: Command): void {
         throw new InvalidArgumentError(`--poll must be a duration such as 30s, not '${options.poll}'`);
       const leaseTtlMs = parseDuration(options.leaseTtl);
       if (!leaseTtlMs) throw new InvalidArgumentError(`--lease-ttl must be a duration such as 15s`);
+      const standbyRetryMs =
+        options.standbyRetry === undefined ? undefined : parseDuration(options.standbyRetry);
+      if (options.standbyRetry !== undefined && !standbyRetryMs)
+        throw new InvalidArgumentError(
+          `--standby-retry must be a duration such as 3s, not '${options.standbyRetry}'`,
+        );
       const tokens = await ApiTokens.load();
       const webhookSecrets = webhookSecretsFromEnv();
       const logger = createLogger({ level: process.env['SLIPWAY_LOG_LEVEL'] ?? 'info' });
@@ -63,6 +79,7 @@ export function registerOperator(program: Command): void {
         host: options.host,
         pollMs,
         leaseTtlMs,
+        ...(standbyRetryMs === undefined ? {} : { standbyRetryMs }),
         tokens,
         webhookSecrets,
         logger,
@@ -76,6 +93,12 @@ export function registerOperator(program: Command): void {
       output.line(
         status.dim(
           `  watching ${options.repo} ${options.branch}; poll ${pollMs > 0 ? options.poll : 'off'}; home ${runtime.home}`,
+        ),
+      );
+      const retryMs = standbyRetryMs ?? defaultStandbyRetryMs(leaseTtlMs);
+      output.line(
+        status.dim(
+          `  lease ${formatDuration(leaseTtlMs)}, standby retry ${formatDuration(retryMs)}: if the leader dies, a standby leads within ${formatDuration(leaseTtlMs + retryMs)}`,
         ),
       );
       if (!tokens.size)
