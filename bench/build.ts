@@ -13,7 +13,8 @@ import { generateData } from '../src/cli/commands/generate-command.js';
 import { selectModels } from '../src/project/dependency-graph.js';
 import { fingerprintProject } from '../src/project/fingerprint.js';
 import { loadProject } from '../src/project/load-project.js';
-import { buildModels } from '../src/release/build-models.js';
+import { buildRelease } from '../src/release/build-release.js';
+import { openSqliteStateStore } from '../src/state/sqlite/sqlite-state-store.js';
 import { createLogger } from '../src/telemetry/logger.js';
 import { createTelemetry } from '../src/telemetry/tracer.js';
 import { createDuckDbSqlParser } from '../src/warehouse/duckdb/duckdb-sql-parser.js';
@@ -97,19 +98,29 @@ async function slipwayBuild(projectDir: string, dbFile: string, statements: stri
   await parser.close();
   const warehouse = createDuckDbWarehouse({ path: dbFile });
   const telemetry = createTelemetry();
+  // `slipway build` is a release: it records itself in a state store (in memory here).
+  const state = openSqliteStateStore({ path: ':memory:' });
   try {
-    const summary = await buildModels({
-      project,
-      warehouse: recording(warehouse, statements),
-      environment: 'dev',
-      selected: selectModels(project, []),
-      fingerprints: fingerprintProject(project),
-      concurrency: Number(process.env['BENCH_CONCURRENCY'] ?? project.config.defaults?.concurrency ?? 4),
-      telemetry,
-      logger: createLogger({ level: 'silent' }),
-    });
+    const summary = await buildRelease(
+      {
+        state,
+        warehouse: recording(warehouse, statements),
+        telemetry,
+        logger: createLogger({ level: 'silent' }),
+      },
+      {
+        project,
+        environment: 'dev',
+        selected: selectModels(project, []),
+        fingerprints: fingerprintProject(project),
+        commit: undefined,
+        actor: 'bench',
+        concurrency: Number(process.env['BENCH_CONCURRENCY'] ?? project.config.defaults?.concurrency ?? 4),
+      },
+    );
     if (!summary.switched) throw new Error('the Slipway build failed');
   } finally {
+    await state.close();
     await warehouse.close();
     await telemetry.shutdown();
   }

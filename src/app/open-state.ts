@@ -56,6 +56,23 @@ export async function openStateStore(
 }
 
 /**
+ * The operator store that goes with a project's state store, for what the CLI records the way
+ * the operator does (the incidents of failed post-deploy verifications): SQLite `operator.db`
+ * beside the state file, or the same PostgreSQL database (then shared with the operators).
+ */
+export async function openProjectOperatorStore(
+  config: StateConfig | undefined,
+  { root, env = process.env }: StateEnvironment & { readonly root: string },
+): Promise<OperatorStore> {
+  if (config === undefined || config.type === 'sqlite') {
+    const stateFile = path.resolve(root, config?.path ?? DEFAULT_STATE_PATH);
+    return new SqliteOperatorStore(path.join(path.dirname(stateFile), 'operator.db'));
+  }
+  const url = stateUrl(config, env);
+  return withVariableHint(config.url_env, () => openPostgresOperatorStore({ url }));
+}
+
+/**
  * The operator's state store, operator store and leader lease. SQLite keeps today's layout in
  * the operator home (`.slipway/state.db`, `.slipway/operator.db`) whatever path the project
  * names, since the home is the operator's own; PostgreSQL puts all three in the database.

@@ -84,7 +84,7 @@ async function openDuckDb({
 /**
  * PostgreSQL from the URL in the variable the connection names. Opening connects once, so an
  * unreachable server or a refused password is one line here, before any work starts. A read-only
- * open is enforced by the server (`default_transaction_read_only`).
+ * open is enforced by the server (default_transaction_read_only).
  */
 async function openPostgres({
   connection,
@@ -101,7 +101,11 @@ async function openPostgres({
     );
   }
   const url = warehouseUrl(name, connection, env);
-  const warehouse = createPostgresWarehouse({ url, source: `the ${connection.url_env} variable`, readOnly });
+  const warehouse = createPostgresWarehouse({
+    url,
+    source: `the ${connection.url_env} variable`,
+    readOnly,
+  });
   try {
     // The first statement opens the pool: a wrong URL fails here, not halfway through a command.
     await warehouse.query('select 1');

@@ -7,10 +7,10 @@
 import { appendFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { openSqlParser } from '../app/open-sql-parser.js';
-import { openStateStore as openProjectState } from '../app/open-state.js';
+import { openProjectOperatorStore, openStateStore as openProjectState } from '../app/open-state.js';
 import { openWarehouse } from '../app/open-warehouse.js';
 import { type ReleaseCommit as CommitInfo, releaseCommit } from '../core/commit.js';
-import { ConflictError, InvalidArgumentError, WarehouseError } from '../core/errors.js';
+import { ConflictError, WarehouseError } from '../core/errors.js';
 import type { ReleaseStrategy } from '../core/release.js';
 import { checkoutCommit, hasUncommittedChanges, readCommit } from '../git/git-commit.js';
 import { loadProject } from '../project/load-project.js';
@@ -18,6 +18,8 @@ import type { Project } from '../project/project.js';
 import { withEnvironmentLocks } from '../release/environment-lock.js';
 import type { ReleaseServices } from '../release/execute-release.js';
 import type { StepHook } from '../release/release-steps.js';
+import { strategyFor } from '../release/strategies/strategy-for.js';
+import type { OperatorStore } from '../state/operator-store.js';
 import type { StateStore } from '../state/state-store.js';
 import { createLogger } from '../telemetry/logger.js';
 import { createTelemetry } from '../telemetry/tracer.js';
@@ -65,19 +67,13 @@ export async function openStateStore(project: Project, root: string): Promise<St
   return openProjectState(project.config.state, { root });
 }
 
+/** The strategy a release to the environment uses: `--strategy`, else the environment's, else direct. */
 export function environmentStrategy(
   project: Project,
   environment: string,
   override?: string,
 ): ReleaseStrategy {
-  const strategy = override ?? project.config.environments[environment]?.strategy ?? 'direct';
-  if (strategy === 'direct' || strategy === 'blue-green') return strategy;
-  if (strategy === 'canary') {
-    throw new InvalidArgumentError(`the canary strategy is not available in this version`, {
-      hint: 'use --strategy blue-green',
-    });
-  }
-  throw new InvalidArgumentError(`unknown strategy '${strategy}'`, { hint: 'direct or blue-green' });
+  return strategyFor(override ?? project.config.environments[environment]?.strategy ?? 'direct').name;
 }
 
 export function currentActor(): string {
@@ -111,6 +107,11 @@ export function stepHookFromEnvironment(): StepHook | undefined {
 
 export interface ReleaseSession extends ReleaseServices {
   readonly actor: string;
+  /**
+   * The operator store beside the state store (opened on first use, closed with the session):
+   * where the incidents of failed post-deploy verifications are recorded, as the operator does.
+   */
+  incidentStore(): Promise<OperatorStore>;
 }
 
 /**
@@ -136,6 +137,11 @@ export async function withReleaseSession<T>(
   body: (session: ReleaseSession) => Promise<T>,
 ): Promise<T> {
   const state = await openStateStore(loaded.project, loaded.root);
+  let operatorStore: Promise<OperatorStore> | undefined;
+  const incidentStore = (): Promise<OperatorStore> => {
+    operatorStore ??= openProjectOperatorStore(loaded.project.config.state, { root: loaded.root });
+    return operatorStore;
+  };
   const telemetry = createTelemetry();
   const logger = createLogger({ level: process.env['SLIPWAY_LOG_LEVEL'] ?? 'warn' });
   try {
@@ -160,6 +166,7 @@ export async function withReleaseSession<T>(
             telemetry,
             logger,
             actor: currentActor(),
+            incidentStore,
             ...(step ? { step } : {}),
           });
         } finally {
@@ -168,6 +175,8 @@ export async function withReleaseSession<T>(
       },
     );
   } finally {
+    // A store that failed to open has told its caller so already; there is nothing to close.
+    await (await operatorStore?.catch(() => undefined))?.close();
     await state.close();
     await telemetry.shutdown();
   }

@@ -8,25 +8,26 @@
  * with visible progress, then takes the environment's lock again and verifies the release, unless
  * the environment no longer shows it (replaced meanwhile: settled as skipped by the release that
  * replaced it) or someone verified it meanwhile (an operator on the same state store). The
- * verdict is recorded on the release and in the audit log. On failure the environment is rolled
- * back to the release before (unless `rollback: false`), and the command exits 1 naming what
- * failed. `--no-verify` skips it, recorded in the audit log with who skipped it.
+ * verdict is recorded on the release and in the audit log. It runs the operator's own path
+ * (`runPostDeployVerification`): on failure an incident is opened in the operator store the
+ * project's `state:` names, the environment is rolled back to the release before (unless
+ * `rollback: false`) and the incident resolved once it is restored; the command exits 1 naming
+ * what failed. `--no-verify` skips it, recorded in the audit log with who skipped it.
  */
 import logUpdate from 'log-update';
 import { formatDuration } from '../core/duration.js';
 import { errorMessage, WorkFailedError } from '../core/errors.js';
 import type { ReleaseRecord, VerificationStatus } from '../core/release.js';
 import type { Project } from '../project/project.js';
+import { runPostDeployVerification } from '../release/post-deploy-verification.js';
 import { rollbackRelease } from '../release/promote-release.js';
 import type { RowCount, VerifyPolicy } from '../release/verification-verdict.js';
 import {
   expectVerification,
-  recordRollbackFailure,
   rollsBack,
   settleReplaced,
   skipVerification,
   verifyPolicy,
-  verifyRelease,
 } from '../release/verify-release.js';
 import type { StateStore } from '../state/state-store.js';
 import { interruptible } from './interruptible.js';
@@ -222,13 +223,26 @@ async function verifyNow(
   const environment = release.environment;
   const record = async () => session.state.getRelease(release.id);
   if (!output.json) output.line(status.dim(`Verifying ${environment} (its verify: block)…`));
-  const verdict = await verifyRelease(session, {
+  const policyRollsBack = rollsBack(policy, release);
+  const result = await runPostDeployVerification(session, {
     release,
     policy,
     project: () => request.checksProject(release),
     actor: session.actor,
+    incidents: { store: await session.incidentStore(), fence: undefined, now: Date.now },
+    rollback: async (to, reason) => {
+      const rolled = await rollbackRelease(session, {
+        environment,
+        to,
+        strategy: release.strategy,
+        actor: session.actor,
+        reason,
+      });
+      return rolled.outcome?.release;
+    },
     ...(signal ? { signal } : {}),
   });
+  const { verdict } = result;
   const measured = {
     ...NOT_MEASURED,
     dueAt: due.toISOString(),
@@ -250,45 +264,24 @@ async function verifyNow(
     };
   }
   output.line(`${status.fail('✗')} ${environment} failed its post-deploy verification: ${verdict.summary}`);
+  if (result.incident) output.note(status.warn(`! incident ${result.incident.id} opened for ${environment}`));
   const failed = `post-deploy verification of ${environment} failed: ${verdict.summary}`;
   const previous = release.previousReleaseId;
-  if (!rollsBack(policy, release) || previous === undefined) {
-    const hint = policy.rollback
-      ? `${environment} stays on ${release.id}: it is its first release, there is nothing to roll back to`
-      : `${environment} stays on ${release.id} (verify: { rollback: false }); to go back: slipway rollback --env ${environment}`;
-    return {
-      report: { ...measured, status: 'failed', summary: verdict.summary },
-      failure: new WorkFailedError(failed, { hint }),
-      release: await record(),
-    };
-  }
-  try {
-    const rolled = await rollbackRelease(session, {
-      environment,
-      to: previous,
-      strategy: release.strategy,
-      actor: session.actor,
-      ...(verdict.reason === undefined ? {} : { reason: verdict.reason }),
-    });
-    const releaseId = rolled.outcome?.release.id ?? null;
+  if (result.rollback) {
+    const { to, releaseId } = result.rollback;
     output.line(
-      `${status.warn('↩')} ${environment} rolled back to ${status.bold(previous)}${releaseId ? ` as release ${releaseId}` : ''}; ${release.id} is marked rolled_back`,
+      `${status.warn('↩')} ${environment} rolled back to ${status.bold(to)}${releaseId ? ` as release ${releaseId}` : ''}; ${release.id} is marked rolled_back`,
     );
     return {
-      report: {
-        ...measured,
-        status: 'failed',
-        summary: verdict.summary,
-        rollback: { to: previous, releaseId },
-      },
+      report: { ...measured, status: 'failed', summary: verdict.summary, rollback: { to, releaseId } },
       failure: new WorkFailedError(failed, {
-        hint: `${environment} was rolled back to ${previous}; fix the change and release again (slipway history --env ${environment})`,
+        hint: `${environment} was rolled back to ${to}; fix the change and release again (slipway history --env ${environment})`,
       }),
       release: await record(),
     };
-  } catch (error) {
-    const message = errorMessage(error);
-    await recordRollbackFailure(session.state, release, { actor: session.actor, error });
+  }
+  if (result.rollbackError !== undefined) {
+    const message = errorMessage(result.rollbackError);
     return {
       report: { ...measured, status: 'failed', summary: verdict.summary, rollbackError: message },
       failure: new WorkFailedError(`${failed}; the automatic rollback failed too: ${message}`, {
@@ -297,6 +290,15 @@ async function verifyNow(
       release: await record(),
     };
   }
+  const hint =
+    policy.rollback && !policyRollsBack
+      ? `${environment} stays on ${release.id}: it is its first release, there is nothing to roll back to`
+      : `${environment} stays on ${release.id} (verify: { rollback: false }); to go back: slipway rollback --env ${environment}`;
+  return {
+    report: { ...measured, status: 'failed', summary: verdict.summary },
+    failure: new WorkFailedError(failed, { hint }),
+    release: await record(),
+  };
 }
 
 /**

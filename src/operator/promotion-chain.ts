@@ -9,6 +9,7 @@ import { parseDuration } from '../core/duration.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { ReleaseStrategy } from '../core/release.js';
 import type { ProjectConfig } from '../project/schemas.js';
+import { strategyFor } from '../release/strategies/strategy-for.js';
 import type { VerifyPolicy } from '../release/verification-verdict.js';
 import { verifyPolicy } from '../release/verify-release.js';
 
@@ -62,8 +63,8 @@ export function promotionChain(config: ProjectConfig): ManagedEnvironment[] {
       approval: e.approval ?? false,
       soakMs: e.soak ? (parseDuration(e.soak) ?? 0) : 0,
       selfHeal: e.self_heal ?? false,
-      // Canary is not available yet; the operator releases blue-green instead of refusing.
-      strategy: strategy === 'canary' ? 'blue-green' : strategy,
+      // Chosen where every strategy is: canary is refused (validate refuses it first).
+      strategy: strategyFor(strategy).name,
       schedule: e.schedule,
       verify: verifyPolicy(config, name),
     });

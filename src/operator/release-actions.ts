@@ -12,17 +12,10 @@ import { type ReleaseCommit, releaseCommit } from '../core/commit.js';
 import { ConflictError, errorMessage, WorkFailedError } from '../core/errors.js';
 import type { EnvironmentModels, EnvironmentPointer, ReleaseRecord } from '../core/release.js';
 import type { CheckResult } from '../quality/check-result.js';
-import { applyRelease, desiredModels } from '../release/apply-release.js';
-import { createSourceViews, prepareSchemas } from '../release/build-models.js';
-import { buildVersions } from '../release/build-versions.js';
+import { applyRelease, applyReleasePlan, desiredModels } from '../release/apply-release.js';
 import { checkGate } from '../release/check-gate.js';
 import { type LockOptions, withEnvironmentLocks } from '../release/environment-lock.js';
-import {
-  executeRelease,
-  type GateResult,
-  type ReleaseGate,
-  type ReleaseServices,
-} from '../release/execute-release.js';
+import type { GateResult, ReleaseGate, ReleaseServices } from '../release/execute-release.js';
 import { builtTables } from '../release/live-state.js';
 import { planRelease } from '../release/plan-release.js';
 import { promoteRelease, rollbackRelease } from '../release/promote-release.js';
@@ -32,6 +25,7 @@ import type { Fence, OperatorStore, ReleaseMeta } from '../state/operator-store.
 import type { StateStore } from '../state/state-store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
+import { approveRelease } from './approve-release.js';
 import type { LoadedCommit } from './commit-workspace.js';
 import { type DriftItem, detectDrift, repairViews } from './drift.js';
 import type { ManagedEnvironment } from './promotion-chain.js';
@@ -389,41 +383,19 @@ export class ReleaseActions {
     return release;
   }
 
-  async approve(
+  /** See `approveRelease`, the one approve path. */
+  approve(
     env: ManagedEnvironment,
     request: { releaseId?: string; comment?: string; actor: string; fence: Fence },
   ): Promise<string> {
-    const { store } = this.#o;
-    if (!env.approval) {
-      throw new ConflictError(`${env.name} does not require approval`, {
-        hint: `set approval: true on ${env.name} in slipway.yaml`,
-      });
-    }
-    const pending = await store.pendingApproval(env.name);
-    const releaseId = request.releaseId ?? pending?.releaseId;
-    if (!releaseId) throw new ConflictError(`nothing is waiting for approval in ${env.name}`);
-    await store.setApproval(
-      env.name,
-      {
-        releaseId,
-        by: request.actor,
-        comment: request.comment ?? null,
-        at: new Date(this.#o.now()).toISOString(),
-      },
-      request.fence,
-    );
-    // Awaited: the approval is in the audit log before anything acts on it.
-    await this.#o.state.appendEvent({
-      type: 'approval.granted',
-      environment: env.name,
-      releaseId,
+    return approveRelease(this.#o, {
+      environment: env,
+      releaseId: request.releaseId,
+      comment: request.comment,
       actor: request.actor,
-      data: {
-        summary: `${request.actor} approved ${releaseId} for ${env.name}`,
-        comment: request.comment ?? null,
-      },
+      fence: request.fence,
+      at: new Date(this.#o.now()),
     });
-    return releaseId;
   }
 
   async pause(request: { environment: string; reason?: string; actor: string; fence: Fence }): Promise<void> {
@@ -538,28 +510,14 @@ export class ReleaseActions {
       live: { releaseId: pointer.releaseId, models: {}, definitions: new Map() },
       builtTables: await builtTables(state, warehouse),
     });
-    await prepareSchemas(warehouse, env.name);
-    await createSourceViews(warehouse, [...loaded.project.sources.values()]);
-    const outcome = await executeRelease(services, {
-      environment: env.name,
-      kind: 'apply',
-      strategy: env.strategy,
-      commit,
+    // Carried out by the one builder, exactly as planned (the plan assumes nothing is shown).
+    const outcome = await applyReleasePlan(services, plan, {
+      project: loaded.project,
+      fingerprints: loaded.fingerprints,
       actor: 'operator (self-heal)',
-      plan,
-      build: (step) =>
-        buildVersions({
-          project: loaded.project,
-          warehouse,
-          state,
-          target: plan.target,
-          build: plan.build,
-          concurrency: loaded.project.config.defaults?.concurrency ?? 4,
-          step,
-          telemetry: services.telemetry,
-          logger: services.logger,
-        }),
+      concurrency: loaded.project.config.defaults?.concurrency ?? 4,
     });
+    if (!outcome) throw new WorkFailedError(`nothing to rebuild in ${env.name}`);
     return outcome.release;
   }
 

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { closestMatch } from '../core/did-you-mean.js';
 import { parseDuration } from '../core/duration.js';
 import { type Diagnostic, ProjectError, type SourcePosition } from '../core/errors.js';
+import { PLANNED_STRATEGIES, RELEASE_STRATEGIES } from '../core/release.js';
 import { type SqlParser, utf8OffsetMapper } from '../core/sql-parser.js';
 import { findCycle, topologicalOrder } from './dependency-graph.js';
 import { modelFromHeader, splitModelHeader } from './model-header.js';
@@ -140,6 +141,13 @@ function configFromText(text: string, root: string, diagnostics: Diagnostic[]): 
     });
   }
   for (const [name, env] of Object.entries(data.environments)) {
+    if (env.strategy !== undefined && PLANNED_STRATEGIES.includes(env.strategy)) {
+      diagnostics.push({
+        position: source.positionOf(['environments', name, 'strategy']),
+        message: `environment '${name}': the ${env.strategy} strategy is not available in this version`,
+        hint: `available: ${RELEASE_STRATEGIES.join(' or ')}`,
+      });
+    }
     if (env.promote_from !== undefined && !(env.promote_from in data.environments)) {
       diagnostics.push({
         position: source.positionOf(['environments', name, 'promote_from']),

@@ -1,10 +1,14 @@
 /**
- * `apply`: release the desired project to an environment. Settles any release a crash left
- * unfinished, plans against the live state, builds only the versions no table exists for yet
- * (an incremental model's new table is backfilled in full), asks the gate, then switches.
+ * `apply`: release the desired project to an environment, in three verbs. `prepareApply` settles
+ * any release a crash left unfinished (before planning, so the plan sees what the environment
+ * really shows); `planApply` plans against the live state (read-only); `applyReleasePlan`
+ * carries out exactly the plan it is given — it never plans again — building only the versions
+ * the plan lists (an incremental model's new table is backfilled in full), asking the gate, then
+ * switching. `applyRelease` is the three in a row, for callers that confirm nothing.
  */
 
 import type { ReleaseCommit as CommitInfo } from '../core/commit.js';
+import { ConflictError } from '../core/errors.js';
 import type { ReleaseStrategy } from '../core/release.js';
 import type { Project } from '../project/project.js';
 import { createSourceViews, prepareSchemas } from './build-models.js';
@@ -35,6 +39,15 @@ export interface ApplyRequest {
   readonly signal?: AbortSignal;
 }
 
+/** What carrying out a plan needs besides the plan: the project it builds from, and who asks. */
+export type ApplyPlanRequest = Pick<
+  ApplyRequest,
+  'project' | 'fingerprints' | 'actor' | 'concurrency' | 'gate' | 'reporter' | 'signal'
+> & {
+  /** `build` for the dev loop's `slipway build` (recorded so that `history` tells them apart). */
+  readonly kind?: 'apply' | 'build';
+};
+
 export interface ApplyOutcome {
   readonly plan: ReleasePlan;
   readonly recovered: readonly RecoveryAction[];
@@ -50,6 +63,18 @@ export function desiredModels(project: Project, fingerprints: ReadonlyMap<string
       ? [{ definition: modelDefinition(model), fingerprint: fingerprints.get(name) as string }]
       : [];
   });
+}
+
+/**
+ * Settles what a killed release left (the caller holds the environment's lock). Runs before
+ * planning: a release that switched before it was killed is completed first, so the plan is
+ * made against what the environment shows.
+ */
+export function prepareApply(
+  services: Pick<ReleaseServices, 'state' | 'warehouse'>,
+  environment: string,
+): Promise<RecoveryAction[]> {
+  return recoverEnvironment(services.state, services.warehouse, environment);
 }
 
 /** Plans a release of the project to the environment (read-only). */
@@ -68,28 +93,48 @@ export async function planApply(
   });
 }
 
-export async function applyRelease(services: ReleaseServices, request: ApplyRequest): Promise<ApplyOutcome> {
+/**
+ * Carries out `plan` — its builds, its gate, its switch — and nothing else. Refuses (a conflict)
+ * when the environment no longer shows the release the plan was made against. Returns undefined
+ * when the plan changes nothing and the views still show the environment's release.
+ *
+ * @example
+ * await prepareApply(session, 'staging');
+ * const plan = await planApply(session, request);
+ * // … show the plan, ask for confirmation …
+ * await applyReleasePlan(session, plan, request);
+ */
+export async function applyReleasePlan(
+  services: ReleaseServices,
+  plan: ReleasePlan,
+  request: ApplyPlanRequest,
+): Promise<ReleaseOutcome | undefined> {
   const { state, warehouse } = services;
-  const recovered = await recoverEnvironment(state, warehouse, request.environment);
-  const plan = await planApply(services, request);
+  const { environment } = plan;
+  const pointer = await state.getPointer(environment);
+  if (pointer?.releaseId !== plan.fromRelease) {
+    throw new ConflictError(
+      `${environment} shows ${pointer?.releaseId ?? 'no release'}, not ${plan.fromRelease ?? 'no release'} as the plan assumed`,
+      { hint: 'plan again: another release reached it since' },
+    );
+  }
   // With nothing to change, there is still work when the views no longer show the release the
-  // state store points at (the dev loop's `slipway build` rewrote them): switch them back.
-  const pointer = await state.getPointer(request.environment);
+  // state store points at (rewritten behind Slipway's back): switch them back.
   const drifted =
     pointer !== undefined &&
-    (await warehouse.environments.switchedRelease(request.environment)) !== pointer.releaseId;
-  if (!plan.changes && !drifted) return { plan, recovered, outcome: undefined };
+    (await warehouse.environments.switchedRelease(environment)) !== pointer.releaseId;
+  if (!plan.changes && plan.build.length === 0 && !drifted) return undefined;
   const desired = desiredModels(request.project, request.fingerprints);
   await state.putModelVersions(
     desired.map((d) => ({ fingerprint: d.fingerprint, model: d.definition.name, definition: d.definition })),
   );
-  await prepareSchemas(warehouse, request.environment);
+  await prepareSchemas(warehouse, environment);
   if (plan.build.length > 0) await createSourceViews(warehouse, [...request.project.sources.values()]);
-  const outcome = await executeRelease(services, {
-    environment: request.environment,
-    kind: 'apply',
-    strategy: request.strategy,
-    commit: request.commit,
+  return executeRelease(services, {
+    environment,
+    kind: request.kind ?? 'apply',
+    strategy: plan.strategy,
+    commit: plan.commit,
     actor: request.actor,
     plan,
     ...(request.gate ? { gate: request.gate } : {}),
@@ -109,5 +154,12 @@ export async function applyRelease(services: ReleaseServices, request: ApplyRequ
         ...(request.signal ? { signal: request.signal } : {}),
       }),
   });
+}
+
+/** Settles, plans and carries out the plan, with no one to confirm it (the operator, tests). */
+export async function applyRelease(services: ReleaseServices, request: ApplyRequest): Promise<ApplyOutcome> {
+  const recovered = await prepareApply(services, request.environment);
+  const plan = await planApply(services, request);
+  const outcome = await applyReleasePlan(services, plan, request);
   return { plan, recovered, outcome };
 }

@@ -1,6 +1,7 @@
 /**
- * Builds the new model versions a release needs, in dependency order with the project's
- * concurrency, each into its own physical table. The state store hears of each table before it
+ * The builder: builds the model versions a release needs (apply, build, CI, self-heal), in
+ * dependency order with the project's concurrency (`runDag`), each into its own physical table
+ * by the one per-model step (`buildModelVersion`). The state store hears of each table before it
  * is built (`building`) and after (`built`), so a killed release leaves only tables that are
  * either recorded as built (and reused by the next attempt) or never referenced (and collected).
  */
@@ -12,7 +13,8 @@ import type { StateStore } from '../state/state-store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Telemetry } from '../telemetry/tracer.js';
 import type { RelationRef, Warehouse } from '../warehouse/warehouse.js';
-import { compileModel, materialize } from './build-models.js';
+import { buildModelVersion } from './build-model-version.js';
+import { compileModel } from './build-models.js';
 import { type BuildReporter, BuildResults } from './build-results.js';
 import { physicalTable, sourceRelation } from './physical-layout.js';
 import { STEP, type StepHook } from './release-steps.js';
@@ -74,19 +76,14 @@ export async function buildVersions(request: BuildVersionsRequest): Promise<Buil
       reporter?.started(model);
       const began = performance.now();
       try {
-        const rows = await request.telemetry.span(
-          `model ${name}`,
-          {
-            'slipway.model': name,
-            'slipway.kind': model.kind,
-            'slipway.relation': `${relation.schema}.${relation.name}`,
-          },
-          async () => {
-            await state.markPhysicalBuilding({ name: table, model: name, fingerprint, kind: model.kind });
-            const sql = await compileModel(model, resolve, warehouse);
-            return materialize(warehouse, model.kind, relation, sql, request.signal);
-          },
-        );
+        await state.markPhysicalBuilding({ name: table, model: name, fingerprint, kind: model.kind });
+        const rows = await buildModelVersion(request, {
+          model: name,
+          kind: model.kind,
+          relation,
+          compile: () => compileModel(model, resolve, warehouse),
+          signal: request.signal,
+        });
         await step(STEP.materialized(name));
         const columns = (await warehouse.describe(relation))?.map((c) => ({ name: c.name, type: c.type }));
         const durationMs = performance.now() - began;

@@ -1,11 +1,14 @@
 /**
  * `gc`: drops the physical tables nothing needs — no environment points at them, none of the
  * last N releases of any environment used them, no unfinished release is building them — and
- * the half-built tables a killed release left. Tables the state store has never heard of
- * (built by `slipway build` into dev) are reported, never dropped.
+ * the half-built tables a killed release left. A release's strategy says whether the releases
+ * before it are kept for rollback: a `direct` release keeps none, so the kept releases of an
+ * environment stop at its latest direct one. Tables the state store has never heard of are
+ * reported, never dropped.
  */
 import type { ReleaseServices } from './execute-release.js';
 import { PHYSICAL_SCHEMA, physicalTable } from './physical-layout.js';
+import { strategyFor } from './strategies/strategy-for.js';
 
 export interface GarbageReport {
   readonly dropped: readonly { readonly table: string; readonly reason: 'unreferenced' | 'half-built' }[];
@@ -31,9 +34,10 @@ export async function collectGarbage(
   for (const environment of envs) {
     const releases = await state.listReleases({ environment });
     // Releases that were switched in (rolled back since or not): what a rollback can name.
-    const recent = releases
-      .filter((r) => r.status === 'succeeded' || r.status === 'rolled_back')
-      .slice(0, keep);
+    const recent = keptReleases(
+      releases.filter((r) => r.status === 'succeeded' || r.status === 'rolled_back'),
+      keep,
+    );
     const unfinished = releases.filter((r) => r.status === 'building' || r.status === 'switching');
     for (const r of [...recent, ...unfinished]) for (const m of Object.values(r.models)) needed.add(m.table);
   }
@@ -59,4 +63,18 @@ export async function collectGarbage(
     unmanaged: relations.map((r) => r.name).filter((n) => !known.has(n)),
     dryRun,
   };
+}
+
+/**
+ * The newest `keep` switched-in releases, stopping at the first (newest) one whose strategy
+ * keeps nothing before it: the releases it replaced were released for gc when it switched.
+ */
+function keptReleases<T extends { readonly strategy: string }>(switchedIn: readonly T[], keep: number): T[] {
+  const kept: T[] = [];
+  for (const release of switchedIn) {
+    if (kept.length >= keep) break;
+    kept.push(release);
+    if (!strategyFor(release.strategy).keepsPrevious) break;
+  }
+  return kept;
 }

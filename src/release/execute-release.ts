@@ -1,8 +1,9 @@
 /**
- * Carries out one release of an environment — the steps every kind shares (apply, promote,
- * rollback): record it, build what it needs, ask the gate, switch the environment's views in one
- * warehouse transaction, then move the pointer in the state store. Each step is announced to the
- * step hook. The previous release's tables are left untouched, so rollback stays instant.
+ * Carries out one release of an environment — the steps every kind shares (apply, build,
+ * promote, rollback): record it, build what it needs, ask the gate, switch the environment's
+ * views in one warehouse transaction, then move the pointer in the state store. Each step is
+ * announced to the step hook. The strategy (`strategyFor`) says where the gate runs: before the
+ * switch, where it can stop the release (blue-green), or after it, where it reports (direct).
  *
  * Crash safety comes from the order: the warehouse switch (views plus the release marker, one
  * transaction) is the commit point; the state store is told `switching` before it and
@@ -19,6 +20,7 @@ import type { Warehouse } from '../warehouse/warehouse.js';
 import type { BuiltVersion } from './build-versions.js';
 import type { ReleasePlan } from './plan-release.js';
 import { STEP, type StepHook } from './release-steps.js';
+import { strategyFor } from './strategies/strategy-for.js';
 import { settleReplaced } from './verify-release.js';
 
 /** What a gate (the data-quality checks of the quality context) answers about built versions. */
@@ -41,8 +43,10 @@ export interface GateContext {
 }
 
 /**
- * Runs before the switch; a result that did not pass fails the release and leaves the
- * environment on its previous release. This is where gating checks plug in.
+ * Where gating checks plug in. Under a strategy that gates before the switch (blue-green), a
+ * result that did not pass fails the release and leaves the environment on its previous release;
+ * under one that gates after it (direct), the result is recorded and returned, and the
+ * environment shows the new release.
  */
 export type ReleaseGate = (context: GateContext) => Promise<GateResult>;
 
@@ -78,6 +82,8 @@ export interface ReleaseOutcome {
   readonly release: ReleaseRecord;
   readonly built: readonly BuiltVersion[];
   readonly gate: GateResult | undefined;
+  /** True when the gate ran after the switch (its failure did not stop the release). */
+  readonly gatedAfterSwitch: boolean;
   readonly timings: {
     readonly buildMs: number;
     readonly gateMs: number;
@@ -95,6 +101,7 @@ export async function executeRelease(services: ReleaseServices, spec: ReleaseSpe
   const step = services.step ?? (async () => {});
   const began = performance.now();
   const { plan } = spec;
+  const strategy = strategyFor(spec.strategy);
   return services.telemetry.span(
     `release ${spec.environment}`,
     { 'slipway.environment': spec.environment, 'slipway.kind': spec.kind, 'slipway.strategy': spec.strategy },
@@ -130,24 +137,10 @@ export async function executeRelease(services: ReleaseServices, spec: ReleaseSpe
         const buildStarted = performance.now();
         if (spec.build) built = await spec.build(step);
         before['buildMs'] = performance.now() - buildStarted;
-        if (spec.gate) {
+        if (spec.gate && strategy.gate === 'before-switch') {
           const gateStarted = performance.now();
-          gate = await spec.gate({
-            environment: spec.environment,
-            strategy: spec.strategy,
-            kind: spec.kind,
-            plan,
-            built,
-            target: plan.target,
-          });
+          gate = await askGate(services, spec, spec.gate, id, built);
           before['gateMs'] = performance.now() - gateStarted;
-          await state.appendEvent({
-            type: gate.passed ? 'release.gate_passed' : 'release.gate_failed',
-            environment: spec.environment,
-            releaseId: id,
-            actor: spec.actor,
-            data: { summary: gate.summary },
-          });
           if (!gate.passed) {
             throw new WorkFailedError(`the release gate failed: ${gate.summary}`, {
               hint: `${spec.environment} still shows its previous release`,
@@ -188,7 +181,42 @@ export async function executeRelease(services: ReleaseServices, spec: ReleaseSpe
       await step(STEP.completed);
       await settleReplaced(state, pointer?.releaseId, id, spec.actor);
       services.logger.info({ release: id, environment: spec.environment, ...timings }, 'release switched');
-      return { release: (await state.getRelease(id)) as ReleaseRecord, built, gate, timings };
+      // After the switch the gate can only report: the environment already shows the release.
+      const gatedAfterSwitch = spec.gate !== undefined && strategy.gate === 'after-switch';
+      if (spec.gate && gatedAfterSwitch) gate = await askGate(services, spec, spec.gate, id, built);
+      return {
+        release: (await state.getRelease(id)) as ReleaseRecord,
+        built,
+        gate,
+        gatedAfterSwitch,
+        timings,
+      };
     },
   );
+}
+
+/** Runs the spec's gate on the release's new versions and records its verdict as an event. */
+async function askGate(
+  services: ReleaseServices,
+  spec: ReleaseSpec,
+  gate: ReleaseGate,
+  releaseId: string,
+  built: readonly BuiltVersion[],
+): Promise<GateResult> {
+  const result = await gate({
+    environment: spec.environment,
+    strategy: spec.strategy,
+    kind: spec.kind,
+    plan: spec.plan,
+    built,
+    target: spec.plan.target,
+  });
+  await services.state.appendEvent({
+    type: result.passed ? 'release.gate_passed' : 'release.gate_failed',
+    environment: spec.environment,
+    releaseId,
+    actor: spec.actor,
+    data: { summary: result.summary },
+  });
+  return result;
 }

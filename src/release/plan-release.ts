@@ -36,6 +36,11 @@ export interface PlanInput {
   };
   /** Physical tables that are built and usable. */
   readonly builtTables: ReadonlySet<string>;
+  /**
+   * Models built again even where a table exists for their version: the dev loop's `slipway
+   * build` refreshes their data (default: none).
+   */
+  readonly rebuild?: ReadonlySet<string>;
 }
 
 export type ModelChangeKind = 'added' | 'modified' | 'indirect' | 'removed' | 'unchanged';
@@ -78,7 +83,7 @@ export interface ReleasePlan {
 }
 
 export function planRelease(input: PlanInput): ReleasePlan {
-  const { live, builtTables } = input;
+  const { live, builtTables, rebuild = new Set<string>() } = input;
   const planned: PlannedModel[] = [];
   const target: Record<string, ModelPointer> = {};
   /** Models whose new version forces their children to rebuild. */
@@ -89,7 +94,8 @@ export function planRelease(input: PlanInput): ReleasePlan {
     const name = definition.name;
     const from = live.models[name];
     const ownTable = physicalTableName(name, fingerprint);
-    const built = builtTables.has(ownTable);
+    const forced = rebuild.has(name);
+    const built = builtTables.has(ownTable) && !forced;
     const base = {
       model: name,
       kind: definition.kind,
@@ -116,9 +122,9 @@ export function planRelease(input: PlanInput): ReleasePlan {
         change: 'unchanged',
         category: undefined,
         categorySource: undefined,
-        reasons: [],
-        action: 'keep',
-        to: from,
+        reasons: forced ? ['built again (its data is refreshed)'] : [],
+        action: forced ? 'build' : 'keep',
+        to: forced ? { fingerprint, table: ownTable } : from,
       };
     } else {
       const previous = live.definitions.get(from.fingerprint);
@@ -167,9 +173,9 @@ export function planRelease(input: PlanInput): ReleasePlan {
       }
       // A view's physical relation reads its parents' tables by name: keeping it would keep
       // reading the old parent table, which nothing else holds on to. Views cost nothing to redo.
-      const rebuild = direct || upstreamBreaking.length > 0 || definition.kind === 'view';
-      if (rebuild && category === 'breaking') forcesRebuild.add(name);
-      const action: TableAction = built ? 'reuse' : rebuild ? 'build' : 'keep';
+      const rebuilt = direct || upstreamBreaking.length > 0 || definition.kind === 'view';
+      if (rebuilt && category === 'breaking') forcesRebuild.add(name);
+      const action: TableAction = built ? 'reuse' : rebuilt || forced ? 'build' : 'keep';
       entry = {
         ...base,
         change: direct ? 'modified' : 'indirect',

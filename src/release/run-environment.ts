@@ -1,5 +1,6 @@
 /**
- * `run`: refresh the data of the release an environment shows. `table` models are rebuilt,
+ * `run`: refresh the data of the release an environment shows. `table` models are rebuilt (by
+ * the builder's per-model step, `buildModelVersion`),
  * `incremental` models take new rows from their watermark (the engine's `warehouse.incremental` merge), views
  * need nothing. Models run in dependency order from the definitions the state store kept for
  * their fingerprints, so a run refreshes what was released, not what the working tree says now.
@@ -11,7 +12,8 @@ import { compileSqlModel } from '../project/compile-model.js';
 import { topologicalOrder } from '../project/dependency-graph.js';
 import type { Project } from '../project/project.js';
 import type { RunRecord } from '../state/state-store.js';
-import { compileModel, materialize } from './build-models.js';
+import { buildModelVersion } from './build-model-version.js';
+import { compileModel } from './build-models.js';
 import type { ReleaseServices } from './execute-release.js';
 import type { ModelDefinition } from './model-definition.js';
 import { physicalTable, sourceRelation } from './physical-layout.js';
@@ -107,16 +109,11 @@ export async function runEnvironment(services: ReleaseServices, request: RunRequ
           });
           return;
         }
-        const sql = await compileFor(
-          definition,
-          request.project,
-          pointer.models[name]?.fingerprint,
-          resolve,
-          services,
-        );
+        const compile = () =>
+          compileFor(definition, request.project, pointer.models[name]?.fingerprint, resolve, services);
         const relation = physicalTable(table);
         if (definition.kind === 'incremental' && definition.timeColumn) {
-          const r = await warehouse.incremental.merge(relation, sql, {
+          const r = await warehouse.incremental.merge(relation, await compile(), {
             timeColumn: definition.timeColumn,
             uniqueKey: definition.uniqueKey,
             lookbackMs: definition.lookbackMs,
@@ -131,7 +128,13 @@ export async function runEnvironment(services: ReleaseServices, request: RunRequ
           });
         } else {
           const before = await warehouse.rowCount(relation).catch(() => 0);
-          const rows = await materialize(warehouse, definition.kind, relation, sql);
+          // A full refresh is the builder's own step: the same table, built again in place.
+          const rows = await buildModelVersion(services, {
+            model: name,
+            kind: definition.kind,
+            relation,
+            compile,
+          });
           results.set(name, {
             ...base,
             action: 'rebuilt',

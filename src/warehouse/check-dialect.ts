@@ -36,7 +36,8 @@ export interface CheckDialect {
   /**
    * The engine keeps min/max (and NULL) statistics per storage block and skips the blocks a `WHERE`
    * rules out (DuckDB's zone maps). A check is then a filtered count that reads nothing on clean
-   * data; without it, every check is an aggregate in one shared scan.
+   * data; without it, every check is an aggregate in one shared scan (value checks included: grouping
+   * rows by value would cost another scan per column there).
    */
   readonly skipsBlocks: boolean;
   /**

@@ -128,8 +128,11 @@ export interface Warehouse {
 }
 
 /**
- * Opens a new, empty, private engine (in memory, single-threaded) for one job: a SQL unit test, or
- * the output shapes of the models. Wired by the composition root (`src/app/`); the caller closes it.
+ * Opens a new, empty, private engine for one job: a SQL unit test, or the output shapes of the
+ * models. Its `defaultSchema` is the job's own (an in-memory DuckDB's `main`, or a scratch schema
+ * in a PostgreSQL database that other jobs share): the job creates and reads every relation there,
+ * always qualified. Wired by the composition root (`src/app/`); the caller closes it, which on a
+ * shared database drops the job's schema.
  */
 export type IsolatedWarehouseFactory = () => Promise<Warehouse>;
 

@@ -10,17 +10,6 @@ import { describe, expect, it } from 'vitest';
 import { REPO } from '../helpers/cli.js';
 import { blankComments, findViolations, type Violation } from './engine-boundaries.js';
 
-/*
- * Violations other branches are removing, listed so this test guards everything else meanwhile.
- * Each entry must still be a violation (the test fails once it is fixed, so the list cannot go
- * stale): delete the entries when those branches merge.
- * - `verbs` gives approval one path, which opens its stores through `src/app/open-state.ts`.
- */
-const PENDING: readonly string[] = [
-  'src/cli/commands/approve-command.ts: concrete state store import ../../state/sqlite/sqlite-state-store.js',
-  'src/cli/commands/approve-command.ts: concrete state store import ../../state/sqlite/sqlite-operator-store.js',
-];
-
 async function sourceFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
   return entries
@@ -106,9 +95,6 @@ describe('src/', () => {
       const text = await readFile(path.join(REPO, file), 'utf8');
       violations.push(...findViolations(file, text).map(describeViolation));
     }
-    const unexpected = violations.filter((v) => !PENDING.includes(v));
-    expect(unexpected).toEqual([]);
-    // Every pending entry is still real: remove it from PENDING once its file is fixed.
-    expect(PENDING.filter((p) => !violations.includes(p))).toEqual([]);
+    expect(violations).toEqual([]);
   });
 });

@@ -10,6 +10,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pendingText } from '../../src/cli/commands/status-command.js';
 import type { ReleaseRecord } from '../../src/core/release.js';
+import type { IncidentRecord } from '../../src/state/operator-store.js';
+import { SqliteOperatorStore } from '../../src/state/sqlite/sqlite-operator-store.js';
 import { openSqliteStateStore } from '../../src/state/sqlite/sqlite-state-store.js';
 import type { EventRecord } from '../../src/state/state-store.js';
 import { createDuckDbWarehouse } from '../../src/warehouse/duckdb/duckdb-warehouse.js';
@@ -24,7 +26,7 @@ const CONFIG = RELEASE_CONFIG.replace(
     promote_from: staging
     verify: { max_row_change: 50% }
   qa: { strategy: blue-green, verify: { delay: 1500ms } }
-  slow: { strategy: blue-green, verify: { delay: 5s } }
+  slow: { strategy: blue-green, verify: { delay: 20s } }
   audit: { strategy: direct, verify: { max_row_change: 50%, rollback: false } }
 `,
 );
@@ -97,6 +99,16 @@ async function events(environment: string): Promise<EventRecord[]> {
   }
 }
 
+/** The environment's open incident, from the operator store beside the project's state store. */
+async function openIncident(environment: string): Promise<IncidentRecord | undefined> {
+  const store = new SqliteOperatorStore(path.join(project.root, '.slipway', 'operator.db'));
+  try {
+    return await store.openIncident(environment);
+  } finally {
+    await store.close();
+  }
+}
+
 beforeAll(async () => {
   project = await releaseProject(1);
   commits['v1'] = await commit({ 'slipway.yaml': CONFIG }, 'Verify prod, qa and audit');
@@ -165,6 +177,12 @@ describe('post-deploy verification from the CLI', () => {
     expect(log.indexOf(`release.rolled_back:tester:${promoted?.id}`)).toBeGreaterThan(
       log.indexOf(`release.verification_failed:tester:${promoted?.id}`),
     );
+    // Recorded as the operator records it: an incident opened, resolved once the rollback restored prod.
+    expect(log).toContain(`incident.opened:tester:${promoted?.id}`);
+    expect(log.indexOf(`incident.resolved:tester:${promoted?.id}`)).toBeGreaterThan(
+      log.indexOf(`release.rolled_back:tester:${promoted?.id}`),
+    );
+    expect(await openIncident('prod')).toBeUndefined();
   });
 
   it('a second rollback does not bring the failed release back unless it is named', async () => {
@@ -248,6 +266,7 @@ describe('post-deploy verification from the CLI', () => {
     );
   });
 
+  // The delay is long enough for a query and a release to finish during it on a loaded machine.
   it('while apply waits out verify.delay, others can query and release; a release replaced meanwhile is not verified', async () => {
     const waiting = await slipwayOnceItSays(
       'Verifying slow in',
@@ -275,7 +294,7 @@ describe('post-deploy verification from the CLI', () => {
     });
     expect(waiting.stderr()).toMatch(/slow's verification of r-[0-9a-f]{8} was settled meanwhile: skipped/);
     expect(await shows('slow')).toEqual({ n: 1, v: 3 });
-  }, 30_000);
+  }, 180_000);
 
   it('a pending verification more than a minute late reads as overdue', () => {
     const due = '2026-11-27T03:00:00.000Z';
@@ -306,12 +325,17 @@ describe('post-deploy verification from the CLI', () => {
       true,
     );
     expect(log.some((e) => e.type === 'release.rolled_back')).toBe(false);
+    // No rollback: the incident stays open until a release passes its verification.
+    expect(await openIncident('audit')).toMatchObject({ environment: 'audit', releaseId: latest?.id });
     // The fix is compared with the last release that did not fail (4 rows), not with the failure
     // (1 row, from which 4 would be +300 %).
     commits['fix'] = await commit(releaseModels(4), 'Filter removed');
     const fixed = await cliJson<ReleaseJson>(['apply', '--env', 'audit']);
     expect(fixed.verification).toMatchObject({ status: 'passed' });
     expect(fixed.verification?.summary).toBe('0 checks passed; 4 changed models within 50% rows');
+    expect(await openIncident('audit')).toBeUndefined();
+    const resolved = (await events('audit')).find((e) => e.type === 'incident.resolved');
+    expect(resolved?.data).toMatchObject({ summary: expect.stringMatching(/passed its verification/) });
   });
 
   it('a bad verify block is exit 2 at file:line:col, and nothing is released', async () => {

@@ -85,7 +85,11 @@ describe('GitWatcher over git:// (git daemon on loopback)', () => {
     }
   });
 
-  it('coalesces 200 pushes, each followed by a notification, into a few syncs ending on the newest', async () => {
+  // 200 pushes take 10 s on a quiet machine and over a minute on a loaded one: the test waits as
+  // long as they take (its assertions are about counts and order, not time).
+  it('coalesces 200 pushes, each followed by a notification, into a few syncs ending on the newest', {
+    timeout: 600_000,
+  }, async () => {
     const mirror = new GitMirror({
       url: daemon.url('origin.git'),
       branch: 'main',
@@ -103,7 +107,7 @@ describe('GitWatcher over git:// (git daemon on loopback)', () => {
         watcher.notify('webhook');
       }
       const pushMs = Date.now() - began;
-      await waitFor(() => watcher.lastSynced === shas.at(-1), 30_000, 'the newest commit');
+      await waitFor(() => watcher.lastSynced === shas.at(-1), 300_000, 'the newest commit');
 
       // A handful of syncs (bounded by the 2 s settle limit over the burst), ending on the newest.
       expect(events.length).toBeLessThanOrEqual(Math.ceil(pushMs / 2000) + 2);

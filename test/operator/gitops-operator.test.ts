@@ -272,7 +272,7 @@ describe('the operator on a real repository', () => {
     ).toBe(409);
     expect(
       (await api(url, 'POST', '/api/v1/environments/prod/approve', { role: 'deployer', body: {} })).status,
-    ).toBe(409);
+    ).toBe(400); // prod has no approval: true — invalid input (was 409 before the one approve path)
   });
 
   it('200 pushes in a burst become a few syncs that end on the newest commit', async () => {

@@ -163,7 +163,7 @@ it('a leader killed mid-release is replaced by the standby, which settles the re
   const paused = await environment(standby.url, 'prod');
   expect(paused.paused?.commit).toBe(next);
   const approve = await runCli(['approve', '--env', 'prod'], { env: viaUrl });
-  expect(approve.code).toBe(3); // prod needs no approval: a conflict, from the operator
+  expect(approve.code).toBe(2); // prod needs no approval: invalid input (400), from the operator
 
   // SIGTERM: a clean stop that gives the lease and the operator file up.
   const exited = new Promise<number | null>((resolve) => standby.child.once('exit', (code) => resolve(code)));

@@ -138,7 +138,7 @@ describe('fixture types and row comparison', () => {
     expect(inferColumnType(['2026-01-01 10:00:00', null, '2026-01-02'])).toBe('TIMESTAMP');
     expect(inferColumnType(['2026-01-01T10:00:00+02:00'])).toBe('TIMESTAMPTZ');
     expect(inferColumnType(['2026-01-01'])).toBe('DATE');
-    expect(inferColumnType([1, 2.5])).toBe('DOUBLE');
+    expect(inferColumnType([1, 2.5])).toBe('DOUBLE PRECISION');
     expect(inferColumnType([1, 2])).toBe('BIGINT');
     expect(inferColumnType(['10.4', 'x'])).toBe('VARCHAR');
     expect(inferColumnType([true, null])).toBe('BOOLEAN');

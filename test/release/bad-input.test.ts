@@ -51,6 +51,35 @@ describe('bad input to release commands', () => {
     expect(await releases()).toEqual(before);
   });
 
+  it('refuses the canary strategy at validate (file:line:col) and on the command line, naming what is available', async () => {
+    const before = await releases();
+    const flag = await slipway(['apply', '--env', 'staging', '--strategy', 'canary'], { cwd: project.root });
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/available: direct or blue-green/);
+    const config = path.join(project.root, 'slipway.yaml');
+    const good = await readFile(config, 'utf8');
+    await writeFile(
+      config,
+      good.replace('staging: { strategy: blue-green }', 'staging: { strategy: canary }'),
+    );
+    try {
+      const line = good.split('\n').findIndex((l) => l.includes('staging: { strategy')) + 1;
+      for (const args of [['validate'], ['apply', '--env', 'staging']]) {
+        const result = await slipway(args, { cwd: project.root });
+        expect(result.code, args.join(' ')).toBe(2);
+        expect(result.stderr).toMatch(
+          new RegExp(
+            `slipway\\.yaml:${line}:\\d+: error: environment 'staging': the canary strategy is not available in this version`,
+          ),
+        );
+        expect(result.stderr).toMatch(/available: direct or blue-green/);
+      }
+      expect(await releases()).toEqual(before);
+    } finally {
+      await writeFile(config, good);
+    }
+  });
+
   it('fails a release whose model does not build with exit 1 and keeps the environment as it was', async () => {
     const before = await releases();
     const file = path.join(project.root, 'models', 'grand_total.sql');

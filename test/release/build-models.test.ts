@@ -1,4 +1,7 @@
-/** buildModels against a real DuckDB: physical tables, the environment switch, one span per model. */
+/**
+ * `slipway build`'s library call against a real DuckDB and SQLite: physical tables, the
+ * environment switch, one span per model — and the build recorded as a direct release.
+ */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -6,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SqlParser } from '../../src/core/sql-parser.js';
 import { fingerprintProject } from '../../src/project/fingerprint.js';
 import { loadProject } from '../../src/project/load-project.js';
-import { buildModels } from '../../src/release/build-models.js';
+import { buildRelease } from '../../src/release/build-release.js';
+import { openSqliteStateStore } from '../../src/state/sqlite/sqlite-state-store.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 import { createTelemetry } from '../../src/telemetry/tracer.js';
 import { createDuckDbSqlParser } from '../../src/warehouse/duckdb/duckdb-sql-parser.js';
@@ -34,24 +38,27 @@ afterAll(async () => {
   await project.remove();
 });
 
-describe('buildModels', () => {
+describe('buildRelease', () => {
   it('builds physical versions, switches the environment and traces one span per model', async () => {
     const loaded = await loadProject(project.root, { parser });
     const warehouse = createDuckDbWarehouse({ path: ':memory:' });
     const exporter = new InMemorySpanExporter();
     const telemetry = createTelemetry({ processors: [new SimpleSpanProcessor(exporter)] });
     const fingerprints = fingerprintProject(loaded);
+    const state = openSqliteStateStore({ path: ':memory:' });
     try {
-      const summary = await buildModels({
-        project: loaded,
-        warehouse,
-        environment: 'dev',
-        selected: ['stg_events', 'big', 'total'],
-        fingerprints,
-        concurrency: 2,
-        telemetry,
-        logger: createLogger({ level: 'silent' }),
-      });
+      const summary = await buildRelease(
+        { state, warehouse, telemetry, logger: createLogger({ level: 'silent' }) },
+        {
+          project: loaded,
+          environment: 'dev',
+          selected: ['stg_events', 'big', 'total'],
+          fingerprints,
+          commit: undefined,
+          actor: 'tester',
+          concurrency: 2,
+        },
+      );
       expect(summary.switched).toBe(true);
       expect(summary.results.map((r) => [r.name, r.status, r.rows])).toEqual([
         ['stg_events', 'built', undefined],
@@ -70,7 +77,8 @@ describe('buildModels', () => {
       );
 
       const spans = exporter.getFinishedSpans();
-      const root = spans.find((s) => s.name === 'slipway.build');
+      // The build is a release now: its root span is the release's.
+      const root = spans.find((s) => s.name === 'release dev');
       const models = spans.filter((s) => s.name.startsWith('model '));
       expect(models.map((s) => s.name).sort()).toEqual(['model big', 'model stg_events', 'model total']);
       for (const span of models) {
@@ -78,7 +86,17 @@ describe('buildModels', () => {
         expect(span.parentSpanContext?.spanId).toBe(root?.spanContext().spanId);
       }
       expect(models.find((s) => s.name === 'model big')?.attributes['slipway.rows']).toBe(2);
+
+      const [release] = await state.listReleases({ environment: 'dev' });
+      expect(release).toMatchObject({
+        id: summary.release?.id,
+        kind: 'build',
+        strategy: 'direct',
+        status: 'succeeded',
+      });
+      expect((await state.getPointer('dev'))?.releaseId).toBe(release?.id);
     } finally {
+      await state.close();
       await warehouse.close();
       await telemetry.shutdown();
     }

@@ -174,5 +174,53 @@ describe.each(RELEASE_ENGINES)('on %s', (engine) => {
         await dir.remove();
       }
     }, 120_000);
+
+    it('the apply after a kill settles first, then shows the plan it carries out', async () => {
+      for (const step of ['built:customer_totals', 'after-switch']) {
+        const copy = await copyProject();
+        try {
+          const paused = await slipwayPausedAt(step, ['apply', '--env', 'staging'], {
+            cwd: copy.root,
+            env: copy.env,
+          });
+          paused.child.kill('SIGKILL');
+          await paused.exited;
+          const rerun = await slipway(['apply', '--env', 'staging'], { cwd: copy.root, env: copy.env });
+          expect(rerun.code, rerun.stderr).toBe(0);
+          const state = await openProjectState(copy);
+          try {
+            const releases = await state.listReleases({ environment: 'staging' });
+            const [latest] = releases;
+            expect(latest?.status).toBe('succeeded');
+            if (step === 'after-switch') {
+              // The killed release had switched: recovery completes it, and the plan made after
+              // recovery has nothing left to do — so nothing is shown and nothing new is released.
+              expect(rerun.stderr).toMatch(
+                new RegExp(`settled interrupted release ${latest?.id}: completed`),
+              );
+              expect(rerun.stdout).not.toMatch(/Plan for staging/);
+              expect(rerun.stdout).toMatch(/No changes/);
+              expect(releases.map((r) => r.status)).toEqual(['succeeded', 'succeeded']);
+            } else {
+              expect(rerun.stderr).toMatch(/settled interrupted release r-\w+: abandoned/);
+              const carried = latest?.plan as {
+                build: { model: string; table: string }[];
+                reuse: { model: string; table: string }[];
+              };
+              const printedBuild = /^\s*build: (.+)$/m.exec(rerun.stdout)?.[1]?.split(', ') ?? [];
+              const printedReuse = [...rerun.stdout.matchAll(/\breuse (\S+)/g)].map((m) => m[1]);
+              expect(printedBuild).toEqual(carried.build.map((b) => b.table));
+              expect(printedReuse.sort()).toEqual(carried.reuse.map((r) => r.table).sort());
+              expect(carried.reuse.map((r) => r.model).sort()).toEqual(['customer_totals', 'stg_orders']);
+              expect(carried.build.map((b) => b.model).sort()).toEqual(['fct_orders', 'grand_total']);
+            }
+          } finally {
+            await state.close();
+          }
+        } finally {
+          await copy.remove();
+        }
+      }
+    }, 240_000);
   });
 });

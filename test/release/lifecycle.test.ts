@@ -61,7 +61,7 @@ describe.each(RELEASE_ENGINES)('on %s', (engine) => {
    */
   const nextDay = async (): Promise<void> => {
     if (!db) {
-      await nextDay();
+      expect((await slipway(['generate', '--slice', '1'], { cwd: root })).code).toBe(0);
       return;
     }
     await onDatabase(

@@ -1,11 +1,16 @@
-/** `slipway apply --env E`: release the working tree (or `--commit SHA`) to E. */
+/**
+ * `slipway apply --env E`: release the working tree (or `--commit SHA`) to E. Under the lock it
+ * settles an interrupted release first, then plans, shows the plan (and asks, on a terminal,
+ * unless --yes), then carries out exactly that plan: what a person confirms is what happens.
+ */
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { formatDuration } from '../../core/duration.js';
-import { InvalidArgumentError } from '../../core/errors.js';
+import { InvalidArgumentError, WorkFailedError } from '../../core/errors.js';
 import { fingerprintProject } from '../../project/fingerprint.js';
-import { applyRelease, planApply } from '../../release/apply-release.js';
+import { applyReleasePlan, planApply, prepareApply } from '../../release/apply-release.js';
 import { checkGate } from '../../release/check-gate.js';
+import { AVAILABLE_STRATEGIES } from '../../release/strategies/strategy-for.js';
 import { interruptible } from '../interruptible.js';
 import { type GlobalOptions, requireEnvironment } from '../project-context.js';
 import { environmentStrategy, loadReleaseProject, withReleaseSession } from '../release-context.js';
@@ -31,7 +36,10 @@ export function registerApply(program: Command): void {
     .description('release the working tree (or --commit SHA) to an environment')
     .requiredOption('--env <env>', 'environment to release to')
     .option('--commit <sha>', 'release the project as of this commit')
-    .option('--strategy <strategy>', 'direct or blue-green (default: the environment setting)')
+    .option(
+      '--strategy <strategy>',
+      `${AVAILABLE_STRATEGIES.join(' or ')} (default: the environment setting)`,
+    )
     .option('-y, --yes', 'do not ask for confirmation on a terminal')
     .option('--wait', 'wait for the environment lock instead of failing (exit 3)')
     .option('--concurrency <n>', 'models built at once (default: the project setting)')
@@ -67,10 +75,14 @@ export function registerApply(program: Command): void {
               actor: session.actor,
               concurrency,
             };
-            // On a terminal the plan is shown first (and confirmed unless --yes).
-            const preview = output.interactive ? await planApply(session, request) : undefined;
-            if (preview?.changes && !options.yes && process.stdin.isTTY) {
-              output.line(renderPlanText(preview));
+            const recovered = await prepareApply(session, options.env);
+            for (const r of recovered)
+              output.note(status.warn(`settled interrupted release ${r.releaseId}: ${r.outcome}`));
+            // The plan is made after recovery and shown before anything is built; on a terminal
+            // it is confirmed unless --yes. The same value is carried out below.
+            const plan = await planApply(session, request);
+            if (plan.changes) output.line(renderPlanText(plan));
+            if (plan.changes && !options.yes && output.interactive && process.stdin.isTTY) {
               const rl = createInterface({ input: process.stdin, output: process.stdout });
               const answer = await rl.question(`\nApply this plan to ${options.env}? [y/N] `);
               rl.close();
@@ -79,22 +91,22 @@ export function registerApply(program: Command): void {
                 return undefined;
               }
             }
-            const progress = createBuildProgress(output, preview?.build.length ?? 0);
+            const progress = createBuildProgress(output, plan.build.length);
             // Ctrl-C cancels the builds: the release is recorded as failed, nothing is switched,
             // and the lock is released (a second Ctrl-C, or a kill, is left to crash recovery).
             return interruptible(async function applyInterruptible(signal) {
               const gate = options.checks ? checkGate({ project, warehouse: session.warehouse }) : undefined;
-              const result = await applyRelease(session, {
+              const outcome = await applyReleasePlan(session, plan, {
                 ...request,
                 reporter: progress,
                 signal,
                 ...(gate ? { gate } : {}),
               });
+              const result = { plan, recovered, outcome };
               progress.stop();
-              for (const r of result.recovered)
-                output.note(status.warn(`settled interrupted release ${r.releaseId}: ${r.outcome}`));
               const release = result.outcome?.release;
-              if (result.outcome?.gate) output.line(`${status.ok('✓')} ${result.outcome.gate.summary}`);
+              const gated = result.outcome?.gate;
+              if (gated) output.line(`${gated.passed ? status.ok('✓') : status.fail('✗')} ${gated.summary}`);
               if (release && result.outcome) {
                 const t = result.outcome.timings;
                 output.line(
@@ -140,6 +152,12 @@ export function registerApply(program: Command): void {
           return;
         }
         if (verified?.failure) throw verified.failure;
+        const gate = result.outcome?.gate;
+        if (gate && !gate.passed && result.outcome?.gatedAfterSwitch) {
+          throw new WorkFailedError(`checks failed after the switch: ${gate.summary}`, {
+            hint: `${options.env} shows release ${release.id} (the ${result.plan.strategy} strategy checks after switching); fix the model, or roll back: slipway rollback --env ${options.env}`,
+          });
+        }
       } finally {
         await loaded.dispose();
       }

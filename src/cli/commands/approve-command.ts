@@ -1,17 +1,19 @@
 /**
  * `slipway approve --env E`: approve the release waiting at E's manual gate (`approval: true`).
- * Through the running operator's API when there is one (it promotes at once); otherwise the
- * approval is written to the operator home's store and the operator promotes on its next pass.
+ * Through the running operator's API when there is one (it promotes at once); otherwise through
+ * the same approve path the operator takes (`approveRelease`), on the operator state the
+ * project's `state:` names (SQLite in the operator home by default, else PostgreSQL), stamped
+ * with the live lease's term; the operator promotes on its next pass.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { openOperatorState } from '../../app/open-state.js';
 import { ConflictError } from '../../core/errors.js';
+import { approveRelease, requireApproval } from '../../operator/approve-release.js';
 import type { ActionResult } from '../../operator/operator-backend.js';
-import { SqliteOperatorStore } from '../../state/sqlite/sqlite-operator-store.js';
-import { openSqliteStateStore } from '../../state/sqlite/sqlite-state-store.js';
 import { discoverOperator, operatorHome } from '../operator-client.js';
-import type { GlobalOptions } from '../project-context.js';
+import { type GlobalOptions, openProject, requireEnvironment } from '../project-context.js';
 import { currentActor } from '../release-context.js';
 import { createOutput, status } from '../render/terminal.js';
 
@@ -45,46 +47,40 @@ export function registerApprove(program: Command): void {
         output.line(`${status.ok('✓')} ${result.message} ${status.dim(`(operator at ${operator.url})`)}`);
         return;
       }
-      const file = path.join(operatorHome(options), '.slipway', 'operator.db');
-      if (!existsSync(file)) {
+      const project = await openProject(options);
+      requireEnvironment(project, options.env);
+      const environment = {
+        name: options.env,
+        approval: project.config.environments[options.env]?.approval ?? false,
+      };
+      requireApproval(environment);
+      const home = operatorHome(options);
+      const config = project.config.state;
+      if (
+        (config === undefined || config.type === 'sqlite') &&
+        !existsSync(path.join(home, '.slipway', 'operator.db'))
+      ) {
         throw new ConflictError('no operator runs here and none has run', {
           hint: 'start one (slipway operator --repo …) or set SLIPWAY_OPERATOR_URL',
         });
       }
-      const store = new SqliteOperatorStore(file);
+      const adapters = await openOperatorState(config, { home });
       try {
-        const releaseId = options.release ?? (await store.pendingApproval(options.env))?.releaseId;
-        if (!releaseId) throw new ConflictError(`nothing is waiting for approval in ${options.env}`);
         const actor = currentActor();
-        await store.setApproval(
-          options.env,
-          { releaseId, by: actor, comment: options.comment ?? null, at: new Date().toISOString() },
-          undefined,
-        );
-        const stateFile = path.join(operatorHome(options), '.slipway', 'state.db');
-        if (existsSync(stateFile)) {
-          const state = openSqliteStateStore({ path: stateFile });
-          try {
-            await state.appendEvent({
-              type: 'approval.granted',
-              environment: options.env,
-              releaseId,
-              actor,
-              data: {
-                summary: `${actor} approved ${releaseId} for ${options.env}`,
-                comment: options.comment ?? null,
-              },
-            });
-          } finally {
-            await state.close();
-          }
-        }
+        const releaseId = await approveRelease(adapters, {
+          environment,
+          releaseId: options.release,
+          comment: options.comment,
+          actor,
+          fence: (await adapters.lease.current())?.term,
+          at: new Date(),
+        });
         output.data({ action: 'approve', environment: options.env, releaseId, actor });
         output.line(
           `${status.ok('✓')} approved ${releaseId} for ${options.env}; the operator promotes it on its next pass`,
         );
       } finally {
-        await store.close();
+        await adapters.close();
       }
     });
 }

@@ -1,15 +1,16 @@
-/** `slipway build --env E`: build the selected models of an environment directly (the dev loop). */
+/**
+ * `slipway build --env E`: build the selected models of an environment directly (the dev loop) —
+ * a `direct` release of kind `build` (`buildRelease`), so `history` lists it.
+ */
 import { type Command, Option } from 'commander';
-import { openWarehouse } from '../../app/open-warehouse.js';
 import { formatDuration } from '../../core/duration.js';
 import { WorkFailedError } from '../../core/errors.js';
 import { selectModels } from '../../project/dependency-graph.js';
 import { fingerprintProject } from '../../project/fingerprint.js';
-import { buildModels } from '../../release/build-models.js';
-import { createLogger } from '../../telemetry/logger.js';
-import { createTelemetry } from '../../telemetry/tracer.js';
+import { buildRelease } from '../../release/build-release.js';
 import { interruptible } from '../interruptible.js';
-import { type GlobalOptions, openProject, requireEnvironment } from '../project-context.js';
+import { type GlobalOptions, requireEnvironment } from '../project-context.js';
+import { loadReleaseProject, withReleaseSession } from '../release-context.js';
 import { createBuildProgress } from '../render/build-progress.js';
 import { createOutput, formatCount, renderTable, status } from '../render/terminal.js';
 
@@ -18,6 +19,7 @@ interface BuildOptions extends GlobalOptions {
   readonly select?: string[];
   readonly exclude?: string[];
   readonly concurrency?: string;
+  readonly wait?: boolean;
 }
 
 export function registerBuild(program: Command): void {
@@ -28,40 +30,47 @@ export function registerBuild(program: Command): void {
     .option('-s, --select <selector...>', 'models to build: model, model+, +model, tag:x, path:dir')
     .option('--exclude <selector...>', 'models to leave out')
     .option('--concurrency <n>', 'models built at once (default: the project setting)')
+    .option('--wait', 'wait for the environment lock instead of failing (exit 3)')
     .action(async function buildAction(this: Command) {
       const options = this.optsWithGlobals<BuildOptions>();
       const output = createOutput({ json: Boolean(options.json) });
-      const project = await openProject(options);
+      const loaded = await loadReleaseProject(options);
+      const { project } = loaded;
       requireEnvironment(project, options.env);
       const selected = selectModels(project, options.select ?? [], options.exclude ?? []);
       const concurrency = Number(options.concurrency ?? project.config.defaults?.concurrency ?? 4);
-      const warehouse = await openWarehouse(project, { environment: options.env });
-      const telemetry = createTelemetry();
-      const logger = createLogger({ level: process.env['SLIPWAY_LOG_LEVEL'] ?? 'warn' });
       const progress = createBuildProgress(output, selected.length);
       try {
-        output.line(
-          status.dim(`Building ${selected.length} models into ${options.env} (concurrency ${concurrency})`),
-        );
-        const summary = await interruptible((signal) =>
-          buildModels({
-            project,
-            warehouse,
-            environment: options.env,
-            selected,
-            fingerprints: fingerprintProject(project),
-            concurrency,
-            telemetry,
-            logger,
-            reporter: progress,
-            signal,
-          }),
+        const summary = await withReleaseSession(
+          loaded,
+          { environments: [options.env], purpose: `build ${options.env}`, wait: Boolean(options.wait) },
+          (session) => {
+            output.line(
+              status.dim(
+                `Building ${selected.length} models into ${options.env} (concurrency ${concurrency})`,
+              ),
+            );
+            return interruptible((signal) =>
+              buildRelease(session, {
+                project,
+                fingerprints: fingerprintProject(project),
+                environment: options.env,
+                selected,
+                commit: loaded.commit,
+                actor: session.actor,
+                concurrency,
+                reporter: progress,
+                signal,
+              }),
+            );
+          },
         );
         progress.stop();
         const failed = summary.results.filter((r) => r.status === 'failed');
         const skipped = summary.results.filter((r) => r.status === 'skipped');
         output.data({
           environment: summary.environment,
+          release: summary.release?.id ?? null,
           switched: summary.switched,
           durationMs: Math.round(summary.durationMs),
           models: summary.results.map((r) => ({
@@ -95,7 +104,7 @@ export function registerBuild(program: Command): void {
         for (const r of failed) output.line(`${status.fail('✗')} ${r.name}: ${r.message ?? ''}`);
         if (summary.switched) {
           output.line(
-            `${status.ok('✓')} ${summary.results.length} models built; ${options.env} switched in ${formatDuration(summary.durationMs)}`,
+            `${status.ok('✓')} ${summary.results.length} models built; ${options.env} switched to release ${summary.release?.id ?? '?'} in ${formatDuration(summary.durationMs)}`,
           );
         } else {
           throw new WorkFailedError(
@@ -104,8 +113,7 @@ export function registerBuild(program: Command): void {
         }
       } finally {
         progress.stop();
-        await warehouse.close();
-        await telemetry.shutdown();
+        await loaded.dispose();
       }
     });
 }

@@ -7,7 +7,7 @@
  */
 
 import { type Command, Option } from 'commander';
-import { openUnitTestWarehouse } from '../../app/open-unit-test-warehouse.js';
+import { openUnitTestEngines } from '../../app/open-unit-test-warehouse.js';
 import { InvalidArgumentError, ProjectError, WorkFailedError } from '../../core/errors.js';
 import { changesSince } from '../../git/git-changes.js';
 import { isGitRepository, readCommit } from '../../git/git-commit.js';
@@ -87,6 +87,8 @@ async function ci(options: CiOptions): Promise<void> {
         wait: Boolean(options.wait),
       },
       async (session) => {
+        // The unit tests run on the project's engine: a scratch schema each on PostgreSQL.
+        const unitTestEngines = await openUnitTestEngines(project);
         try {
           return await runCi(session, {
             project,
@@ -98,7 +100,7 @@ async function ci(options: CiOptions): Promise<void> {
             changes,
             actor: session.actor,
             concurrency,
-            openUnitTestEngine: openUnitTestWarehouse,
+            openUnitTestEngine: unitTestEngines.open,
             keep: Boolean(options.keep),
             ...(project.config.defaults?.check_sample_rows === undefined
               ? {}
@@ -108,6 +110,7 @@ async function ci(options: CiOptions): Promise<void> {
           });
         } finally {
           progress.stop();
+          await unitTestEngines.close();
         }
       },
     );

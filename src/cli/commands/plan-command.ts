@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { openWarehouse } from '../../app/open-warehouse.js';
 import { fingerprintProject } from '../../project/fingerprint.js';
 import { planApply } from '../../release/apply-release.js';
+import { AVAILABLE_STRATEGIES } from '../../release/strategies/strategy-for.js';
 import type { Warehouse } from '../../warehouse/warehouse.js';
 import { type GlobalOptions, requireEnvironment } from '../project-context.js';
 import {
@@ -28,7 +29,10 @@ export function registerPlan(program: Command): void {
     .description('show what a release to an environment would build, check and switch')
     .requiredOption('--env <env>', 'environment to plan a release to')
     .option('--commit <sha>', 'plan the project as of this commit (default: the working tree)')
-    .option('--strategy <strategy>', 'direct or blue-green (default: the environment setting)')
+    .option(
+      '--strategy <strategy>',
+      `${AVAILABLE_STRATEGIES.join(' or ')} (default: the environment setting)`,
+    )
     .option('--markdown', 'Markdown for a pull-request comment')
     .action(async function planAction(this: Command) {
       const options = this.optsWithGlobals<PlanOptions>();

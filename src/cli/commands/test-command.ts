@@ -1,11 +1,15 @@
-/** `slipway test`: the SQL unit tests, each in its own in-memory engine (never the warehouse). */
+/**
+ * `slipway test`: the SQL unit tests, each in its own isolated engine of the project's warehouse
+ * kind (an in-memory DuckDB, or a scratch schema in the PostgreSQL database; never its data), or
+ * in-memory DuckDB when `--engine duckdb` forces it.
+ */
 import type { Command } from 'commander';
-import { openUnitTestWarehouse } from '../../app/open-unit-test-warehouse.js';
+import { openUnitTestEngines, UNIT_TEST_ENGINES } from '../../app/open-unit-test-warehouse.js';
 import { formatDuration } from '../../core/duration.js';
 import { InvalidArgumentError, ProjectError, WorkFailedError } from '../../core/errors.js';
 import { selectModels } from '../../project/dependency-graph.js';
 import type { Project, UnitTest } from '../../project/project.js';
-import { runUnitTests } from '../../quality/unit-tests/run-unit-tests.js';
+import { runUnitTests, type UnitTestSummary } from '../../quality/unit-tests/run-unit-tests.js';
 import { type GlobalOptions, openProject } from '../project-context.js';
 import {
   addReportOptions,
@@ -17,6 +21,7 @@ import { createOutput, jsonReplacer, pc, status } from '../render/terminal.js';
 
 interface TestOptions extends GlobalOptions, ReportFileOptions {
   readonly select?: string[];
+  readonly engine?: string;
 }
 
 export function registerTest(program: Command): void {
@@ -24,23 +29,37 @@ export function registerTest(program: Command): void {
     program
       .command('test')
       .description('run the SQL unit tests (fixture rows in, expected rows out)')
-      .option('-s, --select <selector...>', 'tests of these models (model, model+, tag:x) or test names'),
+      .option('-s, --select <selector...>', 'tests of these models (model, model+, tag:x) or test names')
+      .option(
+        '--engine <engine>',
+        `run on this engine instead of the project's warehouse engine (${UNIT_TEST_ENGINES.join(', ')})`,
+      ),
   ).action(async function testAction(this: Command) {
     const options = this.optsWithGlobals<TestOptions>();
     const output = createOutput({ json: Boolean(options.json) });
     const project = await openProject(options);
     const tests = selectTests(project, options.select ?? []);
-    const summary = await runUnitTests({
+    const engines = await openUnitTestEngines(
       project,
-      tests,
-      openEngine: openUnitTestWarehouse,
-      onResult: (r) => {
-        output.line(
-          `${statusText(r.status)} ${r.name} ${pc.dim(`(${r.model}) ${formatDuration(r.durationMs)}`)}${r.status === 'pass' ? '' : `\n  ${pc.dim(`${r.file}:${r.position.line}:${r.position.column}`)} ${r.message}`}`,
-        );
-        if (r.diff) output.line(colorDiff(r.diff));
-      },
-    });
+      options.engine === undefined ? {} : { engine: options.engine },
+    );
+    let summary: UnitTestSummary;
+    try {
+      summary = await runUnitTests({
+        project,
+        tests,
+        openEngine: engines.open,
+        ...(engines.concurrency === undefined ? {} : { concurrency: engines.concurrency }),
+        onResult: (r) => {
+          output.line(
+            `${statusText(r.status)} ${r.name} ${pc.dim(`(${r.model}) ${formatDuration(r.durationMs)}`)}${r.status === 'pass' ? '' : `\n  ${pc.dim(`${r.file}:${r.position.line}:${r.position.column}`)} ${r.message}`}`,
+          );
+          if (r.diff) output.line(colorDiff(r.diff));
+        },
+      });
+    } finally {
+      await engines.close();
+    }
     await writeReportFiles(options, {
       title: `${project.config.name} · unit tests`,
       checks: [],

@@ -4,6 +4,7 @@
  * comment, and as JSON for scripts. Unchanged models are counted, not listed.
  */
 import type { PlannedModel, ReleasePlan } from '../../release/plan-release.js';
+import { strategyFor } from '../../release/strategies/strategy-for.js';
 import { pc } from './terminal.js';
 
 const SYMBOL: Readonly<Record<PlannedModel['change'], string>> = {
@@ -82,10 +83,15 @@ export function renderPlanText(plan: ReleasePlan): string {
       `${plan.models.filter((m) => m.action === 'keep').length} kept`,
   );
   if (plan.build.length > 0) lines.push(pc.dim(`  build: ${plan.build.map((b) => b.table).join(', ')}`));
+  // The strategy says whether the checks gate the switch or report after it.
+  const checksLabel =
+    strategyFor(plan.strategy).gate === 'before-switch'
+      ? 'Checks that gate'
+      : 'Checks after the switch (report)';
   lines.push(
     plan.checks.length > 0
-      ? `Checks that gate: ${plan.checks.length} (${plan.checks.slice(0, 6).join(', ')}${plan.checks.length > 6 ? ', …' : ''})`
-      : 'Checks that gate: none',
+      ? `${checksLabel}: ${plan.checks.length} (${plan.checks.slice(0, 6).join(', ')}${plan.checks.length > 6 ? ', …' : ''})`
+      : `${checksLabel}: none`,
   );
   lines.push(`Switch: ${Object.keys(plan.target).length} views of ${plan.environment} in one transaction`);
   lines.push('');

@@ -2,7 +2,8 @@
  * Column types for fixture rows written in YAML, when neither the source nor the model's upstream
  * says. Strings that look like timestamps or dates become TIMESTAMP / TIMESTAMPTZ / DATE, so window
  * frames such as `RANGE BETWEEN INTERVAL 1 HOUR PRECEDING` and date arithmetic work in the test
- * as they do on the warehouse; whole numbers become BIGINT, other numbers DOUBLE.
+ * as they do on the warehouse; whole numbers become BIGINT, other numbers DOUBLE PRECISION. Every type named here is
+ * spelled so that DuckDB and PostgreSQL both accept it.
  */
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -15,7 +16,7 @@ export function inferColumnType(values: readonly unknown[]): string {
   if (present.length === 0) return 'VARCHAR';
   if (present.every((v) => typeof v === 'boolean')) return 'BOOLEAN';
   if (present.every((v) => typeof v === 'number' || typeof v === 'bigint')) {
-    return present.every((v) => typeof v === 'bigint' || Number.isInteger(v)) ? 'BIGINT' : 'DOUBLE';
+    return present.every((v) => typeof v === 'bigint' || Number.isInteger(v)) ? 'BIGINT' : 'DOUBLE PRECISION';
   }
   const texts = present.map((v) => (v instanceof Date ? v.toISOString() : v));
   if (texts.every((v) => typeof v === 'string')) {

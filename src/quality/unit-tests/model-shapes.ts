@@ -1,7 +1,7 @@
 /**
  * The column types of every model and source as far as the project declares them: sources'
  * declared column types, and each SQL model's output types found by compiling it over empty
- * tables of its inputs in a scratch in-memory engine passed in (no data). A fixture for
+ * tables of its inputs in a scratch engine passed in (no data). A fixture for
  * `stg_transactions` then gets `amount DECIMAL(12,2)` and `event_ts TIMESTAMP` exactly as the
  * warehouse would, without the test author writing types.
  */
@@ -29,8 +29,9 @@ export async function projectShapes(
   const shapes = new Map<string, readonly ColumnInfo[]>();
   const warehouse = await openEngine();
   try {
-    await warehouse.createSchema('shape');
-    const rel = (name: string): string => warehouse.quoteRelation({ schema: 'shape', name });
+    // The engine's own schema is private to this job: the shapes are created there.
+    const schema = warehouse.defaultSchema;
+    const rel = (name: string): string => warehouse.quoteRelation({ schema, name });
     for (const name of project.order) {
       if (needed && !needed.has(name)) continue;
       const source = project.sources.get(name);
@@ -40,7 +41,7 @@ export async function projectShapes(
         const columns = declared.map((c) => `${warehouse.quoteIdentifier(c.name)} ${c.type}`).join(', ');
         try {
           await warehouse.execute(`CREATE TABLE ${rel(name)} (${columns})`);
-          shapes.set(name, await columnsOf(warehouse, { schema: 'shape', name }));
+          shapes.set(name, await columnsOf(warehouse, { schema, name }));
         } catch {
           // An engine-specific declared type: leave this source to inference.
         }
@@ -49,8 +50,8 @@ export async function projectShapes(
       const model = project.models.get(name);
       if (model?.language !== 'sql' || !model.dependsOn.every((d) => shapes.has(d))) continue;
       try {
-        await warehouse.createView({ schema: 'shape', name }, compileSqlModel(model, rel));
-        shapes.set(name, await columnsOf(warehouse, { schema: 'shape', name }));
+        await warehouse.createView({ schema, name }, compileSqlModel(model, rel));
+        shapes.set(name, await columnsOf(warehouse, { schema, name }));
       } catch {
         // Not describable without data (or not this engine's SQL): fixtures of it use inference.
       }

@@ -1,6 +1,8 @@
 /**
- * The SQL unit-test runner. Each test gets its own isolated engine (never the warehouse), opened by
- * the factory the caller passes in (the composition root wires an in-memory DuckDB): every
+ * The SQL unit-test runner. Each test gets its own isolated engine (never the warehouse's data),
+ * opened by the factory the caller passes in (the composition root wires the project's engine: an
+ * in-memory DuckDB, or a scratch schema on PostgreSQL). Everything a test creates is in the
+ * engine's `defaultSchema`, which is private to the test: every
  * input becomes a table of fixture rows, typed from the source's declared columns or the input
  * model's compiled shape (else inferred from the values); the model is compiled against those
  * tables and its output compared with the expected rows. A fixture that lacks a column the model
@@ -54,8 +56,6 @@ export interface RunUnitTestsRequest {
   readonly concurrency?: number;
 }
 
-const FIXTURES = 'fixtures';
-
 /**
  * @example
  * const { results, testsPerSecond } = await runUnitTests({
@@ -100,19 +100,23 @@ export async function runUnitTest(
   const began = performance.now();
   const base = { name: test.name, model: test.model, file: test.file, position: test.position };
   const warehouse = await openEngine();
+  // The test's own schema (private to it): its fixtures, the model's output and the expected rows.
+  const fixtures = warehouse.defaultSchema;
   try {
     const model = project.models.get(test.model) as ModelNode;
-    await warehouse.createSchema(FIXTURES);
     for (const [name, fixture] of Object.entries(test.inputs)) {
-      await loadFixture(warehouse, project, shapes, name, fixture);
+      await loadFixture(warehouse, fixtures, project, shapes, name, fixture);
     }
-    const compiled = compileSqlModel(model, (name) => warehouse.quoteRelation({ schema: FIXTURES, name }));
-    const actualRef = { schema: FIXTURES, name: 'slipway_actual' };
+    const compiled = compileSqlModel(model, (name) => warehouse.quoteRelation({ schema: fixtures, name }));
+    const actualRef = { schema: fixtures, name: 'slipway_actual' };
     try {
       await warehouse.createTableAs(actualRef, compiled);
     } catch (error) {
       const message = errorMessage(error);
-      const missing = /Referenced column "?([^"\s]+)"? not found/i.exec(message);
+      // DuckDB: `Referenced column "x" not found`; PostgreSQL: `column "x" does not exist`.
+      const missing =
+        /Referenced column "?([^"\s]+)"? not found/i.exec(message) ??
+        /column "?(?:[^"\s.]+\.)?([^"\s.]+)"? does not exist/i.exec(message);
       if (missing) {
         throw new FixtureProblem(
           `${test.model} reads column '${missing[1]}', which the fixture rows of ${Object.keys(test.inputs).join(' / ')} do not have`,
@@ -162,13 +166,14 @@ function knownColumns(project: Project, shapes: Shapes, name: string): Map<strin
 
 async function loadFixture(
   warehouse: Warehouse,
+  fixtures: string,
   project: Project,
   shapes: Shapes,
   name: string,
   fixture: UnitTestFixture,
 ): Promise<void> {
   const known = knownColumns(project, shapes, name);
-  const target = warehouse.quoteRelation({ schema: FIXTURES, name });
+  const target = warehouse.quoteRelation({ schema: fixtures, name });
   const checkColumn = (column: string): void => {
     if (known && !known.has(column.toLowerCase())) {
       throw new FixtureProblem(
@@ -177,11 +182,11 @@ async function loadFixture(
     }
   };
   if (fixture.csv !== undefined) {
-    const staged = warehouse.quoteRelation({ schema: FIXTURES, name: `${name}__csv` });
-    await warehouse.files.createTableFromCsv({ schema: FIXTURES, name: `${name}__csv` }, fixture.csv, {
+    const staged = warehouse.quoteRelation({ schema: fixtures, name: `${name}__csv` });
+    await warehouse.files.createTableFromCsv({ schema: fixtures, name: `${name}__csv` }, fixture.csv, {
       allText: false,
     });
-    const columns = await columnsOf(warehouse, { schema: FIXTURES, name: `${name}__csv` });
+    const columns = await columnsOf(warehouse, { schema: fixtures, name: `${name}__csv` });
     for (const c of columns) checkColumn(c.name);
     const select = columns.map((c) => {
       const type = known?.get(c.name.toLowerCase());
@@ -238,7 +243,7 @@ async function expectedRows(
   actual: readonly ColumnInfo[],
 ): Promise<ExpectedRow[]> {
   const typeOf = new Map(actual.map((c) => [c.name.toLowerCase(), c]));
-  const ref = { schema: FIXTURES, name: 'slipway_expected' };
+  const ref = { schema: warehouse.defaultSchema, name: 'slipway_expected' };
   let rowsColumns: string[][];
   if (test.expect.csv !== undefined) {
     await warehouse.files.createTableFromCsv(ref, test.expect.csv, { allText: true });

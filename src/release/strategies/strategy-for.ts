@@ -1,0 +1,33 @@
+/**
+ * The one place a strategy is chosen by name: the CLI's `--strategy`, an environment's
+ * `strategy:`, the operator's environments and a recorded release's strategy all come here.
+ * Canary is declared by the project schema (it is part of the design) but not available in this
+ * version: it is refused here, with what is available, rather than accepted and ignored.
+ */
+import { InvalidArgumentError } from '../../core/errors.js';
+import { PLANNED_STRATEGIES } from '../../core/release.js';
+import { BlueGreenStrategy } from './blue-green-strategy.js';
+import { DirectStrategy } from './direct-strategy.js';
+import type { Strategy } from './strategy.js';
+
+const STRATEGIES: readonly Strategy[] = [DirectStrategy, BlueGreenStrategy];
+
+/** The names `strategyFor` accepts, for hints and `--help`. */
+export const AVAILABLE_STRATEGIES: readonly string[] = STRATEGIES.map((s) => s.name);
+
+/**
+ * @example
+ * strategyFor('blue-green').gate; // 'before-switch'
+ * strategyFor('canary'); // throws: the canary strategy is not available in this version
+ */
+export function strategyFor(name: string): Strategy {
+  const found = STRATEGIES.find((s) => s.name === name);
+  if (found) return found;
+  const available = AVAILABLE_STRATEGIES.join(' or ');
+  if (PLANNED_STRATEGIES.includes(name)) {
+    throw new InvalidArgumentError(`the ${name} strategy is not available in this version`, {
+      hint: `available: ${available}`,
+    });
+  }
+  throw new InvalidArgumentError(`unknown strategy '${name}'`, { hint: `available: ${available}` });
+}
