@@ -43,8 +43,12 @@ const FEATURES_END = '  is_fraud::INTEGER as is_fraud\nfrom int_transactions_enr
 const FEATURES_NIGHT =
   '  is_fraud::INTEGER as is_fraud,\n  (hour(event_ts) < 6)::INTEGER as is_night\nfrom int_transactions_enriched\n';
 const NOTEBOOK_FILTER = "where channel = 'ecom' -- from a notebook exploring e-commerce fraud\n";
-const APPROVAL_RATE = 'round(count(*) filter (where is_approved) / count(*), 4) as approval_rate';
-const REGION_END = '    as chargeback_rate\nfrom fct_transactions';
+const APPROVAL_RATE =
+  'floor(count(*) filter (where is_approved)::DOUBLE PRECISION / count(*) * 10000 + 0.5) / 10000 as approval_rate';
+/** Approved against declined instead of against all: above 1 on most days, which the range check catches. */
+const BAD_APPROVAL_RATE =
+  'floor(count(*) filter (where is_approved)::DOUBLE PRECISION / nullif(count(*) filter (where not is_approved), 0) * 10000 + 0.5) / 10000 as approval_rate';
+const REGION_END = '  ) / 10000 as chargeback_rate\nfrom fct_transactions';
 
 export interface DemoOptions {
   readonly dir: string;
@@ -229,7 +233,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         {
           file: REGION,
           find: REGION_END,
-          replace: '    as chargeback_rate,\n  round(avg(amount), 2) as avg_amount\nfrom fct_transactions',
+          replace:
+            '  ) / 10000 as chargeback_rate,\n  round(avg(amount), 2) as avg_amount\nfrom fct_transactions',
         },
       ],
       'Report the average amount per region',
@@ -260,8 +265,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         {
           file: REGION,
           find: APPROVAL_RATE,
-          replace:
-            'round(count(*) filter (where is_approved) / nullif(count(*) filter (where not is_approved), 0), 4) as approval_rate',
+          replace: BAD_APPROVAL_RATE,
         },
       ],
       'Approval rate against declines',
@@ -290,7 +294,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       [
         {
           file: REGION,
-          find: 'round(count(*) filter (where is_approved) / nullif(count(*) filter (where not is_approved), 0), 4) as approval_rate',
+          find: BAD_APPROVAL_RATE,
           replace: APPROVAL_RATE,
         },
         {
