@@ -9,7 +9,7 @@
 import { cp, mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { generateData } from '../src/cli/commands/generate-command.js';
+import { generateData } from '../src/cli/commands/generate-action.js';
 import { selectModels } from '../src/project/dependency-graph.js';
 import { fingerprintProject } from '../src/project/fingerprint.js';
 import { loadProject } from '../src/project/load-project.js';

@@ -27,7 +27,7 @@ import { parseArgs } from 'node:util';
 import { openStateStore } from '../src/app/open-state.js';
 import { openWarehouse } from '../src/app/open-warehouse.js';
 import { moveReferenceProjectToPostgres, openSeedDatabase } from '../src/app/postgres-reference-project.js';
-import { generateData } from '../src/cli/commands/generate-command.js';
+import { generateData } from '../src/cli/commands/generate-action.js';
 import type { EnvironmentModels } from '../src/core/release.js';
 import { fingerprintProject } from '../src/project/fingerprint.js';
 import { loadProject } from '../src/project/load-project.js';

@@ -12,6 +12,7 @@ import { createDuckDbWarehouse } from '../warehouse/duckdb/duckdb-warehouse.js';
 import { PostgresScratchSchemas } from '../warehouse/postgres/postgres-scratch-schemas.js';
 import type { IsolatedWarehouseFactory, Warehouse } from '../warehouse/warehouse.js';
 import { openWarehouse } from './open-warehouse.js';
+import { UNIT_TEST_ENGINES, type UnitTestEngineChoice } from './unit-test-engines.js';
 
 /** A private in-memory DuckDB: the unit-test engine of DuckDB projects (and of `--engine duckdb`). */
 export const openUnitTestWarehouse: IsolatedWarehouseFactory =
@@ -31,9 +32,7 @@ export interface UnitTestEngines {
   close(): Promise<void>;
 }
 
-/** Engines the unit tests may be forced onto, whatever the project's warehouse. */
-export const UNIT_TEST_ENGINES = ['duckdb'] as const;
-export type UnitTestEngineChoice = (typeof UNIT_TEST_ENGINES)[number];
+export { UNIT_TEST_ENGINES, type UnitTestEngineChoice };
 
 /**
  * @example

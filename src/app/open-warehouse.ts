@@ -10,8 +10,6 @@ import { access, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { ProjectConfig } from '../project/schemas.js';
-import { createDuckDbWarehouse } from '../warehouse/duckdb/duckdb-warehouse.js';
-import { createPostgresWarehouse } from '../warehouse/postgres/postgres-warehouse.js';
 import type { Warehouse, WarehouseCapabilities } from '../warehouse/warehouse.js';
 
 export type Connection = ProjectConfig['warehouse']['connections'][string];
@@ -65,6 +63,8 @@ async function openDuckDb({
   readOnly,
   whenMissing,
 }: OpenRequest<Extract<Connection, { type: 'duckdb' }>>): Promise<Warehouse> {
+  // Each engine's adapter (and its driver) is loaded only when a warehouse of it is opened.
+  const { createDuckDbWarehouse } = await import('../warehouse/duckdb/duckdb-warehouse.js');
   if (connection.path === ':memory:') {
     return createDuckDbWarehouse({ path: ':memory:', threads: connection.threads, readOnly });
   }
@@ -101,6 +101,7 @@ async function openPostgres({
     );
   }
   const url = warehouseUrl(name, connection, env);
+  const { createPostgresWarehouse } = await import('../warehouse/postgres/postgres-warehouse.js');
   const warehouse = createPostgresWarehouse({
     url,
     source: `the ${connection.url_env} variable`,

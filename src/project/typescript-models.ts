@@ -8,7 +8,6 @@ import { readFile } from 'node:fs/promises';
 import { register } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { tsImport } from 'tsx/esm/api';
 import type { Diagnostic } from '../core/errors.js';
 import { parseChecks } from './parse-checks.js';
 import type { CheckDeclaration, ColumnDeclaration, ModelNode } from './project.js';
@@ -40,6 +39,8 @@ export async function loadTypeScriptModel(
   const text = await readFile(absolute, 'utf8');
   let exported: unknown;
   try {
+    // tsx is loaded only for a project that has TypeScript models.
+    const { tsImport } = await import('tsx/esm/api');
     const module = (await tsImport(pathToFileURL(absolute).href, import.meta.url)) as { default?: unknown };
     exported = module.default;
   } catch (error) {

@@ -8,7 +8,7 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pendingText } from '../../src/cli/commands/status-command.js';
+import { pendingText } from '../../src/cli/commands/status-action.js';
 import type { ReleaseRecord } from '../../src/core/release.js';
 import type { IncidentRecord } from '../../src/state/operator-store.js';
 import { SqliteOperatorStore } from '../../src/state/sqlite/sqlite-operator-store.js';

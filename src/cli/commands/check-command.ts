@@ -1,26 +1,7 @@
 /** `slipway check --env E`: run the data-quality checks of the selected models and sources on E. */
 import { type Command, Option } from 'commander';
-import { openWarehouse } from '../../app/open-warehouse.js';
-import { formatDuration } from '../../core/duration.js';
-import { WorkFailedError } from '../../core/errors.js';
-import { projectChecks } from '../../quality/project-checks.js';
-import { runChecks } from '../../quality/run-checks.js';
-import { selectCheckTargets } from '../../quality/select-check-targets.js';
-import { environmentRelation, sourceRelation } from '../../release/physical-layout.js';
-import { type GlobalOptions, openProject, requireEnvironment } from '../project-context.js';
-import {
-  addReportOptions,
-  printCheckResults,
-  type ReportFileOptions,
-  writeReportFiles,
-} from '../render/quality-output.js';
-import { createOutput, jsonReplacer, status } from '../render/terminal.js';
-
-interface CheckOptions extends GlobalOptions, ReportFileOptions {
-  readonly env: string;
-  readonly select?: string[];
-  readonly exclude?: string[];
-}
+import { lazyAction } from '../lazy-action.js';
+import { addReportOptions } from '../render/report-options.js';
 
 export function registerCheck(program: Command): void {
   addReportOptions(
@@ -30,50 +11,5 @@ export function registerCheck(program: Command): void {
       .addOption(new Option('--env <env>', 'environment to check').default('dev'))
       .option('-s, --select <selector...>', 'models and sources: model, model+, +model, tag:x, source name')
       .option('--exclude <selector...>', 'models and sources to leave out'),
-  ).action(async function checkAction(this: Command) {
-    const options = this.optsWithGlobals<CheckOptions>();
-    const output = createOutput({ json: Boolean(options.json) });
-    const project = await openProject(options);
-    requireEnvironment(project, options.env, { ephemeral: true });
-    const targets = selectCheckTargets(project, options.select ?? [], options.exclude ?? []);
-    const checks = projectChecks(project, targets);
-    const warehouse = await openWarehouse(project, { environment: options.env, readOnly: true });
-    try {
-      const summary = await runChecks({
-        warehouse,
-        checks,
-        relationOf: (name) => {
-          const source = project.sources.get(name);
-          return source ? sourceRelation(source) : environmentRelation(options.env, name);
-        },
-        names: [...project.models.keys(), ...project.sources.keys()],
-        sampleRows: project.config.defaults?.check_sample_rows ?? 5,
-      });
-      await writeReportFiles(options, {
-        title: `${project.config.name} · checks on ${options.env}`,
-        checks: summary.results,
-        tests: [],
-        diffs: [],
-      });
-      if (output.json) {
-        process.stdout.write(
-          `${JSON.stringify({ environment: options.env, blocking: summary.blocking, queries: summary.queries, durationMs: Math.round(summary.durationMs), results: summary.results }, jsonReplacer, 2)}\n`,
-        );
-      } else {
-        printCheckResults(output, summary.results);
-        const count = (s: string) => summary.results.filter((r) => r.status === s).length;
-        output.line();
-        output.line(
-          `${summary.blocking ? status.fail('✗') : status.ok('✓')} ${summary.results.length} checks on ${options.env}: ${count('pass')} passed, ${count('fail')} failed, ${count('warn')} warnings, ${count('error')} errors — ${summary.queries} queries in ${formatDuration(summary.durationMs)}`,
-        );
-      }
-      if (summary.blocking) {
-        throw new WorkFailedError(`error-severity checks failed on ${options.env}`, {
-          hint: 'see the failing rows above; warn-severity checks do not block',
-        });
-      }
-    } finally {
-      await warehouse.close();
-    }
-  });
+  ).action(lazyAction(() => import('./check-action.js'), 'checkAction'));
 }

@@ -5,30 +5,9 @@
  * diffs them against prod, writes the reports, and drops `ci_<sha>` unless `--keep`. Exit 1 when
  * anything blocks the merge.
  */
-
 import { type Command, Option } from 'commander';
-import { openUnitTestEngines } from '../../app/open-unit-test-warehouse.js';
-import { InvalidArgumentError, ProjectError, WorkFailedError } from '../../core/errors.js';
-import { changesSince } from '../../git/git-changes.js';
-import { isGitRepository, readCommit } from '../../git/git-commit.js';
-import { fingerprintProject } from '../../project/fingerprint.js';
-import { renderDiagnosticAnnotations } from '../../quality/reports/github-annotations.js';
-import { ciEnvironmentName } from '../../release/ci-environment.js';
-import { runCi } from '../../release/run-ci.js';
-import { type GlobalOptions, requireEnvironment } from '../project-context.js';
-import { environmentStrategy, loadReleaseProject, withReleaseSession } from '../release-context.js';
-import { createBuildProgress } from '../render/build-progress.js';
-import { ciJson, ciReport, plural, printCiSummary } from '../render/ci-render.js';
-import { addReportOptions, type ReportFileOptions, writeReportFiles } from '../render/quality-output.js';
-import { createOutput, pc } from '../render/terminal.js';
-
-interface CiOptions extends GlobalOptions, ReportFileOptions {
-  readonly base?: string;
-  readonly env: string;
-  readonly keep?: boolean;
-  readonly wait?: boolean;
-  readonly concurrency?: string;
-}
+import { lazyAction } from '../lazy-action.js';
+import { addReportOptions } from '../render/report-options.js';
 
 export function registerCi(program: Command): void {
   addReportOptions(
@@ -42,88 +21,5 @@ export function registerCi(program: Command): void {
       .option('--keep', 'keep the ci_<sha> environment and its tables afterwards (for a look)')
       .option('--wait', 'wait for a ci run of the same commit instead of failing (exit 3)')
       .option('--concurrency <n>', 'models built at once (default: the project setting)'),
-  ).action(async function ciAction(this: Command) {
-    const options = this.optsWithGlobals<CiOptions>();
-    try {
-      await ci(options);
-    } catch (error) {
-      // A project that does not load (or a check on a column that does not exist) stops the run
-      // before any report; the pull request still gets its problems on their lines.
-      if (error instanceof ProjectError && options.annotations === 'github')
-        for (const line of renderDiagnosticAnnotations(error.diagnostics)) process.stdout.write(`${line}\n`);
-      throw error;
-    }
-  });
-}
-
-async function ci(options: CiOptions): Promise<void> {
-  const output = createOutput({ json: Boolean(options.json) });
-  const stage = (text: string): void => output.line(`${pc.cyan('→')} ${text}`);
-  const loaded = await loadReleaseProject(options);
-  try {
-    const { project, root } = loaded;
-    stage(`${project.config.name} is valid: ${project.models.size} models, ${project.sources.size} sources`);
-    requireEnvironment(project, options.env);
-    const strategy = environmentStrategy(project, options.env);
-    const concurrency = Number(options.concurrency ?? project.config.defaults?.concurrency ?? 4);
-    if (!Number.isInteger(concurrency) || concurrency < 1)
-      throw new InvalidArgumentError(
-        `--concurrency must be a positive whole number, not '${options.concurrency}'`,
-      );
-    const changes = options.base === undefined ? undefined : await changesSince(root, options.base);
-    if (changes)
-      stage(
-        `compared with ${changes.base} (merge base ${changes.mergeBase.slice(0, 8)}): ${plural(changes.commits.length, 'commit')}, ${plural(changes.files.length, 'file')} changed`,
-      );
-    const head = (await isGitRepository(root)) ? await readCommit(root) : undefined;
-    const ciEnvironment = ciEnvironmentName(head?.sha);
-    const progress = createBuildProgress(output, 0);
-    const outcome = await withReleaseSession(
-      loaded,
-      {
-        environments: [ciEnvironment],
-        warehouseEnvironment: options.env,
-        purpose: `ci against ${options.env}`,
-        wait: Boolean(options.wait),
-      },
-      async (session) => {
-        // The unit tests run on the project's engine: a scratch schema each on PostgreSQL.
-        const unitTestEngines = await openUnitTestEngines(project);
-        try {
-          return await runCi(session, {
-            project,
-            fingerprints: fingerprintProject(project),
-            environment: options.env,
-            ciEnvironment,
-            strategy,
-            commit: loaded.commit,
-            changes,
-            actor: session.actor,
-            concurrency,
-            openUnitTestEngine: unitTestEngines.open,
-            keep: Boolean(options.keep),
-            ...(project.config.defaults?.check_sample_rows === undefined
-              ? {}
-              : { sampleRows: project.config.defaults.check_sample_rows }),
-            reporter: progress,
-            onStage: stage,
-          });
-        } finally {
-          progress.stop();
-          await unitTestEngines.close();
-        }
-      },
-    );
-    await writeReportFiles(options, ciReport(project, outcome, changes));
-    output.data(ciJson(outcome, changes));
-    if (!output.json) printCiSummary(output, outcome);
-    if (outcome.blockers.length > 0) {
-      throw new WorkFailedError(
-        `${plural(outcome.blockers.length, 'blocking problem')}: ${outcome.blockers.slice(0, 3).join('; ')}${outcome.blockers.length > 3 ? '; …' : ''}`,
-        { hint: 'this change must not merge as it is; the reports show the failing rows' },
-      );
-    }
-  } finally {
-    await loaded.dispose();
-  }
+  ).action(lazyAction(() => import('./ci-action.js'), 'ciAction'));
 }

@@ -4,38 +4,11 @@
  * connecting, from the capabilities each engine declares).
  */
 import type { Command } from 'commander';
-import { warehouseMisfits } from '../../app/warehouse-fit.js';
-import { ProjectError } from '../../core/errors.js';
-import { type GlobalOptions, openProject } from '../project-context.js';
-import { createOutput, status } from '../render/terminal.js';
+import { lazyAction } from '../lazy-action.js';
 
 export function registerValidate(program: Command): void {
   program
     .command('validate')
     .description('load and check the project; report every error')
-    .action(async function validateAction(this: Command) {
-      const options = this.optsWithGlobals<GlobalOptions>();
-      const output = createOutput({ json: Boolean(options.json) });
-      const project = await openProject(options);
-      const misfits = warehouseMisfits(project);
-      if (misfits.length > 0) throw new ProjectError(misfits);
-      const checks = [...project.models.values(), ...project.sources.values()].reduce(
-        (n, node) => n + node.checks.length,
-        0,
-      );
-      const summary = {
-        valid: true,
-        project: project.config.name,
-        models: project.models.size,
-        sources: project.sources.size,
-        checks,
-        unitTests: project.tests.length,
-        environments: Object.keys(project.config.environments),
-      };
-      output.data(summary);
-      output.line(
-        `${status.ok('✓')} ${status.bold(summary.project)} is valid: ${summary.models} models, ${summary.sources} sources, ` +
-          `${summary.checks} checks, ${summary.unitTests} unit tests; environments ${summary.environments.join(', ')}`,
-      );
-    });
+    .action(lazyAction(() => import('./validate-action.js'), 'validateAction'));
 }

@@ -4,7 +4,6 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type Command, Option } from 'commander';
 import { formatDuration } from '../../core/duration.js';
 import type { CheckResult, CheckStatus } from '../../quality/check-result.js';
 import type { DataDiffResult } from '../../quality/data-diff.js';
@@ -14,6 +13,7 @@ import { renderJUnitReport } from '../../quality/reports/junit-report.js';
 import { renderMarkdownReport } from '../../quality/reports/markdown-report.js';
 import type { QualityReport } from '../../quality/reports/quality-report.js';
 import type { Row, SqlValue } from '../../warehouse/warehouse.js';
+import type { ReportFileOptions } from './report-options.js';
 import { type Output, pc, renderTable, status } from './terminal.js';
 
 export function statusText(s: CheckStatus | 'pass' | 'fail' | 'error'): string {
@@ -111,26 +111,6 @@ export function printDiff(output: Output, model: string, d: DataDiffResult): voi
     output.line(pc.dim(`  ${label} (examples)`));
     output.line(indent(rowsTable(rows)));
   }
-}
-
-export interface ReportFileOptions {
-  readonly junit?: string;
-  readonly markdown?: string;
-  /** `github`: print workflow-command annotations (GitHub reads them from stdout). */
-  readonly annotations?: string;
-  /** A folder for the Bitbucket Code Insights report.json and annotations.json. */
-  readonly bitbucketInsights?: string;
-}
-
-/** Options every command that produces a quality report takes. */
-export function addReportOptions(command: Command): Command {
-  return command
-    .option('--junit <file>', 'also write a JUnit XML report')
-    .option('--markdown <file>', 'also write a Markdown report')
-    .addOption(
-      new Option('--annotations <format>', 'print annotations for the CI system').choices(['github']),
-    )
-    .option('--bitbucket-insights <dir>', 'also write a Bitbucket Code Insights report and annotations');
 }
 
 /** Writes the report files asked for (`--junit`, `--markdown`, `--bitbucket-insights`, `--annotations`). */

@@ -9,11 +9,17 @@ import { PLANNED_STRATEGIES } from '../../core/release.js';
 import { BlueGreenStrategy } from './blue-green-strategy.js';
 import { DirectStrategy } from './direct-strategy.js';
 import type { Strategy } from './strategy.js';
+import { AVAILABLE_STRATEGIES } from './strategy-names.js';
 
 const STRATEGIES: readonly Strategy[] = [DirectStrategy, BlueGreenStrategy];
 
-/** The names `strategyFor` accepts, for hints and `--help`. */
-export const AVAILABLE_STRATEGIES: readonly string[] = STRATEGIES.map((s) => s.name);
+/** The names `strategyFor` accepts, for hints and `--help` (listed in strategy-names.ts). */
+export { AVAILABLE_STRATEGIES };
+
+if (STRATEGIES.map((s) => s.name).join() !== AVAILABLE_STRATEGIES.join())
+  throw new Error(
+    `strategy-names.ts lists ${AVAILABLE_STRATEGIES.join(', ')}: update it with the strategies`,
+  );
 
 /**
  * @example

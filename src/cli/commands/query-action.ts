@@ -1,0 +1,92 @@
+/**
+ * `slipway query --env E "SQL"`: a read-only query against an environment. Model and source
+ * names in the query resolve to the environment's views, through the same parser that reads
+ * models; the warehouse is opened read-only, so the engine itself refuses writes.
+ */
+import type { Command } from 'commander';
+import { openSqlParser } from '../../app/open-sql-parser.js';
+import { openWarehouse } from '../../app/open-warehouse.js';
+import { InvalidArgumentError } from '../../core/errors.js';
+import { utf8OffsetMapper } from '../../core/sql-parser.js';
+import { rewriteReferences } from '../../project/compile-model.js';
+import { findNode } from '../../project/project.js';
+import { analyzeSelect } from '../../project/sql-references.js';
+import { environmentRelation, sourceRelation } from '../../release/physical-layout.js';
+import type { SqlValue } from '../../warehouse/warehouse.js';
+import { type GlobalOptions, openProject, requireEnvironment } from '../project-context.js';
+import { createOutput, jsonReplacer, renderTable, status } from '../render/terminal.js';
+
+interface QueryOptions extends GlobalOptions {
+  readonly env: string;
+  readonly limit: string;
+}
+
+export async function queryAction(this: Command, sql: string) {
+  const options = this.optsWithGlobals<QueryOptions>();
+  const output = createOutput({ json: Boolean(options.json) });
+  const limit = Number(options.limit);
+  if (!Number.isInteger(limit) || limit < 0)
+    throw new InvalidArgumentError(`--limit must be a whole number, not '${options.limit}'`);
+  const project = await openProject(options);
+  requireEnvironment(project, options.env, { ephemeral: true });
+  const warehouse = await openWarehouse(project, { environment: options.env, readOnly: true });
+  const parser = await openSqlParser();
+  try {
+    const [parsed] = await parser.parseMany([sql]);
+    if (!parsed?.ok) {
+      if (parsed?.message.startsWith('Only SELECT')) {
+        throw new InvalidArgumentError('slipway query runs read-only SELECT statements', {
+          hint: 'models change through the project and `slipway build`, never by hand',
+        });
+      }
+      const column = parsed?.offset === undefined ? '' : ` at column ${parsed.offset + 1}`;
+      throw new InvalidArgumentError(
+        `the query does not parse${column}: ${parsed?.message ?? 'unknown error'}`,
+      );
+    }
+    const analysis = analyzeSelect(parsed.tree, utf8OffsetMapper(sql));
+    if (analysis.problem)
+      throw new InvalidArgumentError(`slipway query runs one SELECT: ${analysis.problem}`);
+    const compiled = rewriteReferences(sql, 0, analysis.references, (ref) => {
+      if (ref.schema !== undefined) return undefined;
+      const node = findNode(project, ref.name);
+      if (node?.type === 'model') return warehouse.quoteRelation(environmentRelation(options.env, node.name));
+      if (node?.type === 'source') return warehouse.quoteRelation(sourceRelation(node));
+      return undefined;
+    });
+    const envViews = await warehouse.listRelations(options.env);
+    if (envViews.length === 0) {
+      throw new InvalidArgumentError(`environment '${options.env}' has not been built`, {
+        hint: `slipway build --env ${options.env}`,
+      });
+    }
+    const result = await warehouse.query(`select * from (\n${compiled}) as slipway_query limit ${limit + 1}`);
+    const rows = result.rows.slice(0, limit);
+    output.data({ columns: result.columns, rows, truncated: result.rows.length > limit });
+    output.line(
+      renderTable(
+        result.columns.map((c) => c.name),
+        rows.map((row) => result.columns.map((c) => formatValue(row[c.name] ?? null))),
+        result.columns.map((c) => (NUMERIC_TYPE.test(c.type) ? 'right' : 'left')),
+      ),
+    );
+    output.line(
+      status.dim(
+        result.rows.length > limit
+          ? `first ${limit} rows shown (use --limit)`
+          : `${rows.length} row${rows.length === 1 ? '' : 's'}`,
+      ),
+    );
+  } finally {
+    await parser.close();
+    await warehouse.close();
+  }
+}
+
+const NUMERIC_TYPE = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|U\w*INT|FLOAT|DOUBLE|REAL|DECIMAL|NUMERIC)/;
+
+function formatValue(value: SqlValue): string {
+  if (value === null) return status.dim('null');
+  if (typeof value === 'object') return JSON.stringify(value, jsonReplacer);
+  return String(value);
+}
