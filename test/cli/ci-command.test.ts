@@ -106,7 +106,7 @@ beforeAll(async () => {
   workspace = await mkdtemp(path.join(tmpdir(), 'slipway-ci-'));
   project = path.join(workspace, 'jkl');
   reports = path.join(workspace, 'reports');
-  const init = await runCli(['init', project, '--scale', '0.02'], { env });
+  const init = await runCli(['init', project, '--scale', '0.02', '--no-install'], { env });
   expect(init.code, init.stderr).toBe(0);
   const apply = await runCli(['apply', '--env', 'prod', '--yes'], { cwd: project, env });
   expect(apply.code, apply.stderr).toBe(0);

@@ -71,7 +71,7 @@ describe('bad input on PostgreSQL', () => {
     });
     expectOneLine(result, 2, new RegExp(`^error: .*${URL_VARIABLE}.* not set`));
     const init = await slipway(
-      ['init', path.join(workspace, 'unset'), '--warehouse', 'postgres', '--url-env', 'SLIPWAY_NOT_SET_URL'],
+      ['init', path.join(workspace, 'unset'), '--no-install', '--warehouse', 'postgres', '--url-env', 'SLIPWAY_NOT_SET_URL'],
       {
         env: { SLIPWAY_NOT_SET_URL: '' },
       },
@@ -98,7 +98,7 @@ describe('bad input on PostgreSQL', () => {
       2,
       /^error: cannot connect.*password/,
     );
-    const init = await slipway(['init', path.join(workspace, 'wrong'), '--warehouse', 'postgres'], {
+    const init = await slipway(['init', path.join(workspace, 'wrong'), '--no-install', '--warehouse', 'postgres'], {
       env: { SLIPWAY_PG_URL: wrong },
     });
     expectOneLine(init, 2, /^error: PostgreSQL refused the password of user slipway/);

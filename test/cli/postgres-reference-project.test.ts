@@ -56,7 +56,7 @@ beforeAll(async () => {
   db = await freshDatabase('slipway_e2e');
   workspace = await mkdtemp(path.join(tmpdir(), 'slipway-pg-e2e-'));
   project = path.join(workspace, 'jkl');
-  init = await runCli(['init', project, '--warehouse', 'postgres', '--url-env', VARIABLE], {
+  init = await runCli(['init', project, '--no-install', '--warehouse', 'postgres', '--url-env', VARIABLE], {
     cwd: workspace,
     env: env(),
     timeoutMs: 300_000,
@@ -90,12 +90,14 @@ describe('the reference project on PostgreSQL', () => {
   it('the next steps init printed work as printed', async () => {
     const steps = init.stdout
       .split('\n')
-      .filter((line) => line.startsWith('  slipway '))
+      .filter((line) => line.startsWith('  npx slipway '))
       .map((line) => line.trim());
+    // With --no-install the project is told to install first; the packaged test runs that step.
+    expect(init.stdout).toContain('\n  npm install\n');
     expect(steps).toEqual([
-      'slipway validate',
-      'slipway build --env dev',
-      'slipway query --env dev "select severity, count(*) from fraud_alerts group by severity"',
+      'npx slipway validate',
+      'npx slipway build --env dev',
+      'npx slipway query --env dev "select severity, count(*) from fraud_alerts group by severity"',
     ]);
     const validate = await cli(['validate']);
     expect(validate.code, validate.stderr).toBe(0);

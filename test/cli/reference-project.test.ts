@@ -26,7 +26,7 @@ let project: string;
 beforeAll(async () => {
   workspace = await mkdtemp(path.join(tmpdir(), 'slipway-cli-'));
   project = path.join(workspace, 'jkl');
-  const init = await runCli(['init', project, '--scale', '0.01']);
+  const init = await runCli(['init', project, '--scale', '0.01', '--no-install']);
   expect(init.code, init.stderr).toBe(0);
 }, 120_000);
 
@@ -49,7 +49,7 @@ describe('slipway on the reference project', () => {
   });
 
   it('init refuses a folder that is not empty', async () => {
-    const result = await runCli(['init', project]);
+    const result = await runCli(['init', project, '--no-install']);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/is not empty/);
   });

@@ -43,6 +43,7 @@ describe.each(RELEASE_ENGINES)('on %s', (engine) => {
     const init = await slipway([
       'init',
       root,
+      '--no-install',
       '--scale',
       '0.02',
       ...(db ? ['--warehouse', 'postgres', '--url-env', URL_VARIABLE] : []),

@@ -14,11 +14,12 @@ import { promisify } from 'node:util';
 import type { Command } from 'commander';
 import { moveReferenceProjectToPostgres, openSeedDatabase } from '../../app/postgres-reference-project.js';
 import type { SeededSource } from '../../app/seed-postgres-sources.js';
-import { InvalidArgumentError } from '../../core/errors.js';
+import { errorMessage, InvalidArgumentError } from '../../core/errors.js';
 import type { Warehouse } from '../../warehouse/warehouse.js';
 import type { GlobalOptions } from '../project-context.js';
 import { createOutput, status } from '../render/terminal.js';
 import { generateData } from './generate-action.js';
+import { slipwayDependency, writeProjectPackage } from './init-package.js';
 import { TEMPLATES } from './init-templates.js';
 
 const run = promisify(execFile);
@@ -53,6 +54,7 @@ interface InitOptions extends GlobalOptions {
   readonly template: string;
   readonly scale: string;
   readonly git: boolean;
+  readonly install: boolean;
   readonly ci?: string[];
   readonly warehouse: 'duckdb' | 'postgres';
   readonly urlEnv: string;
@@ -138,6 +140,24 @@ export async function initAction(this: Command, dir: string) {
   } finally {
     await database?.close();
   }
+  const dependency = await slipwayDependency(target);
+  await writeProjectPackage(target, dependency.spec);
+  let installed = false;
+  if (options.install) {
+    output.note(
+      status.dim(`installing Slipway (${dependency.spec}) and the project's test tools: npm install…`),
+    );
+    try {
+      await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], {
+        cwd: target,
+        maxBuffer: 16 * 1024 * 1024,
+      });
+      installed = true;
+    } catch (error) {
+      const stderr = (error as { stderr?: string }).stderr?.trim().split('\n').slice(-3).join('\n  ');
+      output.note(status.warn(`npm install failed; run it in the project: ${stderr || errorMessage(error)}`));
+    }
+  }
   let git = false;
   if (options.git) {
     try {
@@ -167,6 +187,8 @@ export async function initAction(this: Command, dir: string) {
     template: options.template,
     scale,
     git,
+    slipway: dependency.spec,
+    installed,
     data: generated,
     ci: ciWritten,
     warehouse: options.warehouse,
@@ -188,10 +210,11 @@ export async function initAction(this: Command, dir: string) {
       : 'Next:',
   );
   output.line(`  cd ${path.relative(process.cwd(), target) || '.'}`);
-  output.line('  slipway validate');
-  output.line('  slipway build --env dev');
+  if (!installed) output.line('  npm install');
+  output.line('  npx slipway validate');
+  output.line('  npx slipway build --env dev');
   output.line(
-    `  slipway query --env dev "select severity, count(*) from fraud_alerts group by ${database ? 'severity' : 'all'}"`,
+    `  npx slipway query --env dev "select severity, count(*) from fraud_alerts group by ${database ? 'severity' : 'all'}"`,
   );
 }
 

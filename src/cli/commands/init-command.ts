@@ -38,6 +38,10 @@ export function registerInit(program: Command): void {
     )
     .option('--no-git', 'do not create a git repository')
     .option(
+      '--no-install',
+      'do not run npm install (the package.json and its Slipway dependency are written)',
+    )
+    .option(
       '--ci <provider...>',
       'add the pull-request gate: github (.github/workflows/slipway.yml), bitbucket (bitbucket-pipelines.yml); on an existing project, writes only these',
     )
