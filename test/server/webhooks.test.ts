@@ -206,6 +206,40 @@ describe('webhooks', () => {
     expect(events.at(-1)?.commits.at(-1)?.pullRequest).toBe(31);
   });
 
+  it("GitHub's default form-encoded delivery (payload=) is verified over the raw body and syncs", async () => {
+    const before = watcher.lastSynced!;
+    const head = await fixture.commitAndPush('Form-encoded delivery', { file: 'form.sql' });
+    // As GitHub sends it with content type application/x-www-form-urlencoded: the JSON is the
+    // payload field, and X-Hub-Signature-256 is the HMAC of the encoded body as sent.
+    const form = new URLSearchParams({
+      payload: gitHubPush('refs/heads/main', before, head, 'Form'),
+    }).toString();
+    const post = (body: string, signature = signBody(GITHUB_SECRET, body)) =>
+      app.request('/hooks/github', {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-github-event': 'push',
+          'x-github-delivery': randomUUID(),
+          'x-hub-signature-256': signature,
+        },
+        body,
+      });
+    // Signed over the decoded JSON instead of the raw bytes: refused.
+    const decodedSignature = signBody(GITHUB_SECRET, gitHubPush('refs/heads/main', before, head, 'Form'));
+    expect((await post(form, decodedSignature)).status).toBe(401);
+    const response = await post(form);
+    expect(response.status).toBe(202);
+    expect(await response.json()).toEqual({ status: 'accepted', head });
+    await waitFor(() => watcher.lastSynced === head, 10_000, 'the sync the form-encoded webhook asked for');
+    expect(events.at(-1)).toMatchObject({ sha: head, trigger: 'webhook' });
+    // A form without the payload field, or with one that is not JSON: 400, not a crash.
+    expect((await post('other=1')).status).toBe(400);
+    const bad = await post(new URLSearchParams({ payload: '{not json' }).toString());
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toMatch(/payload field is not valid JSON/);
+  });
+
   it('a webhook that arrives before its commit is visible is refetched until it is', async () => {
     const before = watcher.lastSynced!;
     await git(fixture.work, 'commit', '--quiet', '--allow-empty', '-m', 'Raced the webhook');

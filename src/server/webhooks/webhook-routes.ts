@@ -2,7 +2,8 @@
  * `POST /hooks/github` and `POST /hooks/bitbucket`. In order: the signature header must be
  * present (401, before any byte of the body is read); the body is read up to the limit (413,
  * enforced while streaming); the HMAC-SHA256 over the raw bytes must match (401); the delivery
- * must be new (409, see below); then a push to the watched branch asks the watcher for a sync
+ * must be new (409, see below); then the payload is read (JSON, or GitHub's form-encoded `payload=`
+ * field, see webhook-payload.ts) and a push to the watched branch asks the watcher for a sync
  * (202 accepted) and anything else is acknowledged and ignored (202 ignored, 200 for a ping).
  *
  * A replay answers 409 Conflict, not 401: the request did prove it knows the secret (it is a
@@ -15,9 +16,10 @@ import { z } from 'zod';
 import type { SyncRequester } from '../../operator/operator.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { readLimitedBody } from '../read-limited-body.js';
-import { parseJson, type RouteDefinition } from '../route-definition.js';
+import type { RouteDefinition } from '../route-definition.js';
 import { type BranchPush, parseBitbucketPush, parseGitHubPush } from './push-payloads.js';
 import type { ReplayGuard } from './replay-guard.js';
+import { webhookPayload } from './webhook-payload.js';
 import { verifySignature } from './webhook-signature.js';
 
 export const WebhookResultSchema = z.object({
@@ -126,7 +128,8 @@ function webhookRoute(provider: Provider, options: WebhookRouteOptions): RouteDe
         return c.json({ error: 'conflict', message: 'delivery already received' }, 409);
       }
       const event = c.req.header(provider.eventHeader) ?? '';
-      const result = outcome(provider, event, body, branch);
+      const contentType = c.req.header('Content-Type');
+      const result = outcome(provider, event, () => webhookPayload(body, contentType), branch);
       logger?.info({ provider: provider.id, delivery, event, ...result }, 'webhook received');
       if (result.status === 'accepted') sync.notify('webhook', result.head);
       return c.json(result satisfies WebhookResult, result.status === 'pong' ? 200 : 202);
@@ -134,10 +137,10 @@ function webhookRoute(provider: Provider, options: WebhookRouteOptions): RouteDe
   };
 }
 
-function outcome(provider: Provider, event: string, body: Uint8Array, branch: string): WebhookResult {
+function outcome(provider: Provider, event: string, payload: () => unknown, branch: string): WebhookResult {
   if (event === provider.pingEvent) return { status: 'pong' };
   if (event !== provider.pushEvent) return { status: 'ignored', reason: `event ${event || '(none)'}` };
-  const pushes = provider.parse(parseJson(body));
+  const pushes = provider.parse(payload());
   const ours = pushes.find((p) => p.branch === branch);
   if (!ours) {
     const others = pushes.map((p) => p.branch).join(', ');
