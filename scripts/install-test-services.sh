@@ -4,6 +4,18 @@
 # PostgreSQL server instead, and then nothing is installed.
 set -euo pipefail
 
+# apt-get update at most once per run, and only when something is missing.
+apt_updated=0
+apt_install() {
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "missing Debian package(s) $*: install them as root" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  if [ "$apt_updated" -eq 0 ]; then apt-get update -qq; apt_updated=1; fi
+  apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
 have_postgres() { ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || command -v pg_ctl >/dev/null 2>&1; }
 
 if [ -n "${SLIPWAY_TEST_PG_URL:-}" ]; then
@@ -16,9 +28,18 @@ else
     exit 1
   fi
   echo "PostgreSQL: installing Debian's postgresql"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+  apt_install postgresql
   # Debian's package starts a cluster of its own; the suites run their own server.
   (command -v pg_ctlcluster >/dev/null && pg_lsclusters -h 2>/dev/null | while read -r ver name _; do pg_ctlcluster "$ver" "$name" stop || true; done) || true
+fi
+
+# Alertmanager (Debian's prometheus-alertmanager): the alerting test starts its own on a loopback
+# port; the package's own service is stopped so it holds no port.
+if command -v prometheus-alertmanager >/dev/null 2>&1; then
+  echo "Alertmanager: $(command -v prometheus-alertmanager)"
+else
+  echo "Alertmanager: installing Debian's prometheus-alertmanager"
+  apt_install prometheus-alertmanager
+  (command -v systemctl >/dev/null && systemctl stop prometheus-alertmanager 2>/dev/null) || true
+  (command -v service >/dev/null && service prometheus-alertmanager stop >/dev/null 2>&1) || true
 fi

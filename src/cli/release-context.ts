@@ -98,7 +98,10 @@ export function stepHookFromEnvironment(): StepHook | undefined {
   return async function testStep(step: string): Promise<void> {
     if (log) appendFileSync(log, `${step}\n`);
     if (step !== pauseAt) return;
-    process.stderr.write(`slipway-paused ${step}\n`);
+    // A log line like any other, so the log stream stays JSON.
+    process.stderr.write(
+      `${JSON.stringify({ level: 30, time: new Date().toISOString(), service: 'slipway', msg: `slipway-paused ${step}` })}\n`,
+    );
     const keepAlive = setInterval(() => {}, 60_000);
     await new Promise<void>((resolve) => process.once('SIGUSR2', () => resolve()));
     clearInterval(keepAlive);
