@@ -22,6 +22,7 @@ import { registerDiff } from './commands/diff-command.js';
 import { registerGc } from './commands/gc-command.js';
 import { registerGenerate } from './commands/generate-command.js';
 import { registerHistory } from './commands/history-command.js';
+import { registerInfra } from './commands/infra-command.js';
 import { registerInit } from './commands/init-command.js';
 import { registerOperator } from './commands/operator-command.js';
 import { registerPlan } from './commands/plan-command.js';
@@ -54,6 +55,7 @@ export function createProgram(): Command {
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(pc.red(text)) });
   registerInit(program);
+  registerInfra(program);
   registerValidate(program);
   registerBuild(program);
   registerQuery(program);
