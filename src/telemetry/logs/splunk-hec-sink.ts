@@ -198,7 +198,7 @@ export class SplunkHecSink {
           'content-type': 'application/json',
           'content-encoding': 'gzip',
         },
-        body,
+        body: new Uint8Array(body),
         signal: AbortSignal.timeout(this.#o.timeoutMs),
       });
       const text = await response.text();
