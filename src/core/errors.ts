@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'state'
   | 'conflict'
   | 'work_failed'
+  | 'notifier'
   | 'internal';
 
 export interface SlipwayErrorOptions {
