@@ -66,6 +66,22 @@ export class InvalidArgumentError extends SlipwayError {
   }
 }
 
+/** A reader asked for what a read may not do (a write, DDL, a file read). Exit 2; SQLSTATE 42501. */
+export class ReadRefusedError extends InvalidArgumentError {
+  constructor(message: string, options: SlipwayErrorOptions = {}) {
+    super(message, options);
+    this.name = 'ReadRefusedError';
+  }
+}
+
+/** A read ran past its statement timeout and was interrupted. SQLSTATE 57014. */
+export class ReadTimeoutError extends SlipwayError {
+  constructor(message: string, options: SlipwayErrorOptions = {}) {
+    super('work_failed', message, options);
+    this.name = 'ReadTimeoutError';
+  }
+}
+
 /** The warehouse refused or failed a statement, or cannot be reached. Exit 1. */
 export class WarehouseError extends SlipwayError {
   readonly sql: string | undefined;

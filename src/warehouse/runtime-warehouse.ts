@@ -96,6 +96,10 @@ export class RuntimeWarehouse implements Warehouse {
     return this.#rolesOf().checkDialect;
   }
 
+  get reads(): WarehouseRoles['reads'] {
+    return this.#rolesOf().reads;
+  }
+
   #rolesOf(): WarehouseRoles {
     this.#roles ??= this.#adapter.createRoles(this);
     return this.#roles;

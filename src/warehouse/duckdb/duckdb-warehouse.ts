@@ -28,6 +28,7 @@ import { DuckDbEnvironmentSwitch } from './duckdb-environment-switch.js';
 import { DuckDbFileReader } from './duckdb-file-reader.js';
 import { DuckDbIncrementalMerge } from './duckdb-incremental-merge.js';
 import { DuckDbIntrospector } from './duckdb-introspector.js';
+import { DuckDbReads } from './duckdb-reads.js';
 import {
   executeOn,
   interruptible,
@@ -50,6 +51,8 @@ export interface DuckDbWarehouseOptions {
   readonly poolSize?: number;
   /** Open the file read-only; several processes may then share it. */
   readonly readOnly?: boolean;
+  /** Connections of the sandboxed readers (`reads`), beside the writers'. Default 2. */
+  readonly readerPoolSize?: number;
 }
 
 /** Rows per batch `stream()` yields unless the caller asks otherwise. */
@@ -77,6 +80,7 @@ export class DuckDbWarehouse implements WarehouseAdapter {
   readonly #options: DuckDbWarehouseOptions;
   readonly #introspector: DuckDbIntrospector;
   #pool: DuckDbConnectionPool | undefined;
+  #readers: DuckDbConnectionPool | undefined;
 
   constructor(options: DuckDbWarehouseOptions) {
     this.#options = options;
@@ -97,6 +101,12 @@ export class DuckDbWarehouse implements WarehouseAdapter {
       incremental: new DuckDbIncrementalMerge(warehouse),
       files: new DuckDbFileReader(warehouse),
       checkDialect: duckDbCheckDialect,
+      reads: new DuckDbReads(async () => {
+        // Through the lifecycle wrapper: it opens the database once, or refuses after close.
+        if (this.#pool === undefined) await warehouse.execute('select 1');
+        this.#readers ??= this.#connections().sibling(this.#options.readerPoolSize ?? 2);
+        return this.#readers;
+      }),
     };
   }
 
@@ -110,6 +120,7 @@ export class DuckDbWarehouse implements WarehouseAdapter {
   }
 
   async destroy(): Promise<void> {
+    this.#readers = undefined;
     await this.#pool?.destroy();
   }
 
