@@ -36,7 +36,14 @@ export class DeliveryQueue<T> {
   #sending: Promise<void> | undefined;
   #closed = false;
 
-  constructor({ send, maxQueue = 2048, maxBatch = 512, delayMs = 1000, timeoutMs = 10_000, onError }: DeliveryQueueOptions<T>) {
+  constructor({
+    send,
+    maxQueue = 2048,
+    maxBatch = 512,
+    delayMs = 1000,
+    timeoutMs = 10_000,
+    onError,
+  }: DeliveryQueueOptions<T>) {
     this.#o = { send, maxQueue, maxBatch, delayMs, timeoutMs, onError };
   }
 
@@ -76,7 +83,7 @@ export class DeliveryQueue<T> {
 
   /** Ships what is queued now and waits for it (a test, `forceFlush`). */
   async flush(): Promise<void> {
-    while (this.#items.length > 0 || this.#sending) {
+    while (this.#items.length > 0 || this.#sending !== undefined) {
       this.#kick();
       await this.#sending;
     }

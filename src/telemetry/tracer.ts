@@ -77,9 +77,9 @@ export function createTelemetry({
       { attributes: attributes as Record<string, string>, root, links, kind },
       async function inSpan(span) {
         try {
-          const result = await body(span);
-          span.setStatus({ code: SpanStatusCode.OK });
-          return result;
+          // Success leaves the status unset (as OpenTelemetry asks of instrumentation), so a body
+          // may still mark its span failed without throwing (a run that failed, recorded).
+          return await body(span);
         } catch (error) {
           span.recordException(error instanceof Error ? error : String(error));
           span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });

@@ -80,7 +80,12 @@ export class RuntimeWarehouse implements Warehouse {
   ): () => Promise<T> {
     const observer = this.#observer;
     if (!observer) return work;
-    const info: StatementInfo = { method, sql, engine: this.#adapter.engine, ...(relation ? { relation } : {}) };
+    const info: StatementInfo = {
+      method,
+      sql,
+      engine: this.#adapter.engine,
+      ...(relation ? { relation } : {}),
+    };
     return () => observer.observe(info, work);
   }
 
@@ -123,11 +128,19 @@ export class RuntimeWarehouse implements Warehouse {
   }
 
   execute(sql: string, options?: ExecuteOptions): Promise<void> {
-    return this.#run(sql, options?.signal, this.#observe('execute', sql, () => this.#adapter.execute(sql, options)));
+    return this.#run(
+      sql,
+      options?.signal,
+      this.#observe('execute', sql, () => this.#adapter.execute(sql, options)),
+    );
   }
 
   query(sql: string, options?: ExecuteOptions): Promise<QueryResult> {
-    return this.#run(sql, options?.signal, this.#observe('query', sql, () => this.#adapter.query(sql, options)));
+    return this.#run(
+      sql,
+      options?.signal,
+      this.#observe('query', sql, () => this.#adapter.query(sql, options)),
+    );
   }
 
   stream(sql: string, options?: StreamOptions): AsyncIterable<readonly Row[]> {
@@ -151,7 +164,9 @@ export class RuntimeWarehouse implements Warehouse {
       }
     };
     try {
-      return await this.#track(this.#observe('transaction', undefined, () => this.#adapter.transaction(guardedBody)));
+      return await this.#track(
+        this.#observe('transaction', undefined, () => this.#adapter.transaction(guardedBody)),
+      );
     } catch (error) {
       if (bodyFailure !== undefined && bodyFailure.error === error) throw error;
       throw toWarehouseError(error, undefined, undefined, callSite);
@@ -167,30 +182,48 @@ export class RuntimeWarehouse implements Warehouse {
   }
 
   listSchemas(): Promise<string[]> {
-    return this.#run(undefined, undefined, this.#observe('listSchemas', undefined, () => this.#adapter.listSchemas()));
+    return this.#run(
+      undefined,
+      undefined,
+      this.#observe('listSchemas', undefined, () => this.#adapter.listSchemas()),
+    );
   }
 
   listRelations(schema: string): Promise<RelationInfo[]> {
     return this.#run(
       undefined,
       undefined,
-      this.#observe('listRelations', undefined, () => this.#adapter.listRelations(schema), { schema, name: '' }),
+      this.#observe('listRelations', undefined, () => this.#adapter.listRelations(schema), {
+        schema,
+        name: '',
+      }),
     );
   }
 
   describe(ref: RelationRef): Promise<ColumnInfo[] | undefined> {
-    return this.#run(undefined, undefined, this.#observe('describe', undefined, () => this.#adapter.describe(ref), ref));
+    return this.#run(
+      undefined,
+      undefined,
+      this.#observe('describe', undefined, () => this.#adapter.describe(ref), ref),
+    );
   }
 
   rowCount(ref: RelationRef): Promise<number> {
-    return this.#run(undefined, undefined, this.#observe('rowCount', undefined, () => this.#adapter.rowCount(ref), ref));
+    return this.#run(
+      undefined,
+      undefined,
+      this.#observe('rowCount', undefined, () => this.#adapter.rowCount(ref), ref),
+    );
   }
 
   createSchema(schema: string): Promise<void> {
     return this.#run(
       undefined,
       undefined,
-      this.#observe('createSchema', undefined, () => this.#adapter.createSchema(schema), { schema, name: '' }),
+      this.#observe('createSchema', undefined, () => this.#adapter.createSchema(schema), {
+        schema,
+        name: '',
+      }),
     );
   }
 
@@ -203,18 +236,31 @@ export class RuntimeWarehouse implements Warehouse {
   }
 
   createView(ref: RelationRef, sql: string): Promise<void> {
-    return this.#run(sql, undefined, this.#observe('createView', sql, () => this.#adapter.createView(ref, sql), ref));
+    return this.#run(
+      sql,
+      undefined,
+      this.#observe('createView', sql, () => this.#adapter.createView(ref, sql), ref),
+    );
   }
 
   replaceViews(views: readonly ViewDefinition[]): Promise<void> {
-    return this.#run(undefined, undefined, this.#observe('replaceViews', undefined, () => this.#adapter.replaceViews(views)));
+    return this.#run(
+      undefined,
+      undefined,
+      this.#observe('replaceViews', undefined, () => this.#adapter.replaceViews(views)),
+    );
   }
 
   dropRelation(ref: RelationRef, kind: 'table' | 'view'): Promise<void> {
     return this.#run(
       undefined,
       undefined,
-      this.#observe(kind === 'table' ? 'dropTable' : 'dropView', undefined, () => this.#adapter.dropRelation(ref, kind), ref),
+      this.#observe(
+        kind === 'table' ? 'dropTable' : 'dropView',
+        undefined,
+        () => this.#adapter.dropRelation(ref, kind),
+        ref,
+      ),
     );
   }
 
@@ -334,8 +380,17 @@ export class RuntimeWarehouse implements Warehouse {
     };
     return {
       execute: (sql, options) =>
-        run(sql, options?.signal, this.#observe('execute', sql, () => tx.execute(sql, options))),
-      query: (sql, options) => run(sql, options?.signal, this.#observe('query', sql, () => tx.query(sql, options))),
+        run(
+          sql,
+          options?.signal,
+          this.#observe('execute', sql, () => tx.execute(sql, options)),
+        ),
+      query: (sql, options) =>
+        run(
+          sql,
+          options?.signal,
+          this.#observe('query', sql, () => tx.query(sql, options)),
+        ),
     };
   }
 }

@@ -12,7 +12,15 @@ const TOKEN =
 export function sanitizeSql(sql: string, maxLength = 2048): string {
   const out = sql.replace(
     TOKEN,
-    (match, str: string | undefined, dollar: string | undefined, _tag, quoted, comment, num: string | undefined) => {
+    (
+      match,
+      str: string | undefined,
+      dollar: string | undefined,
+      _tag,
+      quoted,
+      comment,
+      num: string | undefined,
+    ) => {
       if (str !== undefined || dollar !== undefined || num !== undefined) return '?';
       if (comment !== undefined) return ' ';
       return quoted ?? match;
@@ -27,7 +35,10 @@ const SKIP = new Set(['or', 'replace', 'temporary', 'temp', 'if', 'not', 'exists
 
 /** `create or replace table …` → `CREATE TABLE`; `with … select` → `SELECT`. */
 export function sqlOperation(sql: string): string {
-  const words: string[] = sanitizeSql(sql, 400).toLowerCase().match(/[a-z_]+/g) ?? [];
+  const words: string[] =
+    sanitizeSql(sql, 400)
+      .toLowerCase()
+      .match(/[a-z_]+/g) ?? [];
   const [first] = words;
   if (first === undefined) return 'UNKNOWN';
   if (first === 'with') return words.includes('insert') ? 'INSERT' : 'SELECT';

@@ -48,7 +48,9 @@ export function statementSpans(telemetry: Telemetry) {
         attributes['db.namespace'] = statement.relation.schema;
         if (statement.relation.name) attributes['db.collection.name'] = statement.relation.name;
       }
-      const target = statement.relation?.name ? ` ${statement.relation.schema}.${statement.relation.name}` : '';
+      const target = statement.relation?.name
+        ? ` ${statement.relation.schema}.${statement.relation.name}`
+        : '';
       return telemetry.span(`${operation}${target}`, attributes, () => work());
     },
   };
