@@ -43,3 +43,21 @@ else
   (command -v systemctl >/dev/null && systemctl stop prometheus-alertmanager 2>/dev/null) || true
   (command -v service >/dev/null && service prometheus-alertmanager stop >/dev/null 2>&1) || true
 fi
+
+# Prometheus (Debian's `prometheus`, which ships promtool): the metrics tests start their own
+# server on a loopback port with a temporary config. Installing must not leave Debian's service
+# running on :9090, so service starts are refused while apt runs (policy-rc.d).
+if command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1; then
+  echo "Prometheus: $(command -v prometheus)"
+else
+  echo "Prometheus: installing Debian's prometheus"
+  policy=/usr/sbin/policy-rc.d
+  created_policy=""
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && created_policy=1
+  fi
+  apt_install prometheus
+  if [ -n "$created_policy" ]; then rm -f "$policy"; fi
+  # Without systemd nothing was started; with it, stop the packaged service if it came up anyway.
+  (command -v systemctl >/dev/null && systemctl stop prometheus 2>/dev/null) || true
+fi

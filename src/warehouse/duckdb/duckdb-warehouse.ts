@@ -9,6 +9,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { errorMessage, InvalidArgumentError, WarehouseError } from '../../core/errors.js';
 import { RuntimeWarehouse, type WarehouseAdapter } from '../runtime-warehouse.js';
+import type { StatementObserver } from '../statement-observer.js';
 import type {
   ColumnInfo,
   ExecuteOptions,
@@ -68,8 +69,11 @@ const DEFAULT_POOL_SIZE = 4;
  * const { rows } = await warehouse.query('select $1::int + 1 as answer', { params: [41] });
  * await warehouse.close();
  */
-export function createDuckDbWarehouse(options: DuckDbWarehouseOptions): Warehouse {
-  return new RuntimeWarehouse(new DuckDbWarehouse(options));
+export function createDuckDbWarehouse(
+  options: DuckDbWarehouseOptions,
+  runtime: { readonly observer?: StatementObserver } = {},
+): Warehouse {
+  return new RuntimeWarehouse(new DuckDbWarehouse(options), runtime);
 }
 
 /** The adapter itself; use `createDuckDbWarehouse` unless you are composing runtimes. */
