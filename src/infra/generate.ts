@@ -8,7 +8,7 @@
  * `aws_cloudwatch_metric_alarm` resources; the alert rules (alerts.yaml) come with the
  * observability work and are passed in by the caller.
  */
-import { SLIPWAY_METRICS, SLIPWAY_METRICS_NAMESPACE } from './metric-names.js';
+import { SLIPWAY_METRICS, SLIPWAY_METRICS_NAMESPACE } from '../core/metric-names.js';
 
 export interface InfraEnvironment {
   readonly name: string;

@@ -7,13 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from '@cdktf/hcl2json';
 import { describe, expect, it } from 'vitest';
+import { SLIPWAY_METRICS } from '../../src/core/metric-names.js';
 import {
   generateInfra,
   type InfraProject,
   stableStringify,
   writeGeneratedInfra,
 } from '../../src/infra/generate.js';
-import { SLIPWAY_METRICS } from '../../src/infra/metric-names.js';
 
 const PROJECT: InfraProject = {
   name: 'jkl-fraud',

@@ -5,8 +5,10 @@
  * the code already makes (`SpanMetrics`), so instrumenting a step once gives both its trace and
  * its numbers; process CPU, memory and event-loop lag come from prom-client's collectors.
  */
+
 import { stat } from 'node:fs/promises';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { SLIPWAY_METRICS } from '../../core/metric-names.js';
 
 const SECONDS = [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900];
 
@@ -43,20 +45,20 @@ export class SlipwayMetrics {
   constructor({ warehouseFiles, exporters, processMetrics = true }: SlipwayMetricsOptions = {}) {
     const registers = [this.registry];
     this.releaseDuration = new Histogram({
-      name: 'slipway_release_duration_seconds',
+      name: SLIPWAY_METRICS.releaseDuration,
       help: 'Time from a release being recorded to its switch (or failure).',
       labelNames: ['environment', 'kind', 'strategy', 'outcome'],
       buckets: SECONDS,
       registers,
     });
     this.releases = new Counter({
-      name: 'slipway_releases_total',
+      name: SLIPWAY_METRICS.releases,
       help: 'Releases by environment, kind (apply, promote, rollback) and outcome.',
       labelNames: ['environment', 'kind', 'outcome'],
       registers,
     });
     this.runDuration = new Histogram({
-      name: 'slipway_run_duration_seconds',
+      name: SLIPWAY_METRICS.runDuration,
       help: 'Duration of data refresh runs of an environment.',
       labelNames: ['environment', 'outcome'],
       buckets: SECONDS,
@@ -82,13 +84,13 @@ export class SlipwayMetrics {
       registers,
     });
     this.checkResults = new Counter({
-      name: 'slipway_check_results_total',
+      name: SLIPWAY_METRICS.checkResults,
       help: 'Data-quality check results by status (pass, fail, warn, error) and severity.',
       labelNames: ['status', 'severity'],
       registers,
     });
     this.switchDuration = new Histogram({
-      name: 'slipway_switch_duration_seconds',
+      name: SLIPWAY_METRICS.switchDuration,
       help: 'Time of an environment switch (its views re-pointed in one transaction).',
       labelNames: ['environment'],
       buckets: SECONDS,
