@@ -94,8 +94,10 @@ export async function estimateColumns(
 
 /**
  * The bounds of an integer column holding every integer between them (a dense surrogate key, say),
- * else undefined. The engine's statistics rule out most sparse columns without reading any rows;
- * otherwise one read counts the distinct values with a bitmap.
+ * else undefined. Where the engine counts distinct integers with a bitmap, its statistics rule out
+ * most sparse columns without reading any rows and one read counts the rest with the bitmap;
+ * elsewhere (PostgreSQL, whose statistics bound nothing soundly) one exact read counts them with
+ * `count(DISTINCT)`: a read of the parent the join it replaces would make anyway.
  *
  * @example
  * await denseRange(warehouse, merchants, 'merchant_id'); // { min: 1, max: 1000 }
@@ -107,18 +109,21 @@ export async function denseRange(
 ): Promise<KeyBounds | undefined> {
   const dialect = warehouse.checkDialect;
   const { bitmapDistinct } = dialect;
-  if (!bitmapDistinct) return undefined;
-  const stats = (await readStatistics(warehouse, dialect, relation, [column])).get(column);
-  if (stats?.min === undefined || stats.max === undefined || !fitsBitmap(stats.min, stats.max))
-    return undefined;
-  // Far more possible values than distinct ones: not dense (the estimate is approximate, so only
-  // a clear gap skips the read).
-  const span = stats.max - stats.min + 1n;
-  if (stats.distinct !== undefined && span > 2n * BigInt(stats.distinct) + 1024n) return undefined;
   const q = raw(warehouse.quoteIdentifier(column));
+  let distinctCount: SqlFragment = sql`count(DISTINCT ${q})`;
+  if (bitmapDistinct) {
+    const stats = (await readStatistics(warehouse, dialect, relation, [column])).get(column);
+    if (stats?.min === undefined || stats.max === undefined || !fitsBitmap(stats.min, stats.max))
+      return undefined;
+    // Far more possible values than distinct ones: not dense (the estimate is approximate, so only
+    // a clear gap skips the read).
+    const span = stats.max - stats.min + 1n;
+    if (stats.distinct !== undefined && span > 2n * BigInt(stats.distinct) + 1024n) return undefined;
+    distinctCount = bitmapDistinct(q, asValue(stats.min), asValue(stats.max), undefined);
+  }
   const row = await planningRow(
     warehouse,
-    sql`SELECT min(${q}) AS lo, max(${q}) AS hi, ${bitmapDistinct(q, asValue(stats.min), asValue(stats.max), undefined)} AS n FROM ${raw(warehouse.quoteRelation(relation))}`,
+    sql`SELECT min(${q}) AS lo, max(${q}) AS hi, ${distinctCount} AS n FROM ${raw(warehouse.quoteRelation(relation))}`,
   );
   const lo = row?.['lo'];
   const hi = row?.['hi'];

@@ -42,8 +42,9 @@ export interface CompileChecksRequest {
 export const DEFAULT_MAX_GROUP_VALUES = 256;
 
 export interface CompiledChecks {
-  /** Each node as soon as planning has chosen how it runs (none rejects). */
-  readonly nodes: readonly Promise<CheckNode>[];
+  /** Each node as soon as planning has chosen how it runs (none rejects); undefined when planning
+   * folded it into another (a relationship answered by its child's scan). */
+  readonly nodes: readonly Promise<CheckNode | undefined>[];
   /** Mistakes in the checks themselves (unknown columns, regexes the engine rejects). */
   readonly diagnostics: readonly Diagnostic[];
 }

@@ -23,6 +23,12 @@ export interface RowConditionProbe {
    * the scan groups by that column, the condition is evaluated once per distinct value.
    */
   readonly valueColumn: string | undefined;
+  /**
+   * A relationship answered inside its child's scan (engines without block skipping, a parent whose
+   * keys are every integer of a range): `filter` keeps the compared values (the check's `where`, not
+   * NULL), `failing` is the range test, and the result reads as the relationship's own would.
+   */
+  readonly orphanOf?: { readonly parent: RelationRef; readonly field: string; readonly column: string };
 }
 
 /** Rows (under the filter) counted for `row_count`. */

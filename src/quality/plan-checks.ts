@@ -11,7 +11,7 @@
  */
 
 import { TEXT_TYPES } from '../warehouse/check-dialect.js';
-import { displaySql, type SqlFragment } from '../warehouse/sql-fragment.js';
+import { displaySql, raw, type SqlFragment, sql } from '../warehouse/sql-fragment.js';
 import type { ColumnInfo, RelationRef, Warehouse } from '../warehouse/warehouse.js';
 import {
   type ColumnEstimates,
@@ -69,7 +69,7 @@ export function planChecks(
   warehouse: Warehouse,
   draft: DraftChecks,
   maxGroupValues: number,
-): readonly Promise<CheckNode>[] {
+): readonly Promise<CheckNode | undefined>[] {
   const dialect = warehouse.checkDialect;
   const grouping = maxGroupValues > 0 && (dialect.sample !== undefined || dialect.statistics !== undefined);
   // Where the engine skips blocks and reads one column at a time (DuckDB), each grouped value
@@ -92,6 +92,16 @@ export function planChecks(
     for (const p of scan.probes)
       if (p.kind === 'distinct' && draft.bitmapKeys.has(p.check.id)) want(scan.relation, 'bounds', p.columns);
   }
+  // Where the engine does not skip blocks, a range test of its own would read the child once more:
+  // a relationship whose parent keys turn out to be a range is answered by the child's shared scan
+  // instead (its node then resolves to undefined).
+  const rowLevelRelations = new Set(
+    draft.scans
+      .filter((s) => s.probes.some((p) => p.kind !== 'distinct'))
+      .map((s) => relationKey(s.relation)),
+  );
+  const foldable = (n: DraftRelationship): boolean =>
+    !dialect.skipsBlocks && n.integers && rowLevelRelations.has(relationKey(n.relation));
   const parentRanges = new Map<string, Promise<KeyBounds | undefined>>();
   for (const n of draft.nodes) {
     if (!isDraft(n)) continue;
@@ -153,7 +163,16 @@ export function planChecks(
         estimateOf(scan.relation),
         filterColumns,
       ]);
-      const probes = scan.probes.map((p) => withFilterColumn(p, scan.columns, reads));
+      const orphans = await Promise.all(
+        draft.nodes
+          .filter((n): n is DraftRelationship => isDraft(n) && foldable(n))
+          .filter((n) => relationKey(n.relation) === relationKey(scan.relation))
+          .map(async (n) => {
+            const keys = await parentRanges.get(parentKey(n));
+            return keys ? [orphanProbe(warehouse, n, keys)] : [];
+          }),
+      );
+      const probes = [...scan.probes.map((p) => withFilterColumn(p, scan.columns, reads)), ...orphans.flat()];
       const lowCardinality = groupValues
         ? lowCardinalityColumns(estimate, valueColumnsOf(probes), maxGroupValues)
         : [];
@@ -173,8 +192,9 @@ export function planChecks(
         valueColumns: Object.freeze(valueColumns),
       });
     });
-  const others = draft.nodes.map(async (n): Promise<CheckNode> => {
+  const others = draft.nodes.map(async (n): Promise<CheckNode | undefined> => {
     if (!isDraft(n)) return n;
+    if (foldable(n) && (await parentRanges.get(parentKey(n)))) return undefined;
     const { integers, ...rest } = n;
     return node({
       ...rest,
@@ -211,6 +231,23 @@ function withinGroups(estimate: ColumnEstimates | undefined, columns: readonly s
     chosen.push(column);
   }
   return chosen;
+}
+
+/**
+ * A relationship as a probe of its child's scan: a compared value (under the check's `where`, not
+ * NULL) is an orphan exactly when it lies outside the parent's range of keys.
+ */
+function orphanProbe(warehouse: Warehouse, n: DraftRelationship, keys: KeyBounds): ScanProbe {
+  const col = raw(warehouse.quoteIdentifier(n.column));
+  const compared = sql`${col} IS NOT NULL`;
+  return node({
+    kind: 'row_condition',
+    check: n.check,
+    failing: sql`${col} < ${keys.min} OR ${col} > ${keys.max}`,
+    filter: n.filter ? sql`${n.filter} AND ${compared}` : compared,
+    valueColumn: n.column,
+    orphanOf: Object.freeze({ parent: n.parent, field: n.field, column: n.column }),
+  });
 }
 
 /** The most value combinations a shared scan groups its rows into. */

@@ -22,6 +22,7 @@ import {
   errorResult,
   guarded,
   num,
+  orphanMessage,
   type RunContext,
   samplesFor,
   threshold,
@@ -84,7 +85,8 @@ export async function runChecks(request: RunChecksRequest): Promise<CheckRunSumm
     compiled.nodes,
     request.concurrency ?? warehouse.capabilities.maxConcurrency,
     async (planned) => {
-      for (const result of await runNode(context, await planned)) byId.set(result.id, result);
+      const n = await planned;
+      if (n) for (const result of await runNode(context, n)) byId.set(result.id, result);
     },
   );
   const results = checks.map((c) => byId.get(c.id)).filter((r): r is CheckResult => r !== undefined);
@@ -124,7 +126,7 @@ async function runRelationship(context: RunContext, n: RelationshipNode): Promis
     failingRows: failing,
     totalRows: total,
     failingPercent: percentOf(failing, total),
-    message: `${failing.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} ${n.column} values have no ${n.parent.name}.${n.field}${thresholdText(n.check)}`,
+    message: orphanMessage(failing, total, n.column, n.parent, n.field, n.check),
     samples,
     sql: displaySql(statement),
     durationMs: ms,
@@ -143,9 +145,13 @@ function relationshipStatement(
     // Every integer from min to max is a parent key, so a child value is an orphan exactly when it
     // lies outside the range: two filtered counts DuckDB answers from its block statistics (a
     // clean column is not even read) instead of a join.
+    // Elsewhere, one scan counts both.
     const outside = sql`${compared} AND (${col} < ${n.parentKeys.min} OR ${col} > ${n.parentKeys.max})`;
+    const { countIf, skipsBlocks } = warehouse.checkDialect;
     return {
-      statement: sql`SELECT (SELECT count(*) FROM ${child} AS slipway_child WHERE ${compared}) AS total, (SELECT count(*) FROM ${child} AS slipway_child WHERE ${outside}) AS failing`,
+      statement: skipsBlocks
+        ? sql`SELECT (SELECT count(*) FROM ${child} AS slipway_child WHERE ${compared}) AS total, (SELECT count(*) FROM ${child} AS slipway_child WHERE ${outside}) AS failing`
+        : sql`SELECT ${countIf(compared)} AS total, ${countIf(outside)} AS failing FROM ${child} AS slipway_child`,
       orphans: sql`FROM ${child} AS slipway_child WHERE ${outside}`,
     };
   }

@@ -6,7 +6,7 @@
 import { errorMessage } from '../core/errors.js';
 import type { CheckDeclaration } from '../project/project.js';
 import { raw, renderSql, type SqlFragment, sql } from '../warehouse/sql-fragment.js';
-import type { Row, SqlValue, Warehouse } from '../warehouse/warehouse.js';
+import type { RelationRef, Row, SqlValue, Warehouse } from '../warehouse/warehouse.js';
 import { baseResult, type CheckResult, type Threshold } from './check-result.js';
 
 export interface RunContext {
@@ -96,4 +96,16 @@ export function formatPercent(percent: number): string {
   if (percent === 0) return '0%';
   if (percent < 0.01) return '<0.01%';
   return `${percent.toFixed(2)}%`;
+}
+
+/** A relationship's verdict line, whichever statement counted it. */
+export function orphanMessage(
+  failing: number,
+  total: number,
+  column: string,
+  parent: RelationRef,
+  field: string,
+  check: CheckDeclaration,
+): string {
+  return `${failing.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} ${column} values have no ${parent.name}.${field}${thresholdText(check)}`;
 }

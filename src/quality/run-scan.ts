@@ -21,6 +21,7 @@ import {
   formatPercent,
   guarded,
   num,
+  orphanMessage,
   type RunContext,
   samplesFor,
   threshold,
@@ -192,6 +193,10 @@ async function judgeRows(
     const share = total === 0 ? 1 : (total - failing) / total;
     bad = share < atLeast;
     message = `${(share * 100).toFixed(2)}% not null (at least ${(atLeast * 100).toFixed(2)}%)`;
+  } else if (probe.orphanOf) {
+    const { parent, field, column } = probe.orphanOf;
+    bad = exceedsThreshold(failing, total, threshold(check));
+    message = orphanMessage(failing, total, column, parent, field, check);
   } else {
     bad = exceedsThreshold(failing, total, threshold(check));
     message = `${failing.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} rows fail (${formatPercent(percent)})${thresholdText(check)}`;

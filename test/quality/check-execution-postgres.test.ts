@@ -3,7 +3,8 @@
  * its rows by the few-valued columns the value checks read, and judges each value condition once
  * per combination of values. Grouped and row by row must give the same verdicts and the exact
  * counts PostgreSQL itself gives, on dirty data: NULLs, NaN, ±Infinity, codes in the wrong case and
- * with blanks, a `where` on another column.
+ * with blanks, a `where` on another column. A relationship whose parent keys are every integer of a
+ * range is answered by the child's shared scan as a range test, with the counts a join gives.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../src/quality/check-result.js';
@@ -31,6 +32,12 @@ beforeAll(async () => {
       case when i % 10 = 0 then 'declined' when i % 1009 = 0 then null else 'approved' end as status,
       timestamp '2026-01-01' + make_interval(secs => i) as event_ts
     from generate_series(1, ${ROWS}) g(i)`);
+  // Parents: every integer from 1 to 900 (a range), and the same keys less 450 (no range).
+  await warehouse.execute(
+    'create table x.dense as select cast(i as bigint) as k from generate_series(1, 900) g(i)',
+  );
+  await warehouse.execute('create table x.gapped as select k from x.dense where k <> 450');
+  await warehouse.execute('create table x.lonely as select id, qty from x.facts');
   // The statistics the planner reads (as autovacuum leaves a table a release built).
   await warehouse.execute('analyze x.facts');
 });
@@ -113,5 +120,56 @@ describe('PostgreSQL: value checks judged once per combination of values in the 
     ]);
     expect(grouped).toMatchObject({ status: 'pass', failingRows: 0, totalRows: 0 });
     expect(grouped?.sql).toContain('GROUP BY');
+  });
+});
+
+describe("PostgreSQL: a relationship to a range of integer keys in the child's shared scan", () => {
+  async function orphans(parent: string, where = 'true'): Promise<{ failing: number; total: number }> {
+    const { rows } = await warehouse.query(
+      `select count(*) filter (where not exists (select 1 from x.${parent} p where p.k = f.qty)) as failing,
+              count(*) as total
+       from x.facts f where f.qty is not null and (${where})`,
+    );
+    return { failing: Number(rows[0]?.['failing']), total: Number(rows[0]?.['total']) };
+  }
+
+  it("counts the orphans a join counts, in the scan, and reads like the join's result", async () => {
+    const [, folded, filtered, joined] = await run([
+      check('not_null', 'facts', 'id'),
+      check('relationships', 'facts', 'qty', { to: 'dense', field: 'k' }),
+      check('relationships', 'facts', 'qty', { to: 'dense', field: 'k', where: "status = 'declined'" }),
+      check('relationships', 'facts', 'qty', { to: 'gapped', field: 'k' }),
+    ]);
+    const all = await orphans('dense');
+    const declined = await orphans('dense', "f.status = 'declined'");
+    const gapped = await orphans('gapped');
+    // qty runs 0..999 with NULLs: 0 and 901..999 have no parent, 450 none in `gapped` either.
+    expect(all.failing).toBeGreaterThan(0);
+    expect(gapped.failing).toBeGreaterThan(all.failing);
+    expect(folded).toMatchObject({ status: 'fail', failingRows: all.failing, totalRows: all.total });
+    expect(folded?.message).toBe(
+      `${all.failing.toLocaleString('en-US')} of ${all.total.toLocaleString('en-US')} qty values have no dense.k`,
+    );
+    expect(folded?.sql).toContain('slipway_aggregate');
+    expect(folded?.sql).not.toContain('JOIN');
+    expect(filtered).toMatchObject({ failingRows: declined.failing, totalRows: declined.total });
+    expect(filtered?.sql).toBe(folded?.sql);
+    // No range: a join of its own, and the same kind of figures.
+    expect(joined).toMatchObject({ status: 'fail', failingRows: gapped.failing, totalRows: gapped.total });
+    expect(joined?.sql).toContain('LEFT JOIN');
+    // Samples are the orphans themselves.
+    expect(folded?.samples.length).toBeGreaterThan(0);
+    for (const row of folded?.samples ?? []) {
+      const qty = Number(row['qty']);
+      expect(qty < 1 || qty > 900).toBe(true);
+    }
+  });
+
+  it('a child with no row-level check of its own gets one scan counting both figures', async () => {
+    const [alone] = await run([check('relationships', 'lonely', 'qty', { to: 'dense', field: 'k' })]);
+    const all = await orphans('dense');
+    expect(alone).toMatchObject({ failingRows: all.failing, totalRows: all.total });
+    expect(alone?.sql).not.toContain('JOIN');
+    expect(alone?.sql?.match(/FROM/g)?.length).toBe(1);
   });
 });
