@@ -42,7 +42,18 @@ const bound = z.union([z.number(), z.string()]);
 /** Parameters of each check kind. A check is written `kind` or `{ kind: params }`. */
 export const CHECK_PARAMS = {
   not_null: z.object({ ...checkCommon }).strict(),
-  unique: z.object({ ...checkCommon, columns: z.array(identifier).min(1).optional() }).strict(),
+  unique: z
+    .object({
+      ...checkCommon,
+      columns: z.array(identifier).min(1).optional(),
+      ignore_row_if: z
+        .enum(['any_value_is_missing', 'all_values_are_missing', 'never'])
+        .optional()
+        .describe(
+          'a key of several columns: which rows with NULLs are compared (default any_value_is_missing: a NULL anywhere skips the row, as SQL UNIQUE)',
+        ),
+    })
+    .strict(),
   accepted_values: z
     .object({ ...checkCommon, values: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1) })
     .strict(),
@@ -51,7 +62,9 @@ export const CHECK_PARAMS = {
       ...checkCommon,
       min: bound.optional(),
       max: bound.optional(),
-      inclusive: z.boolean().optional(),
+      inclusive: z.boolean().optional().describe('false makes both bounds strict (default true)'),
+      strict_min: z.boolean().optional().describe('values equal to min fail'),
+      strict_max: z.boolean().optional().describe('values equal to max fail'),
     })
     .strict(),
   pattern: z.object({ ...checkCommon, regex: z.string().min(1) }).strict(),

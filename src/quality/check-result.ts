@@ -23,6 +23,8 @@ export interface CheckResult {
   readonly failingRows: number | undefined;
   /** Rows the check looked at (after its `where`). */
   readonly totalRows: number | undefined;
+  /** Keys that repeat (uniqueness checks; `failingRows` counts every row carrying one). */
+  readonly repeatedKeys?: number;
   /** failingRows as a percentage of totalRows (0 for an empty relation). */
   readonly failingPercent: number | undefined;
   /** One line a person can read: what was measured against what was expected. */

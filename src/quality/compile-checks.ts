@@ -127,6 +127,15 @@ export async function compileChecks(request: CompileChecksRequest): Promise<Comp
         const names = resolved.map((c) => (c as ColumnInfo).name);
         const quoted = names.map((n) => q(n));
         const only = resolved.length === 1 ? (resolved[0] as ColumnInfo) : undefined;
+        const ignoreRowIf = (p['ignore_row_if'] as IgnoreRowIf | undefined) ?? 'any_value_is_missing';
+        if (p['ignore_row_if'] !== undefined && only) {
+          diagnostics.push({
+            position: check.position,
+            message: `check ${check.id}: ignore_row_if applies to a key of several columns; a single column's NULLs are never compared`,
+            hint: 'list the key as columns: [a, b], or remove ignore_row_if',
+          });
+          continue;
+        }
         // A single integer key is counted with a bitmap once planning has its bounds.
         if (only && dialect.bitmapDistinct && INTEGER_TYPES.test(only.type)) bitmapKeys.add(check.id);
         addProbe({
@@ -135,10 +144,7 @@ export async function compileChecks(request: CompileChecksRequest): Promise<Comp
           check,
           columns: Object.freeze(names),
           key: quoted.length === 1 ? (quoted[0] as SqlFragment) : sql`row(${join(quoted, ', ')})`,
-          keyNotNull: join(
-            quoted.map((k) => sql`${k} IS NOT NULL`),
-            ' AND ',
-          ),
+          keyNotNull: comparedKeys(quoted, ignoreRowIf),
           filter: where,
         });
         continue;
@@ -205,15 +211,21 @@ export async function compileChecks(request: CompileChecksRequest): Promise<Comp
         });
         continue;
       }
-      case 'expression':
+      case 'expression': {
+        // On a column, over its non-null values (a NULL neither fails nor counts).
+        const info = check.column === undefined ? undefined : column(check.column);
+        if (check.column !== undefined && !info) continue;
+        const failing = raw(`NOT (${String(p['sql'])})`);
         addProbe({
           kind: 'row_condition',
           check,
-          failing: raw(`NOT (${String(p['sql'])})`),
+          failing: info ? sql`${q(info.name)} IS NOT NULL AND ${failing}` : failing,
           filter: where,
           valueColumn: undefined,
+          nonNullColumn: info?.name,
         });
         continue;
+      }
       default: {
         const info = column(check.column);
         if (!info) continue;
@@ -223,6 +235,8 @@ export async function compileChecks(request: CompileChecksRequest): Promise<Comp
           failing: rowFailure(check, info, q(info.name), dialect),
           filter: where,
           valueColumn: info.name,
+          nonNullColumn:
+            check.kind === 'not_null' || check.kind === 'not_null_proportion' ? undefined : info.name,
         });
       }
     }
@@ -236,6 +250,20 @@ export async function compileChecks(request: CompileChecksRequest): Promise<Comp
   );
   diagnostics.push(...(await regexProblems));
   return { nodes: Object.freeze(planned), diagnostics };
+}
+
+type IgnoreRowIf = 'any_value_is_missing' | 'all_values_are_missing' | 'never';
+
+/**
+ * The rows a compound key compares, as Great Expectations' `ignore_row_if` names it: by default
+ * (as SQL UNIQUE) a row with a NULL in any key column is not compared; `all_values_are_missing`
+ * skips only rows whose key is NULL throughout, `never` skips none. Compared rows' NULLs are equal
+ * to each other (both engines group and count distinct rows that way).
+ */
+function comparedKeys(keys: readonly SqlFragment[], ignore: IgnoreRowIf): SqlFragment {
+  if (ignore === 'never') return sql`TRUE`;
+  const notNull = keys.map((k) => sql`${k} IS NOT NULL`);
+  return ignore === 'all_values_are_missing' ? sql`(${join(notNull, ' OR ')})` : join(notNull, ' AND ');
 }
 
 /**
@@ -259,15 +287,18 @@ function rowFailure(
       return sql`${col} NOT IN (${join(values, ', ')})`;
     }
     case 'range': {
-      const inclusive = p['inclusive'] !== false;
+      // Each bound inclusive unless made strict, alone (`strict_min`, `strict_max`, as Great
+      // Expectations names them) or both (`inclusive: false`).
+      const strictMin = p['strict_min'] ?? p['inclusive'] === false;
+      const strictMax = p['strict_max'] ?? p['inclusive'] === false;
       const parts: SqlFragment[] = [];
       if (p['min'] !== undefined)
         parts.push(
-          inclusive ? sql`${col} < ${p['min'] as SqlValue}` : sql`${col} <= ${p['min'] as SqlValue}`,
+          strictMin ? sql`${col} <= ${p['min'] as SqlValue}` : sql`${col} < ${p['min'] as SqlValue}`,
         );
       if (p['max'] !== undefined)
         parts.push(
-          inclusive ? sql`${col} > ${p['max'] as SqlValue}` : sql`${col} >= ${p['max'] as SqlValue}`,
+          strictMax ? sql`${col} >= ${p['max'] as SqlValue}` : sql`${col} > ${p['max'] as SqlValue}`,
         );
       // NaN is no number in any range (DuckDB orders it above +Infinity, which would pass a min).
       if (FLOAT_TYPES.test(info.type)) parts.push(dialect.isNaN(col, info.type));

@@ -24,9 +24,15 @@ export interface RowConditionProbe {
    */
   readonly valueColumn: string | undefined;
   /**
+   * The total counts only the rows where this column is not NULL: a column-value check (range,
+   * pattern, length, accepted values, an expression on a column), whose percent threshold is over
+   * the non-null values as Great Expectations' `mostly` is. A NULL value never fails one either.
+   */
+  readonly nonNullColumn?: string;
+  /**
    * A relationship answered inside its child's scan (engines without block skipping, a parent whose
-   * keys are every integer of a range): `filter` keeps the compared values (the check's `where`, not
-   * NULL), `failing` is the range test, and the result reads as the relationship's own would.
+   * keys are every integer of a range): `filter` is the check's `where`, `nonNullColumn` the child
+   * column, `failing` the range test, and the result reads as the relationship's own would.
    */
   readonly orphanOf?: { readonly parent: RelationRef; readonly field: string; readonly column: string };
 }

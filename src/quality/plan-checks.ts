@@ -235,16 +235,16 @@ function withinGroups(estimate: ColumnEstimates | undefined, columns: readonly s
 
 /**
  * A relationship as a probe of its child's scan: a compared value (under the check's `where`, not
- * NULL) is an orphan exactly when it lies outside the parent's range of keys.
+ * NULL, which the total leaves out) is an orphan exactly when it lies outside the parent's range.
  */
 function orphanProbe(warehouse: Warehouse, n: DraftRelationship, keys: KeyBounds): ScanProbe {
   const col = raw(warehouse.quoteIdentifier(n.column));
-  const compared = sql`${col} IS NOT NULL`;
   return node({
     kind: 'row_condition',
     check: n.check,
     failing: sql`${col} < ${keys.min} OR ${col} > ${keys.max}`,
-    filter: n.filter ? sql`${n.filter} AND ${compared}` : compared,
+    filter: n.filter,
+    nonNullColumn: n.column,
     valueColumn: n.column,
     orphanOf: Object.freeze({ parent: n.parent, field: n.field, column: n.column }),
   });

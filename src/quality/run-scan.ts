@@ -22,6 +22,7 @@ import {
   guarded,
   num,
   orphanMessage,
+  query,
   type RunContext,
   samplesFor,
   threshold,
@@ -199,7 +200,8 @@ async function judgeRows(
     message = orphanMessage(failing, total, column, parent, field, check);
   } else {
     bad = exceedsThreshold(failing, total, threshold(check));
-    message = `${failing.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} rows fail (${formatPercent(percent)})${thresholdText(check)}`;
+    const rows = probe.nonNullColumn !== undefined ? 'non-null rows' : 'rows';
+    message = `${failing.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} ${rows} fail (${formatPercent(percent)})${thresholdText(check)}`;
   }
   const samples = await samplesFor(
     context,
@@ -217,7 +219,11 @@ async function judgeRows(
   };
 }
 
-/** Duplicate rows = rows compared − distinct keys; the duplicated keys are grouped only on failure. */
+/**
+ * The failing rows are every row whose key repeats (both rows of a pair, as Great Expectations
+ * counts them), beside the number of repeated keys. Rows compared = distinct keys means none
+ * repeats; otherwise one grouped count finds both figures.
+ */
 async function judgeDistinct(
   context: RunContext,
   scan: ScanNode,
@@ -227,26 +233,43 @@ async function judgeDistinct(
   base: Base,
 ): Promise<CheckResult> {
   const { warehouse } = context;
-  const failing = total - distinct;
-  const bad = exceedsThreshold(failing, total, threshold(probe.check));
   const keys = join(
     probe.columns.map((c) => raw(warehouse.quoteIdentifier(c))),
     ', ',
   );
+  const relation = raw(warehouse.quoteRelation(scan.relation));
+  const compared = and(probe.filter, probe.keyNotNull);
+  let failing = 0;
+  let repeated = 0;
+  if (total > distinct) {
+    const [row = {}] = await query(
+      context,
+      sql`SELECT coalesce(sum(slipway_n), 0) AS slipway_rows, count(*) AS slipway_keys FROM (SELECT count(*) AS slipway_n FROM ${relation} WHERE ${compared} GROUP BY ${keys} HAVING count(*) > 1) AS slipway_repeats`,
+    );
+    failing = num(row['slipway_rows']);
+    repeated = num(row['slipway_keys']);
+  }
+  const bad = exceedsThreshold(failing, total, threshold(probe.check));
   const samples = await samplesFor(
     context,
     bad,
-    sql`SELECT ${keys}, count(*) AS duplicate_count FROM ${raw(warehouse.quoteRelation(scan.relation))} WHERE ${and(probe.filter, probe.keyNotNull)} GROUP BY ${keys} HAVING count(*) > 1 ORDER BY duplicate_count DESC, ${keys}`,
+    sql`SELECT ${keys}, count(*) AS duplicate_count FROM ${relation} WHERE ${compared} GROUP BY ${keys} HAVING count(*) > 1 ORDER BY duplicate_count DESC, ${keys}`,
   );
-  const what =
-    probe.columns.length > 1 ? `(${probe.columns.join(', ')}) combinations` : `${probe.columns[0]} values`;
+  const key = probe.columns.length > 1 ? `(${probe.columns.join(', ')})` : (probe.columns[0] as string);
+  const what = probe.columns.length > 1 ? 'combination' : 'value';
   return {
     ...base,
     status: bad ? failedStatus(probe.check) : 'pass',
     failingRows: failing,
+    repeatedKeys: repeated,
     totalRows: total,
     failingPercent: percentOf(failing, total),
-    message: `${failing.toLocaleString('en-US')} duplicate rows (repeated ${what}) among ${total.toLocaleString('en-US')} rows${thresholdText(probe.check)}`,
+    message: `${plural(failing, 'row')} of ${total.toLocaleString('en-US')} carry a repeated ${key} (${plural(repeated, what)} repeated)${thresholdText(probe.check)}`,
     samples,
   };
+}
+
+/** `1 row`, `2 rows`. */
+function plural(n: number, noun: string): string {
+  return `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
 }

@@ -128,16 +128,19 @@ export function scanStatement(warehouse: Warehouse, scan: ScanNode): ScanStateme
       : sql`(SELECT coalesce(sum(slipway_n), 0) FROM ${groups(column)})`;
   };
   // Aggregates of one shared scan (engines without block skipping only).
+  // One column per distinct aggregate: probes asking for the same count share it.
   const aggregates: SqlFragment[] = [];
-  const aggregateNames = new Set<string>();
+  const aggregateNames = new Map<string, SqlFragment>();
   const aggregateOf = (
     aggregate: SqlFragment,
     combine: 'sum' | 'max',
-    name: SqlFragment = raw(`slipway_a${aggregates.length}`),
+    fixedName?: SqlFragment,
   ): SqlFragment => {
-    const key = displaySql(name);
-    if (!aggregateNames.has(key)) {
-      aggregateNames.add(key);
+    const key = displaySql(aggregate);
+    let name = aggregateNames.get(key);
+    if (!name) {
+      name = fixedName ?? raw(`slipway_a${aggregates.length}`);
+      aggregateNames.set(key, name);
       aggregates.push(sql`${aggregate} AS ${name}`);
     }
     const value = sql`slipway_aggregate.${name}`;
@@ -148,23 +151,31 @@ export function scanStatement(warehouse: Warehouse, scan: ScanNode): ScanStateme
   const rowCount = (): SqlFragment => aggregateOf(sql`count(*)`, 'sum', raw('slipway_n'));
   const outer: SqlFragment[] = [];
   const totals = new Map<string, string>();
-  /** Rows under a probe's `where`: all rows, per value of the column it reads, or counted. */
+  /**
+   * Rows under a probe's `where` (and, for a column-value check, with a value): all rows, per value
+   * of the column the condition reads, or counted.
+   */
   const totalOf = (probe: Exclude<ScanProbe, DistinctProbe>): string => {
-    const key = probe.filter ? displaySql(probe.filter) : '';
+    const { filter, filterColumn } = totalFilter(warehouse, probe);
+    const key = filter ? displaySql(filter) : '';
     let alias = totals.get(key);
     if (alias) return alias;
     alias = `slipway_t${totals.size}`;
     totals.set(key, alias);
-    const column = probe.filter ? valueColumnOf(scan, probe.filterColumn) : undefined;
-    const value = !probe.filter
+    const column = filter ? valueColumnOf(scan, filterColumn) : undefined;
+    const nonNull = probe.kind === 'row_condition' && !probe.filter ? probe.nonNullColumn : undefined;
+    const value = !filter
       ? dialect.skipsBlocks
         ? allRows()
         : rowCount()
       : column
-        ? perValue(column, probe.filter)
+        ? perValue(column, filter)
         : dialect.skipsBlocks
-          ? sql`(SELECT count(*) FROM ${relation} WHERE ${probe.filter})`
-          : aggregateOf(dialect.countIf(probe.filter), 'sum');
+          ? sql`(SELECT count(*) FROM ${relation} WHERE ${filter})`
+          : nonNull !== undefined
+            ? // All rows less the NULLs, a count a not_null check on the column shares.
+              sql`(${rowCount()} - ${aggregateOf(dialect.countIf(and(undefined, sql`${q(nonNull)} IS NULL`)), 'sum')})`
+            : aggregateOf(dialect.countIf(filter), 'sum');
     outer.push(sql`${value} AS ${raw(alias)}`);
     return alias;
   };
@@ -215,6 +226,24 @@ export function scanStatement(warehouse: Warehouse, scan: ScanNode): ScanStateme
   const from = aggregates.length > 0 ? sql`\nFROM slipway_aggregate` : sql``;
   const statement = sql`${withClause}SELECT ${join(outer, ',\n  ')}${from}`;
   return { statement, columns };
+}
+
+/**
+ * The condition a probe's total counts under, and the one column it reads when known: the `where`,
+ * and for a column-value check also its column not NULL (then the column it reads is that column
+ * when the `where` reads only it too, or there is none).
+ */
+function totalFilter(
+  warehouse: Pick<Warehouse, 'quoteIdentifier'>,
+  probe: Exclude<ScanProbe, DistinctProbe>,
+): { readonly filter: SqlFragment | undefined; readonly filterColumn: string | undefined } {
+  if (probe.kind !== 'row_condition' || probe.nonNullColumn === undefined)
+    return { filter: probe.filter, filterColumn: probe.filterColumn };
+  const column = probe.nonNullColumn;
+  return {
+    filter: and(probe.filter, sql`${raw(warehouse.quoteIdentifier(column))} IS NOT NULL`),
+    filterColumn: !probe.filter || sameName(probe.filterColumn, column) ? column : undefined,
+  };
 }
 
 function valueColumnOf(scan: ScanNode, name: string | undefined): ValueColumn | undefined {

@@ -162,7 +162,7 @@ describe('slipway ci', () => {
     const annotations = result.stdout.split('\n').filter((l) => l.startsWith('::'));
     expect(annotations).toEqual([
       expect.stringMatching(
-        /^::error file=models\/marts\/dim_merchants\.sql,line=7,col=\d+,title=check dim_merchants\.merchant_id\.unique::1 duplicate rows/,
+        /^::error file=models\/marts\/dim_merchants\.sql,line=7,col=\d+,title=check dim_merchants\.merchant_id\.unique::2 rows of \d+ carry a repeated merchant_id \(1 value repeated\)/,
       ),
     ]);
 

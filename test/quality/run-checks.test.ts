@@ -128,7 +128,9 @@ describe('row-level checks', () => {
 
   it('all failing', async () => {
     const r = await one(check('accepted_values', 'people', 'country', { values: ['XX'] }));
-    expect(r).toMatchObject({ failingRows: 4, totalRows: 5, status: 'fail' });
+    // Over the non-null values (the NULL country neither fails nor counts), as GE's `mostly`.
+    expect(r).toMatchObject({ failingRows: 4, totalRows: 4, failingPercent: 100, status: 'fail' });
+    expect(r.message).toBe('4 of 4 non-null rows fail (100.00%)');
   });
 
   it('row_count bounds are inclusive', async () => {
@@ -151,20 +153,47 @@ describe('freshness', () => {
 });
 
 describe('uniqueness and relationships', () => {
-  it('unique on one column ignores NULLs and samples the duplicated keys', async () => {
+  it('unique on one column ignores NULLs, counts both rows of a pair and samples the duplicated keys', async () => {
     const r = await one(check('unique', 'people', 'id'));
-    expect(r).toMatchObject({ status: 'fail', failingRows: 1, totalRows: 4, failingPercent: 25 });
+    expect(r).toMatchObject({
+      status: 'fail',
+      failingRows: 2,
+      repeatedKeys: 1,
+      totalRows: 4,
+      failingPercent: 50,
+    });
+    expect(r.message).toBe('2 rows of 4 carry a repeated id (1 value repeated)');
     expect(r.samples).toEqual([{ id: 3, duplicate_count: 2 }]);
   });
 
   it('composite keys: rows with a NULL in the key are not compared', async () => {
     const r = await one(check('unique', 'pairs', undefined, { columns: ['k1', 'k2'] }));
-    expect(r).toMatchObject({ failingRows: 1, totalRows: 3 });
+    expect(r).toMatchObject({ failingRows: 2, repeatedKeys: 1, totalRows: 3 });
     expect(r.samples).toEqual([{ k1: 1, k2: 'a', duplicate_count: 2 }]);
     const filtered = await one(
       check('unique', 'pairs', undefined, { columns: ['k1', 'k2'], where: 'parent_id > 1' }),
     );
     expect(filtered.status).toBe('pass');
+  });
+
+  it('composite keys: ignore_row_if chooses which rows with NULLs are compared, as in GE', async () => {
+    await warehouse.execute(
+      "create or replace table t.halves as select * from (values (1, 'a'), (1, 'a'), (null, 'a'), (null, 'a'), (null, null), (null, null), (2, 'b')) v(k1, k2)",
+    );
+    const key = (ignore?: string) =>
+      check('unique', 'halves', undefined, {
+        columns: ['k1', 'k2'],
+        ...(ignore ? { ignore_row_if: ignore } : {}),
+      });
+    const [any, all, never] = await run(key(), key('all_values_are_missing'), key('never'));
+    expect(any).toMatchObject({ failingRows: 2, repeatedKeys: 1, totalRows: 3 });
+    expect(all).toMatchObject({ failingRows: 4, repeatedKeys: 2, totalRows: 5 });
+    expect(never).toMatchObject({ failingRows: 6, repeatedKeys: 3, totalRows: 7 });
+    const error = await run(check('unique', 'halves', 'k1', { ignore_row_if: 'never' })).catch((e) => e);
+    expect(error).toBeInstanceOf(ProjectError);
+    expect((error as ProjectError).diagnostics[0]?.message).toMatch(
+      /ignore_row_if applies to a key of several columns/,
+    );
   });
 
   it('relationships: orphans fail, NULL children pass, NULL parents never match', async () => {
@@ -233,7 +262,7 @@ describe('bad input', () => {
     expect(good?.status).toBe('fail');
     expect(bad?.status).toBe('error');
     expect(missing?.status).toBe('error');
-    expect(unique).toMatchObject({ status: 'fail', failingRows: 1 });
+    expect(unique).toMatchObject({ status: 'fail', failingRows: 2 });
   });
 });
 
@@ -270,12 +299,12 @@ describe('uniqueness of integer keys', () => {
       'create or replace table t.sparse as select * from (values (0::bigint), (1099511627776), (1099511627776)) v(id)',
     );
     const dense = await one(check('unique', 'ints', 'id'));
-    expect(dense).toMatchObject({ status: 'fail', failingRows: 1, totalRows: 4 });
+    expect(dense).toMatchObject({ status: 'fail', failingRows: 2, repeatedKeys: 1, totalRows: 4 });
     expect(dense.sql).toContain('bitstring_agg');
     expect(dense.samples).toEqual([{ id: -5, duplicate_count: 2 }]);
     expect((await one(check('unique', 'ints', 'id', { where: 'id > 0' }))).status).toBe('pass');
     const sparse = await one(check('unique', 'sparse', 'id'));
-    expect(sparse).toMatchObject({ status: 'fail', failingRows: 1 });
+    expect(sparse).toMatchObject({ status: 'fail', failingRows: 2 });
     expect(sparse.sql).not.toContain('bitstring_agg');
   });
 });
