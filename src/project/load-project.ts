@@ -248,6 +248,7 @@ async function loadSources(root: string, folder: string, diagnostics: Diagnostic
           path: ['sources', index, 'columns', ci, 'checks'],
           target: s.name,
           column: c.name,
+          columnType: c.type,
         });
         checks.push(...parsed.checks);
         diagnostics.push(...parsed.diagnostics);

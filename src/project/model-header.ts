@@ -88,6 +88,7 @@ export function modelFromHeader(
         path: ['columns', column, 'checks'],
         target: name,
         column,
+        columnType: value.type,
       });
       checks.push(...parsed.checks);
       diagnostics.push(...parsed.diagnostics);

@@ -4,6 +4,8 @@
  * suggestion, wrong parameters, a column check used on a whole relation, a regex that does not
  * compile).
  */
+
+import { columnTypeProblem, TYPE_HINT } from '../core/column-types.js';
 import { closestMatch } from '../core/did-you-mean.js';
 import type { Diagnostic } from '../core/errors.js';
 import type { CheckDeclaration } from './project.js';
@@ -22,6 +24,8 @@ export interface CheckContext {
   readonly path: readonly PropertyKey[];
   readonly target: string;
   readonly column: string | undefined;
+  /** The column's declared type, when the project declares one. */
+  readonly columnType?: string;
 }
 
 export function parseChecks(
@@ -119,6 +123,11 @@ export function parseChecks(
       values['max'] === undefined
     ) {
       diagnostics.push({ position, message: `'${kind}' needs min, max or both` });
+      return;
+    }
+    const typeProblem = columnTypeProblem(kind, values, context.column ?? '', context.columnType);
+    if (typeProblem) {
+      diagnostics.push({ position, message: typeProblem, hint: TYPE_HINT });
       return;
     }
     const base = `${context.target}.${context.column ?? '*'}.${values['name'] ?? kind}`;

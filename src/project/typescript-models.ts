@@ -80,7 +80,13 @@ export async function loadTypeScriptModel(
       description: typeof value === 'string' ? value : value.description,
     });
     if (typeof value !== 'string' && value.checks) {
-      const result = parseChecks(value.checks, { source: pseudo, path: [], target: def.name, column: name });
+      const result = parseChecks(value.checks, {
+        source: pseudo,
+        path: [],
+        target: def.name,
+        column: name,
+        columnType: typeof value === 'string' ? undefined : value.type,
+      });
       checks.push(...result.checks);
       diagnostics.push(...result.diagnostics);
     }

@@ -10,6 +10,7 @@
  * `expression`, `query`) is written into the statement, wrapped in parentheses.
  */
 
+import { columnTypeProblem, TYPE_HINT } from '../core/column-types.js';
 import { parseDuration } from '../core/duration.js';
 import type { Diagnostic } from '../core/errors.js';
 import { errorMessage } from '../core/errors.js';
@@ -229,6 +230,15 @@ export async function compileChecks(request: CompileChecksRequest): Promise<Comp
       default: {
         const info = column(check.column);
         if (!info) continue;
+        const typeProblem = columnTypeProblem(check.kind, p, info.name, info.type);
+        if (typeProblem) {
+          diagnostics.push({
+            position: check.position,
+            message: `check ${check.id}: ${typeProblem}`,
+            hint: TYPE_HINT,
+          });
+          continue;
+        }
         addProbe({
           kind: 'row_condition',
           check,

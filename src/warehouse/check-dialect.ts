@@ -74,14 +74,5 @@ export interface ColumnStatistics {
 /** Integer key ranges up to this many values use `bitmapDistinct` (32 MiB of state). */
 export const MAX_BITMAP_RANGE = 2 ** 28;
 
-/*
- * Column type names as `ColumnInfo.type` reports them (upper case). The patterns cover the names
- * of every engine Slipway has an adapter for (DuckDB's unsigned integers, PostgreSQL's `BPCHAR`
- * and `CHARACTER VARYING`); an adapter whose type names fall outside them adds them here.
- */
-
-/** Integer column types. */
-export const INTEGER_TYPES =
-  /^(TINYINT|SMALLINT|INTEGER|BIGINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|INT[1248]?)$/;
-/** Text column types. */
-export const TEXT_TYPES = /^(VARCHAR|TEXT|STRING|CHAR|BPCHAR|CHARACTER VARYING)/;
+/** Column type families, shared with validation (which reads declared types). */
+export { INTEGER_TYPES, TEXT_TYPES } from '../core/column-types.js';

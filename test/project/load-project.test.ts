@@ -240,6 +240,31 @@ select n from walk cross join a`,
     ]);
   });
 
+  it('refuses a check the declared column type cannot take, naming the type, every one at once', async () => {
+    const found = await problems({
+      'slipway.yaml': MINIMAL_CONFIG,
+      'sources/raw.yml': `sources:
+  - name: txns
+    files: data/*.parquet
+    columns:
+      - name: amount
+        type: DECIMAL(12,2)
+        checks: [{ pattern: { regex: '^[0-9]+$' } }, { length: { max: 5 } }, { range: { min: 10, max: 1 } }]
+      - name: code
+        type: varchar
+        checks: [{ range: { min: 1, max: 9 } }, { range: { min: 'A', max: 'Z' } }, { length: { max: 3 } }]
+`,
+    });
+    const hint =
+      '\n  hint: cast the column in a model (or fix its declared type), or choose a check for its type';
+    expect(found).toEqual([
+      `sources/raw.yml:7:18: error: 'pattern' reads text, and column amount is DECIMAL(12,2)${hint}`,
+      `sources/raw.yml:7:54: error: 'length' reads text, and column amount is DECIMAL(12,2)${hint}`,
+      `sources/raw.yml:7:78: error: 'range' has min 10 above max 1: no value can pass${hint}`,
+      `sources/raw.yml:10:18: error: 'range' has number bounds, and column code is VARCHAR: its values would be compared as text${hint}`,
+    ]);
+  });
+
   it('refuses a percent threshold or a where on a query check, which has no total and no rows to filter', async () => {
     const found = await problems({
       'slipway.yaml': MINIMAL_CONFIG,

@@ -239,6 +239,21 @@ describe('custom queries and schema contracts', () => {
 });
 
 describe('bad input', () => {
+  it('a check the column type cannot take is refused before anything runs, with the type named', async () => {
+    const error = await run(
+      check('pattern', 'people', 'id', { regex: '^[0-9]+$' }),
+      check('length', 'people', 'score', { max: 3 }),
+      check('range', 'people', 'name', { min: 1 }),
+      check('range', 'people', 'id', { min: 'a', max: 'b' }),
+    ).catch((e) => e);
+    expect(error).toBeInstanceOf(ProjectError);
+    expect((error as ProjectError).diagnostics.map((d) => d.message.replace(/^check \S+: /, ''))).toEqual([
+      "'pattern' reads text, and column id is INTEGER",
+      "'length' reads text, and column score is DOUBLE",
+      "'range' has number bounds, and column name is VARCHAR: its values would be compared as text",
+    ]);
+  });
+
   it('an unknown column and a regex the engine rejects are errors at file:line', async () => {
     const unknown = check('not_null', 'people', 'nope');
     const regex = check('pattern', 'people', 'name', { regex: '(' });
