@@ -6,9 +6,10 @@
  * (the length of its `unexpected_list`). GE's `mostly: m` is Slipway's `threshold: { percent:
  * (1 − m) × 100 }`: both pass while the failing share of the non-null values is at most that.
  *
- * Deliberate exceptions (docs/project-format.md says why): an empty regex is refused at validate
- * (GE passes it); cross-type comparisons (a numeric range on a text column) are refused, not
- * compared.
+ * Deliberate exceptions (docs/project-format.md says why), each refused at validate where GE runs
+ * it: an empty regex (GE passes every value), an empty `value_set` (GE fails every value), a
+ * `length` or `range` whose max is below its min (GE fails every value), and cross-type
+ * comparisons (a number range on a text column, `length` or `pattern` on a number).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckKind } from '../../src/project/schemas.js';
@@ -23,7 +24,7 @@ import { check } from './check-helpers.js';
 interface Dataset {
   readonly table: string;
   readonly columns: Readonly<
-    Record<string, { readonly type: 'integer' | 'text'; readonly values: readonly unknown[] }>
+    Record<string, { readonly type: 'integer' | 'double' | 'text'; readonly values: readonly unknown[] }>
   >;
 }
 
@@ -59,6 +60,36 @@ const datasets: Dataset[] = [
       unique: { type: 'integer', values: [1, 2, 3, null] },
       nul: { type: 'text', values: [null, null, null, null] },
       mult_dup: { type: 'text', values: ['1', '1', '2', '2'] },
+    },
+  },
+  {
+    // expect_column_values_to_not_be_null.json
+    table: 'nn',
+    columns: {
+      one_null: { type: 'integer', values: [4, 5, null, 7] },
+      three_null: { type: 'integer', values: [null, null, null, 5] },
+      no_null: { type: 'text', values: ['a', 'b', 'c', 'd'] },
+      all_null: { type: 'text', values: [null, null, null, null] },
+    },
+  },
+  {
+    // expect_column_values_to_be_in_set.json
+    table: 'inset',
+    columns: {
+      x: { type: 'integer', values: [1, 2, 4] },
+      y: { type: 'double', values: [1.1, 2.2, 5.5] },
+      z: { type: 'text', values: ['hello', 'jello', 'mello'] },
+    },
+  },
+  // …and its empty column
+  { table: 'empty', columns: { empty_column: { type: 'text', values: [] } } },
+  {
+    // expect_column_value_lengths_to_be_between.json
+    table: 'lengths',
+    columns: {
+      s1: { type: 'text', values: ['smart', 'silly', 'sassy', 'slimy', 'sexy'] },
+      s2: { type: 'text', values: ['cool', 'calm', 'collected', 'casual', 'creepy'] },
+      s3: { type: 'text', values: ['cool', 'calm', 'collected', 'casual', null] },
     },
   },
   {
@@ -344,21 +375,220 @@ const cases: Case[] = [
     success: true,
     unexpected: 3,
   },
+  // expect_column_values_to_not_be_null (over every row: a NULL is what fails)
+  {
+    title: 'basic_positive_case_complete_result_format',
+    table: 'nn',
+    kind: 'not_null',
+    column: 'no_null',
+    params: {},
+    success: true,
+    unexpected: 0,
+  },
+  {
+    title: 'negative_all_missing_values',
+    table: 'nn',
+    kind: 'not_null',
+    column: 'all_null',
+    params: {},
+    success: false,
+    unexpected: 4,
+  },
+  {
+    title: 'positive_mostly',
+    table: 'nn',
+    kind: 'not_null',
+    column: 'one_null',
+    params: {},
+    mostly: 0.7,
+    success: true,
+    unexpected: 1,
+  },
+  {
+    title: 'negative_no_mostly_one_missing',
+    table: 'nn',
+    kind: 'not_null',
+    column: 'one_null',
+    params: {},
+    success: false,
+    unexpected: 1,
+  },
+  {
+    title: 'negative_mostly',
+    table: 'nn',
+    kind: 'not_null',
+    column: 'one_null',
+    params: {},
+    mostly: 0.8,
+    success: false,
+    unexpected: 1,
+  },
+  {
+    title: 'positive_case_with_mostly_and_no_unexpected_values',
+    table: 'nn',
+    kind: 'not_null',
+    column: 'no_null',
+    params: {},
+    mostly: 0.9,
+    success: true,
+    unexpected: 0,
+  },
+  {
+    title: 'negative_case_with_75percent_null_values_no_mostly',
+    table: 'nn',
+    kind: 'not_null',
+    column: 'three_null',
+    params: {},
+    success: false,
+    unexpected: 3,
+  },
+  // expect_column_values_to_be_in_set (an empty value_set is refused at validate: see the header)
+  {
+    title: 'Basic positive test case, number set',
+    table: 'inset',
+    kind: 'accepted_values',
+    column: 'x',
+    params: { values: [1, 2, 4] },
+    success: true,
+    unexpected: 0,
+  },
+  {
+    title: 'Negative test case, exclude existing column value',
+    table: 'inset',
+    kind: 'accepted_values',
+    column: 'x',
+    params: { values: [2, 4] },
+    success: false,
+    unexpected: 1,
+  },
+  {
+    title: 'Basic Positive strings set',
+    table: 'inset',
+    kind: 'accepted_values',
+    column: 'z',
+    params: { values: ['hello', 'jello', 'mello'] },
+    success: true,
+    unexpected: 0,
+  },
+  {
+    title: 'Negative test, strings set, extra value in column',
+    table: 'inset',
+    kind: 'accepted_values',
+    column: 'z',
+    params: { values: ['hello', 'jello'] },
+    success: false,
+    unexpected: 1,
+  },
+  {
+    title: 'Negative test,  numbers set, no matching values',
+    table: 'inset',
+    kind: 'accepted_values',
+    column: 'x',
+    params: { values: [3] },
+    success: false,
+    unexpected: 3,
+  },
+  {
+    title: 'Positive test, float set',
+    table: 'inset',
+    kind: 'accepted_values',
+    column: 'y',
+    params: { values: [1.1, 2.2, 5.5] },
+    success: true,
+    unexpected: 0,
+  },
+  {
+    title: 'Negative test, float set',
+    table: 'inset',
+    kind: 'accepted_values',
+    column: 'y',
+    params: { values: [1.11, 2.22, 5.51] },
+    success: false,
+    unexpected: 3,
+  },
+  {
+    title: 'Test empty column; should be vacuously true',
+    table: 'empty',
+    kind: 'accepted_values',
+    column: 'empty_column',
+    params: { values: ['cat', 'dog'] },
+    success: true,
+    unexpected: 0,
+  },
+  // expect_column_value_lengths_to_be_between (max below min is refused at validate: see the header)
+  {
+    title: 'positive_test_exact_min_and_max',
+    table: 'lengths',
+    kind: 'length',
+    column: 's1',
+    params: { min: 4, max: 5 },
+    success: true,
+    unexpected: 0,
+  },
+  {
+    title: 'negative_test_matching_min_max_too_small',
+    table: 'lengths',
+    kind: 'length',
+    column: 's2',
+    params: { min: 4, max: 8 },
+    success: false,
+    unexpected: 1,
+  },
+  {
+    title: 'negative_test_matching_max_min_too_large',
+    table: 'lengths',
+    kind: 'length',
+    column: 's2',
+    params: { min: 5, max: 9 },
+    success: false,
+    unexpected: 2,
+  },
+  {
+    title: 'positive_test_with_null_min_value',
+    table: 'lengths',
+    kind: 'length',
+    column: 's1',
+    params: { max: 5 },
+    success: true,
+    unexpected: 0,
+  },
+  {
+    title: 'positive_test_with_null_max_value',
+    table: 'lengths',
+    kind: 'length',
+    column: 's1',
+    params: { min: 4 },
+    success: true,
+    unexpected: 0,
+  },
+  {
+    title: 'positive_test_with_missing_value_in_column',
+    table: 'lengths',
+    kind: 'length',
+    column: 's3',
+    params: { min: 4, max: 9 },
+    success: true,
+    unexpected: 0,
+  },
 ];
 
 /** `mostly` as a percent threshold, without floating-point residue (0.7 → 30, not 30.000000000000004). */
 const percentFor = (mostly: number): number => Math.round((1 - mostly) * 1e6) / 1e4;
 
+const SQL_TYPES = { integer: 'INTEGER', double: 'DOUBLE PRECISION', text: 'VARCHAR' } as const;
+
 function createStatements(dataset: Dataset): string {
   const names = Object.keys(dataset.columns);
   const length = (Object.values(dataset.columns)[0]?.values ?? []).length;
+  if (length === 0)
+    return `CREATE TABLE ge.${dataset.table} (${names.map((n) => `"${n}" ${SQL_TYPES[dataset.columns[n]?.type ?? 'text']}`).join(', ')})`;
   const rows = Array.from({ length }, (_, i) =>
     names
       .map((name) => {
         const { type, values } = dataset.columns[name] as Dataset['columns'][string];
         const v = values[i];
         const literal = v === null ? 'NULL' : type === 'text' ? `'${String(v)}'` : String(v);
-        return `CAST(${literal} AS ${type === 'text' ? 'VARCHAR' : 'INTEGER'})`;
+        return `CAST(${literal} AS ${SQL_TYPES[type]})`;
       })
       .join(', '),
   );
