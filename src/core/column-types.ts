@@ -16,8 +16,7 @@ export const INTEGER_TYPES =
 export const TEXT_TYPES = /^(VARCHAR|TEXT|STRING|CHAR|BPCHAR|CHARACTER VARYING)/;
 /**
  * Why a check cannot read a column of `type`, or undefined: `pattern` and `length` read text, and a
- * `range` with number bounds on a text column would compare text ('10' < '9'); a `range` whose
- * `min` is above its `max` can pass nothing.
+ * `range` with number bounds on a text column would compare text ('10' < '9').
  */
 export function columnTypeProblem(
   kind: string,
@@ -25,14 +24,6 @@ export function columnTypeProblem(
   column: string,
   type: string | undefined,
 ): string | undefined {
-  const { min, max } = params;
-  if (
-    (kind === 'range' || kind === 'length') &&
-    typeof min === 'number' &&
-    typeof max === 'number' &&
-    min > max
-  )
-    return `'${kind}' has min ${min} above max ${max}: no value can pass`;
   if (type === undefined) return undefined;
   const upper = type.trim().toUpperCase();
   if ((kind === 'pattern' || kind === 'length') && !TEXT_TYPES.test(upper))
@@ -43,6 +34,19 @@ export function columnTypeProblem(
     (typeof params['min'] === 'number' || typeof params['max'] === 'number')
   )
     return `'range' has number bounds, and column ${column} is ${upper}: its values would be compared as text`;
+  return undefined;
+}
+
+/** Why a `range` or `length` can pass no value (its `min` above its `max`), or undefined. */
+export function boundsProblem(kind: string, params: Readonly<Record<string, unknown>>): string | undefined {
+  const { min, max } = params;
+  if (
+    (kind === 'range' || kind === 'length') &&
+    typeof min === 'number' &&
+    typeof max === 'number' &&
+    min > max
+  )
+    return `'${kind}' has min ${min} above max ${max}: no value can pass`;
   return undefined;
 }
 

@@ -26,3 +26,22 @@ export function formatDuration(ms: number): string {
   if (ms < 3_600_000) return `${Math.floor(ms / 60_000)}m ${Math.round((ms % 60_000) / 1000)}s`;
   return `${Math.floor(ms / 3_600_000)}h ${Math.round((ms % 3_600_000) / 60_000)}m`;
 }
+
+/**
+ * A bound relative to the run's clock: `now`, `now - 7d`, `now + 30m`, as epoch ms at `now`, or
+ * undefined when `text` is not one (so that dates written out, like `2026-01-01`, stay as they are).
+ *
+ * @example
+ * relativeTime('now - 1d', Date.parse('2026-01-02T00:00:00Z')); // Date.parse('2026-01-01T00:00:00Z')
+ */
+export function relativeTime(text: string, now: number): number | undefined {
+  const match = /^now(?:\s*([+-])\s*(.+))?$/.exec(text.trim());
+  if (!match) return undefined;
+  if (match[1] === undefined) return now;
+  const ms = parseDuration(match[2] ?? '');
+  if (ms === undefined) return undefined;
+  return match[1] === '-' ? now - ms : now + ms;
+}
+
+/** Whether `text` means to be a clock-relative bound (starts with `now`), well formed or not. */
+export const looksRelative = (text: string): boolean => /^now\b/.test(text.trim());

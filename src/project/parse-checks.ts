@@ -5,8 +5,9 @@
  * compile).
  */
 
-import { columnTypeProblem, TYPE_HINT } from '../core/column-types.js';
+import { boundsProblem, columnTypeProblem, TYPE_HINT } from '../core/column-types.js';
 import { closestMatch } from '../core/did-you-mean.js';
+import { looksRelative, relativeTime } from '../core/duration.js';
 import type { Diagnostic } from '../core/errors.js';
 import type { CheckDeclaration } from './project.js';
 import {
@@ -123,6 +124,24 @@ export function parseChecks(
       values['max'] === undefined
     ) {
       diagnostics.push({ position, message: `'${kind}' needs min, max or both` });
+      return;
+    }
+    for (const side of ['min', 'max'] as const) {
+      const bound = values[side];
+      if (
+        kind === 'range' &&
+        typeof bound === 'string' &&
+        looksRelative(bound) &&
+        relativeTime(bound, 0) === undefined
+      )
+        diagnostics.push({
+          position: context.source.positionOf([...paramsPath, side]),
+          message: `'${bound}' is not a time relative to the run: write now, now - 7d or now + 30m`,
+        });
+    }
+    const bounds = boundsProblem(kind, values);
+    if (bounds) {
+      diagnostics.push({ position, message: bounds });
       return;
     }
     const typeProblem = columnTypeProblem(kind, values, context.column ?? '', context.columnType);

@@ -11,7 +11,7 @@
  */
 
 import { columnTypeProblem, TYPE_HINT } from '../core/column-types.js';
-import { parseDuration } from '../core/duration.js';
+import { parseDuration, relativeTime } from '../core/duration.js';
 import type { Diagnostic } from '../core/errors.js';
 import { errorMessage } from '../core/errors.js';
 import type { CheckDeclaration } from '../project/project.js';
@@ -37,6 +37,8 @@ export interface CompileChecksRequest {
    * most this many distinct values (default 256; 0 = always evaluate row by row).
    */
   readonly maxGroupValues?: number;
+  /** The clock `now` in a bound (`range: { min: now - 7d }`) is read from (epoch ms). */
+  readonly now?: () => number;
 }
 
 /** Distinct values per column below which value checks are evaluated per value. */
@@ -55,6 +57,7 @@ const FLOAT_TYPES = /^(FLOAT|DOUBLE|REAL|FLOAT4|FLOAT8|DOUBLE PRECISION)$/;
 /** Compiles checks against the relations' real columns. */
 export async function compileChecks(request: CompileChecksRequest): Promise<CompiledChecks> {
   const { warehouse, checks, relationOf } = request;
+  const runStart = (request.now ?? Date.now)();
   const dialect = warehouse.checkDialect;
   const q = (name: string): SqlFragment => raw(warehouse.quoteIdentifier(name));
   const described = new Map<string, Promise<ColumnInfo[] | undefined>>();
@@ -230,7 +233,13 @@ export async function compileChecks(request: CompileChecksRequest): Promise<Comp
       default: {
         const info = column(check.column);
         if (!info) continue;
-        const typeProblem = columnTypeProblem(check.kind, p, info.name, info.type);
+        const relative = ['min', 'max'].some(
+          (side) => typeof p[side] === 'string' && relativeTime(String(p[side]), 0) !== undefined,
+        );
+        const typeProblem =
+          check.kind === 'range' && relative && !/^(DATE|TIMESTAMP)/i.test(info.type)
+            ? `a bound relative to now needs a date or timestamp column, and column ${info.name} is ${info.type}`
+            : columnTypeProblem(check.kind, p, info.name, info.type);
         if (typeProblem) {
           diagnostics.push({
             position: check.position,
@@ -242,7 +251,7 @@ export async function compileChecks(request: CompileChecksRequest): Promise<Comp
         addProbe({
           kind: 'row_condition',
           check,
-          failing: rowFailure(check, info, q(info.name), dialect),
+          failing: rowFailure(check, info, q(info.name), dialect, runStart),
           filter: where,
           valueColumn: info.name,
           nonNullColumn:
@@ -260,6 +269,15 @@ export async function compileChecks(request: CompileChecksRequest): Promise<Comp
   );
   diagnostics.push(...(await regexProblems));
   return { nodes: Object.freeze(planned), diagnostics };
+}
+
+/** A UTC time written as a column of `type` reads it: a date, a time with its zone, or without. */
+function timeLiteral(ms: number, type: string): string {
+  const iso = new Date(ms).toISOString();
+  if (/^DATE$/i.test(type)) return iso.slice(0, 10);
+  return /WITH TIME ZONE|TIMESTAMPTZ/i.test(type)
+    ? `${iso.slice(0, 23)}+00:00`
+    : iso.slice(0, 23).replace('T', ' ');
 }
 
 type IgnoreRowIf = 'any_value_is_missing' | 'all_values_are_missing' | 'never';
@@ -285,8 +303,15 @@ function rowFailure(
   info: ColumnInfo,
   col: SqlFragment,
   dialect: CheckDialect,
+  now: number,
 ): SqlFragment {
   const p = check.params;
+  /** A bound as given, or `now ± d` as a time of the column's type at the run's clock. */
+  const bound = (value: unknown): SqlFragment => {
+    const at = typeof value === 'string' ? relativeTime(value, now) : undefined;
+    if (at === undefined) return sql`${value as SqlValue}`;
+    return sql`CAST(${timeLiteral(at, info.type)} AS ${raw(info.type)})`;
+  };
   const text = TEXT_TYPES.test(info.type) ? col : dialect.asText(col);
   switch (check.kind) {
     case 'not_null':
@@ -303,13 +328,9 @@ function rowFailure(
       const strictMax = p['strict_max'] ?? p['inclusive'] === false;
       const parts: SqlFragment[] = [];
       if (p['min'] !== undefined)
-        parts.push(
-          strictMin ? sql`${col} <= ${p['min'] as SqlValue}` : sql`${col} < ${p['min'] as SqlValue}`,
-        );
+        parts.push(strictMin ? sql`${col} <= ${bound(p['min'])}` : sql`${col} < ${bound(p['min'])}`);
       if (p['max'] !== undefined)
-        parts.push(
-          strictMax ? sql`${col} >= ${p['max'] as SqlValue}` : sql`${col} > ${p['max'] as SqlValue}`,
-        );
+        parts.push(strictMax ? sql`${col} >= ${bound(p['max'])}` : sql`${col} > ${bound(p['max'])}`);
       // NaN is no number in any range (DuckDB orders it above +Infinity, which would pass a min).
       if (FLOAT_TYPES.test(info.type)) parts.push(dialect.isNaN(col, info.type));
       return join(parts, ' OR ');

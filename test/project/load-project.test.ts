@@ -253,6 +253,9 @@ select n from walk cross join a`,
       - name: code
         type: varchar
         checks: [{ range: { min: 1, max: 9 } }, { range: { min: 'A', max: 'Z' } }, { length: { max: 3 } }]
+      - name: seen_at
+        type: TIMESTAMP
+        checks: [{ range: { min: 'now - 7 days', max: now } }]
 `,
     });
     const hint =
@@ -260,8 +263,9 @@ select n from walk cross join a`,
     expect(found).toEqual([
       `sources/raw.yml:7:18: error: 'pattern' reads text, and column amount is DECIMAL(12,2)${hint}`,
       `sources/raw.yml:7:54: error: 'length' reads text, and column amount is DECIMAL(12,2)${hint}`,
-      `sources/raw.yml:7:78: error: 'range' has min 10 above max 1: no value can pass${hint}`,
+      "sources/raw.yml:7:78: error: 'range' has min 10 above max 1: no value can pass",
       `sources/raw.yml:10:18: error: 'range' has number bounds, and column code is VARCHAR: its values would be compared as text${hint}`,
+      "sources/raw.yml:13:34: error: 'now - 7 days' is not a time relative to the run: write now, now - 7d or now + 30m",
     ]);
   });
 

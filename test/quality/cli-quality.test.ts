@@ -104,6 +104,18 @@ describe('slipway test / check / diff on the reference project', () => {
     );
     expect(bad.code).toBe(1);
     expect(bad.stdout).toContain('FAIL fraud_alerts.alert_id.unique models/marts/fraud_alerts.sql:11:');
+    // --json: one document, also when checks block (the exit code says so).
+    const badJson = await slipway('check', '--env', 'staging', '--select', 'fraud_alerts', '--json');
+    expect(badJson.code).toBe(1);
+    const doc = JSON.parse(badJson.stdout) as {
+      blocking: boolean;
+      results: { id: string; status: string }[];
+    };
+    expect(doc.blocking).toBe(true);
+    expect(doc.results.find((r) => r.id === 'fraud_alerts.alert_id.unique')?.status).toBe('fail');
+    const badNow = await slipway('check', '--env', 'staging', '--now', 'yesterday');
+    expect(badNow.code).toBe(2);
+    expect(badNow.stderr).toContain("--now takes a time such as 2026-01-31T06:00:00Z, not 'yesterday'");
     expect(bad.stdout).toContain('::error file=models/marts/fraud_alerts.sql,line=11,');
     const md = await readFile(path.join(dir, 'reports/checks.md'), 'utf8');
     expect(md).toContain('fraud\\_alerts.alert\\_id.unique');

@@ -239,6 +239,22 @@ describe('custom queries and schema contracts', () => {
 });
 
 describe('bad input', () => {
+  it("bounds relative to the run's clock: now, now - 1d, on a timestamp with its zone", async () => {
+    // NOW is 2026-01-10 12:00Z; seen_at holds 10:00Z, 07:00Z, NULL, 2026-01-09 05:00Z and 11:00Z.
+    const [day, hours, future] = await run(
+      check('range', 'people', 'seen_at', { min: 'now - 1d', max: 'now' }),
+      check('range', 'people', 'seen_at', { min: 'now - 2h' }),
+      check('range', 'people', 'seen_at', { max: 'now - 3h' }),
+    );
+    expect(day).toMatchObject({ status: 'fail', failingRows: 1, totalRows: 4 });
+    expect(hours).toMatchObject({ failingRows: 2 });
+    expect(future).toMatchObject({ failingRows: 2 }); // 10:00Z and 11:00Z are after 09:00Z
+    const error = await run(check('range', 'people', 'id', { min: 'now - 1d' })).catch((e) => e);
+    expect((error as ProjectError).diagnostics[0]?.message).toMatch(
+      /a bound relative to now needs a date or timestamp column, and column id is INTEGER/,
+    );
+  });
+
   it('a check the column type cannot take is refused before anything runs, with the type named', async () => {
     const error = await run(
       check('pattern', 'people', 'id', { regex: '^[0-9]+$' }),

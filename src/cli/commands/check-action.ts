@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { openWarehouse } from '../../app/open-warehouse.js';
 import { formatDuration } from '../../core/duration.js';
-import { WorkFailedError } from '../../core/errors.js';
+import { InvalidArgumentError, WorkFailedError } from '../../core/errors.js';
 import { projectChecks } from '../../quality/project-checks.js';
 import { runChecks } from '../../quality/run-checks.js';
 import { selectCheckTargets } from '../../quality/select-check-targets.js';
@@ -10,16 +10,20 @@ import { environmentRelation, sourceRelation } from '../../release/physical-layo
 import { type GlobalOptions, openProject, requireEnvironment } from '../project-context.js';
 import { printCheckResults, writeReportFiles } from '../render/quality-output.js';
 import type { ReportFileOptions } from '../render/report-options.js';
-import { createOutput, jsonReplacer, status } from '../render/terminal.js';
+import { createOutput, status } from '../render/terminal.js';
 
 interface CheckOptions extends GlobalOptions, ReportFileOptions {
   readonly env: string;
   readonly select?: string[];
   readonly exclude?: string[];
+  readonly now?: string;
 }
 
 export async function checkAction(this: Command) {
   const options = this.optsWithGlobals<CheckOptions>();
+  const now = options.now === undefined ? undefined : Date.parse(options.now);
+  if (now !== undefined && Number.isNaN(now))
+    throw new InvalidArgumentError(`--now takes a time such as 2026-01-31T06:00:00Z, not '${options.now}'`);
   const output = createOutput({ json: Boolean(options.json) });
   const project = await openProject(options);
   requireEnvironment(project, options.env, { ephemeral: true });
@@ -36,6 +40,7 @@ export async function checkAction(this: Command) {
       },
       names: [...project.models.keys(), ...project.sources.keys()],
       sampleRows: project.config.defaults?.check_sample_rows ?? 5,
+      now: now === undefined ? undefined : () => now,
     });
     await writeReportFiles(options, {
       title: `${project.config.name} · checks on ${options.env}`,
@@ -44,9 +49,14 @@ export async function checkAction(this: Command) {
       diffs: [],
     });
     if (output.json) {
-      process.stdout.write(
-        `${JSON.stringify({ environment: options.env, blocking: summary.blocking, queries: summary.queries, durationMs: Math.round(summary.durationMs), results: summary.results }, jsonReplacer, 2)}\n`,
-      );
+      // One document, also when checks block: the failure is its `blocking` and the exit code.
+      output.data({
+        environment: options.env,
+        blocking: summary.blocking,
+        queries: summary.queries,
+        durationMs: Math.round(summary.durationMs),
+        results: summary.results,
+      });
     } else {
       printCheckResults(output, summary.results);
       const count = (s: string) => summary.results.filter((r) => r.status === s).length;

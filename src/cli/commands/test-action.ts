@@ -13,7 +13,7 @@ import { runUnitTests, type UnitTestSummary } from '../../quality/unit-tests/run
 import { type GlobalOptions, openProject } from '../project-context.js';
 import { statusText, writeReportFiles } from '../render/quality-output.js';
 import type { ReportFileOptions } from '../render/report-options.js';
-import { createOutput, jsonReplacer, pc, status } from '../render/terminal.js';
+import { createOutput, pc, status } from '../render/terminal.js';
 
 interface TestOptions extends GlobalOptions, ReportFileOptions {
   readonly select?: string[];
@@ -55,9 +55,11 @@ export async function testAction(this: Command) {
   const failed = summary.results.filter((r) => r.status === 'fail').length;
   const errors = summary.results.filter((r) => r.status === 'error').length;
   if (output.json) {
-    process.stdout.write(
-      `${JSON.stringify({ tests: summary.results, durationMs: Math.round(summary.durationMs), testsPerSecond: summary.testsPerSecond }, jsonReplacer, 2)}\n`,
-    );
+    output.data({
+      tests: summary.results,
+      durationMs: Math.round(summary.durationMs),
+      testsPerSecond: summary.testsPerSecond,
+    });
   } else {
     output.line();
     output.line(
