@@ -5,6 +5,7 @@
  */
 import { formatDuration } from '../core/duration.js';
 import { errorMessage } from '../core/errors.js';
+import { plural } from '../core/plural.js';
 import { displaySql, join, raw, type SqlFragment, sql } from '../warehouse/sql-fragment.js';
 import type { Row, SqlValue } from '../warehouse/warehouse.js';
 import { baseResult, type CheckResult, exceedsThreshold, failedStatus, percentOf } from './check-result.js';
@@ -267,9 +268,4 @@ async function judgeDistinct(
     message: `${plural(failing, 'row')} of ${total.toLocaleString('en-US')} carry a repeated ${key} (${plural(repeated, what)} repeated)${thresholdText(probe.check)}`,
     samples,
   };
-}
-
-/** `1 row`, `2 rows`. */
-function plural(n: number, noun: string): string {
-  return `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
 }

@@ -6,6 +6,7 @@
  * either recorded as built (and reused by the next attempt) or never referenced (and collected).
  */
 import { WorkFailedError } from '../core/errors.js';
+import { plural } from '../core/plural.js';
 import type { EnvironmentModels } from '../core/release.js';
 import { runDag } from '../core/run-dag.js';
 import type { ModelNode, Project } from '../project/project.js';
@@ -115,7 +116,7 @@ export async function buildVersions(request: BuildVersionsRequest): Promise<Buil
   if (failed.length > 0) {
     const lines = failed.map(([name]) => `${name}: ${results.get(name)?.message ?? 'did not build'}`);
     throw new WorkFailedError(
-      `${failed.length} of ${request.build.length} models did not build\n  ${lines.join('\n  ')}`,
+      `${failed.length} of ${plural(request.build.length, 'model')} did not build\n  ${lines.join('\n  ')}`,
     );
   }
   return request.build.map((b) => {

@@ -4,6 +4,8 @@
  * the tables the environment will show after the switch), and an error-severity failure stops
  * the release before the switch. Warn-severity failures are reported and do not block.
  */
+
+import { plural } from '../core/plural.js';
 import type { Project } from '../project/project.js';
 import { isBlocking } from '../quality/check-result.js';
 import { projectChecks } from '../quality/project-checks.js';
@@ -54,7 +56,7 @@ export function checkGate({
     const warned = summary.results.filter(
       (r) => r.status === 'warn' || (r.status !== 'pass' && !isBlocking(r)),
     );
-    const head = `${summary.results.length} checks on ${models.size} new model versions`;
+    const head = `${plural(summary.results.length, 'check')} on ${plural(models.size, 'new model version')}`;
     const summaryLine =
       blocking.length > 0
         ? `${head}: ${blocking.length} failed (${blocking

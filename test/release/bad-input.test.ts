@@ -111,7 +111,7 @@ describe('bad input to release commands', () => {
       const result = await slipway(['apply', '--env', 'staging'], { cwd: project.root });
       expect(result.code, result.stderr).toBe(1);
       expect(result.stderr).toMatch(
-        /release gate failed: 1 checks on 1 new model versions: 1 failed \(grand_total\.\*\.row_count/,
+        /release gate failed: 1 check on 1 new model version: 1 failed \(grand_total\.\*\.row_count/,
       );
       expect(await releases()).toEqual(['staging:failed', ...before]);
       const skipped = await slipway(['apply', '--env', 'staging', '--no-checks'], { cwd: project.root });

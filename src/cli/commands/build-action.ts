@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { formatDuration } from '../../core/duration.js';
 import { WorkFailedError } from '../../core/errors.js';
+import { plural } from '../../core/plural.js';
 import { selectModels } from '../../project/dependency-graph.js';
 import { fingerprintProject } from '../../project/fingerprint.js';
 import { buildRelease } from '../../release/build-release.js';
@@ -37,7 +38,9 @@ export async function buildAction(this: Command) {
       { environments: [options.env], purpose: `build ${options.env}`, wait: Boolean(options.wait) },
       (session) => {
         output.line(
-          status.dim(`Building ${selected.length} models into ${options.env} (concurrency ${concurrency})`),
+          status.dim(
+            `Building ${plural(selected.length, 'model')} into ${options.env} (concurrency ${concurrency})`,
+          ),
         );
         return interruptible((signal) =>
           buildRelease(session, {
@@ -93,7 +96,7 @@ export async function buildAction(this: Command) {
     for (const r of failed) output.line(`${status.fail('✗')} ${r.name}: ${r.message ?? ''}`);
     if (summary.switched) {
       output.line(
-        `${status.ok('✓')} ${summary.results.length} models built; ${options.env} switched to release ${summary.release?.id ?? '?'} in ${formatDuration(summary.durationMs)}`,
+        `${status.ok('✓')} ${plural(summary.results.length, 'model')} built; ${options.env} switched to release ${summary.release?.id ?? '?'} in ${formatDuration(summary.durationMs)}`,
       );
     } else {
       throw new WorkFailedError(

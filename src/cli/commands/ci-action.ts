@@ -9,6 +9,7 @@
 import type { Command } from 'commander';
 import { openUnitTestEngines } from '../../app/open-unit-test-warehouse.js';
 import { InvalidArgumentError, ProjectError, WorkFailedError } from '../../core/errors.js';
+import { plural } from '../../core/plural.js';
 import { changesSince } from '../../git/git-changes.js';
 import { isGitRepository, readCommit } from '../../git/git-commit.js';
 import { fingerprintProject } from '../../project/fingerprint.js';
@@ -18,7 +19,7 @@ import { runCi } from '../../release/run-ci.js';
 import { type GlobalOptions, requireEnvironment } from '../project-context.js';
 import { environmentStrategy, loadReleaseProject, withReleaseSession } from '../release-context.js';
 import { createBuildProgress } from '../render/build-progress.js';
-import { ciJson, ciReport, plural, printCiSummary } from '../render/ci-render.js';
+import { ciJson, ciReport, printCiSummary } from '../render/ci-render.js';
 import { writeReportFiles } from '../render/quality-output.js';
 import type { ReportFileOptions } from '../render/report-options.js';
 import { createOutput, pc } from '../render/terminal.js';
@@ -50,7 +51,9 @@ async function ci(options: CiOptions): Promise<void> {
   const loaded = await loadReleaseProject(options);
   try {
     const { project, root } = loaded;
-    stage(`${project.config.name} is valid: ${project.models.size} models, ${project.sources.size} sources`);
+    stage(
+      `${project.config.name} is valid: ${plural(project.models.size, 'model')}, ${plural(project.sources.size, 'source')}`,
+    );
     requireEnvironment(project, options.env);
     const strategy = environmentStrategy(project, options.env);
     const concurrency = Number(options.concurrency ?? project.config.defaults?.concurrency ?? 4);

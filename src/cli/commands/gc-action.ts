@@ -1,6 +1,7 @@
 /** `slipway gc [--keep N] [--dry-run]`: drop physical tables nothing references any more. */
 import type { Command } from 'commander';
 import { InvalidArgumentError } from '../../core/errors.js';
+import { plural } from '../../core/plural.js';
 import { collectGarbage } from '../../release/collect-garbage.js';
 import type { GlobalOptions } from '../project-context.js';
 import { loadReleaseProject, withReleaseSession } from '../release-context.js';
@@ -40,7 +41,7 @@ export async function gcAction(this: Command) {
         if (report.unmanaged.length > 0)
           output.line(
             status.dim(
-              `  ${report.unmanaged.length} tables not managed by releases (slipway build) were left alone`,
+              `  ${plural(report.unmanaged.length, 'table')} not managed by releases (slipway build) were left alone`,
             ),
           );
       },

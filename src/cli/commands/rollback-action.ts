@@ -1,6 +1,7 @@
 /** `slipway rollback --env E [--to RELEASE]`: re-point E at an earlier release; nothing is rebuilt. */
 import type { Command } from 'commander';
 import { formatDuration } from '../../core/duration.js';
+import { plural } from '../../core/plural.js';
 import type { ActionResult } from '../../operator/operator-backend.js';
 import { rollbackRelease } from '../../release/promote-release.js';
 import { discoverOperator } from '../operator-client.js';
@@ -60,7 +61,7 @@ export async function rollbackAction(this: Command) {
         const changed = result.plan.models.filter((m) => m.change !== 'unchanged').length;
         output.line(
           `${status.ok('✓')} ${options.env} rolled back to ${status.bold(result.source.id)} ` +
-            `(${changed} views re-pointed) as release ${result.outcome.release.id} in ${formatDuration(result.outcome.timings.totalMs)}`,
+            `(${plural(changed, 'view')} re-pointed) as release ${result.outcome.release.id} in ${formatDuration(result.outcome.timings.totalMs)}`,
         );
       },
     );

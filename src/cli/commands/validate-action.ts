@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { warehouseMisfits } from '../../app/warehouse-fit.js';
 import { ProjectError } from '../../core/errors.js';
+import { plural } from '../../core/plural.js';
 import { type GlobalOptions, openProject } from '../project-context.js';
 import { createOutput, status } from '../render/terminal.js';
 
@@ -30,7 +31,7 @@ export async function validateAction(this: Command) {
   };
   output.data(summary);
   output.line(
-    `${status.ok('✓')} ${status.bold(summary.project)} is valid: ${summary.models} models, ${summary.sources} sources, ` +
-      `${summary.checks} checks, ${summary.unitTests} unit tests; environments ${summary.environments.join(', ')}`,
+    `${status.ok('✓')} ${status.bold(summary.project)} is valid: ${plural(summary.models, 'model')}, ${plural(summary.sources, 'source')}, ` +
+      `${plural(summary.checks, 'check')}, ${plural(summary.unitTests, 'unit test')}; environments ${summary.environments.join(', ')}`,
   );
 }

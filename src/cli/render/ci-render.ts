@@ -5,6 +5,7 @@
  */
 
 import { formatDuration } from '../../core/duration.js';
+import { plural } from '../../core/plural.js';
 import type { BranchChanges } from '../../git/git-changes.js';
 import type { ModelNode, Project } from '../../project/project.js';
 import type { CheckResult } from '../../quality/check-result.js';
@@ -183,8 +184,4 @@ function notDiffedLines(o: CiOutcome): string[] {
 
 function count(o: CiOutcome, status: 'failed' | 'skipped'): number {
   return o.builds.filter((b) => b.status === status).length;
-}
-
-export function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }

@@ -3,6 +3,8 @@
  * diffs, then what is built, reused, checked and switched), in Markdown for a pull-request
  * comment, and as JSON for scripts. Unchanged models are counted, not listed.
  */
+
+import { plural } from '../../core/plural.js';
 import type { PlannedModel, ReleasePlan } from '../../release/plan-release.js';
 import { strategyFor } from '../../release/strategies/strategy-for.js';
 import { pc } from './terminal.js';
@@ -93,7 +95,9 @@ export function renderPlanText(plan: ReleasePlan): string {
       ? `${checksLabel}: ${plan.checks.length} (${plan.checks.slice(0, 6).join(', ')}${plan.checks.length > 6 ? ', …' : ''})`
       : `${checksLabel}: none`,
   );
-  lines.push(`Switch: ${Object.keys(plan.target).length} views of ${plan.environment} in one transaction`);
+  lines.push(
+    `Switch: ${plural(Object.keys(plan.target).length, 'view')} of ${plan.environment} in one transaction`,
+  );
   lines.push('');
   const s = plan.summary;
   lines.push(
@@ -115,8 +119,8 @@ export function renderPlanMarkdown(plan: ReleasePlan): string {
   out.push('');
   out.push(
     `**${s.added} to add, ${s.modified + s.indirect} to change, ${s.removed} to remove** · ` +
-      `${plan.build.length} tables to build, ${plan.reuse.length} reused · ${plan.checks.length} gating checks · ` +
-      `${Object.keys(plan.target).length} views switched in one transaction`,
+      `${plural(plan.build.length, 'table')} to build, ${plan.reuse.length} reused · ${plural(plan.checks.length, 'gating check')} · ` +
+      `${plural(Object.keys(plan.target).length, 'view')} switched in one transaction`,
   );
   const shown = plan.models.filter((m) => m.change !== 'unchanged');
   if (shown.length === 0) {

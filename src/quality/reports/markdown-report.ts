@@ -44,7 +44,11 @@ export function renderMarkdownReport(report: QualityReport): string {
   const problems = report.checks.filter((c) => c.status !== 'pass');
   if (report.checks.length > 0) {
     out.push('### Checks', '');
-    if (problems.length === 0) out.push(`All ${report.checks.length} checks passed.`, '');
+    if (problems.length === 0)
+      out.push(
+        report.checks.length === 1 ? 'The one check passed.' : `All ${report.checks.length} checks passed.`,
+        '',
+      );
     for (const c of problems) out.push(...checkSection(c));
   }
   if (report.tests.length > 0) {
