@@ -1,7 +1,8 @@
 /**
  * `slipway query --env E "SQL"`: a read-only query against an environment. Model and source
  * names in the query resolve to the environment's views, through the same parser that reads
- * models; the warehouse is opened read-only, so the engine itself refuses writes.
+ * models; the read goes through the warehouse's sandbox (`warehouse.reads`): one SELECT, no file
+ * or URL reads, no schema but the environment's, its sources' and the catalogs, a row cap.
  */
 import type { Command } from 'commander';
 import { openSqlParser } from '../../app/open-sql-parser.js';
@@ -9,7 +10,7 @@ import { openWarehouse } from '../../app/open-warehouse.js';
 import { InvalidArgumentError } from '../../core/errors.js';
 import { utf8OffsetMapper } from '../../core/sql-parser.js';
 import { rewriteReferences } from '../../project/compile-model.js';
-import { findNode } from '../../project/project.js';
+import { findNode, type Project } from '../../project/project.js';
 import { analyzeSelect } from '../../project/sql-references.js';
 import { environmentRelation, sourceRelation } from '../../release/physical-layout.js';
 import type { SqlValue } from '../../warehouse/warehouse.js';
@@ -60,9 +61,16 @@ export async function queryAction(this: Command, sql: string) {
         hint: `slipway build --env ${options.env}`,
       });
     }
-    const result = await warehouse.query(`select * from (\n${compiled}) as slipway_query limit ${limit + 1}`);
-    const rows = result.rows.slice(0, limit);
-    output.data({ columns: result.columns, rows, truncated: result.rows.length > limit });
+    const reads = warehouse.reads;
+    if (!reads) throw new InvalidArgumentError(`the ${warehouse.engine} warehouse has no sandboxed reads`);
+    const result = await reads.query({
+      sql: compiled,
+      schema: options.env,
+      alsoReadable: sourceSchemas(project),
+      maxRows: limit,
+    });
+    const rows = result.rows;
+    output.data({ columns: result.columns, rows, truncated: result.truncated });
     output.line(
       renderTable(
         result.columns.map((c) => c.name),
@@ -72,7 +80,7 @@ export async function queryAction(this: Command, sql: string) {
     );
     output.line(
       status.dim(
-        result.rows.length > limit
+        result.truncated
           ? `first ${limit} rows shown (use --limit)`
           : `${rows.length} row${rows.length === 1 ? '' : 's'}`,
       ),
@@ -81,6 +89,11 @@ export async function queryAction(this: Command, sql: string) {
     await parser.close();
     await warehouse.close();
   }
+}
+
+/** The schemas the project's sources live in (a query may name a source). */
+function sourceSchemas(project: Project): string[] {
+  return [...new Set([...project.sources.values()].map((source) => sourceRelation(source).schema))];
 }
 
 const NUMERIC_TYPE = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|U\w*INT|FLOAT|DOUBLE|REAL|DECIMAL|NUMERIC)/;
