@@ -25,6 +25,7 @@ import { operatorStateConfig } from '../app/operator-state-config.js';
 import { ConflictError, WarehouseError } from '../core/errors.js';
 import { GitMirror } from '../git/git-mirror.js';
 import { type CommitConfig, CommitWorkspace } from '../operator/commit-workspace.js';
+import { OperatorEnvironmentReader, type ReadLimits } from '../operator/environment-reads.js';
 import { GitOpsBackend } from '../operator/gitops-backend.js';
 import { DEFAULT_LEASE_TTL_MS, Operator, type OperatorState } from '../operator/operator.js';
 import { GitOpsReconciler, type TimelineEntry } from '../operator/reconciler.js';
@@ -71,6 +72,8 @@ export interface OperatorRuntimeOptions {
   readonly state?: StateConfig | undefined;
   /** Where the telemetry variables (OTEL_*, OPENLINEAGE_*) are read. Default `process.env`. */
   readonly telemetryEnv?: Readonly<Record<string, string | undefined>>;
+  /** Row cap and statement timeout of query serving (HTTP and the PostgreSQL protocol). */
+  readonly readLimits?: Partial<ReadLimits>;
 }
 
 export interface OperatorRuntime {
@@ -266,12 +269,18 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
     },
   });
   const backend = new GitOpsBackend({ reconciler, sync: operator, leaderTerm: term });
+  const reads = new OperatorEnvironmentReader(
+    reconciler,
+    () => ({ leader: term() !== undefined }),
+    options.readLimits,
+  );
   const app = createServerApp({
     backend,
     sync: operator,
     branch: options.branch,
     tokens: options.tokens,
     ...(options.webhookSecrets ? { webhookSecrets: options.webhookSecrets } : {}),
+    reads,
     logger,
     telemetry,
     telemetryEndpoints: {
