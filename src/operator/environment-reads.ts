@@ -11,6 +11,8 @@ import type { ReadResult, SqlValue, Warehouse } from '../warehouse/warehouse.js'
 export interface EnvironmentReadRequest {
   readonly environment: string;
   readonly sql: string;
+  /** Other environments qualified names may read (the PostgreSQL protocol shows each as a schema). */
+  readonly alsoReadable?: readonly string[];
   readonly params?: readonly SqlValue[];
   /** Rows returned at most (capped by the reader's own maximum). */
   readonly maxRows?: number;
@@ -71,8 +73,9 @@ export class OperatorEnvironmentReader implements EnvironmentReader {
 
   async read(request: EnvironmentReadRequest): Promise<ReadResult> {
     const known = this.environments();
-    if (!known.includes(request.environment)) {
-      throw new SlipwayError('not_found', `unknown environment '${request.environment}'`, {
+    const unknown = [request.environment, ...(request.alsoReadable ?? [])].find((e) => !known.includes(e));
+    if (unknown !== undefined) {
+      throw new SlipwayError('not_found', `unknown environment '${unknown}'`, {
         hint: `the environments are ${known.join(', ') || '(none loaded yet)'}`,
       });
     }
@@ -95,7 +98,7 @@ export class OperatorEnvironmentReader implements EnvironmentReader {
         sql: request.sql,
         schema: request.environment,
         // Sources (file sources are views there) are readable by name, as `slipway query` resolves them.
-        alsoReadable: [SOURCES_SCHEMA],
+        alsoReadable: [...(request.alsoReadable ?? []), SOURCES_SCHEMA],
         ...(request.params ? { params: request.params } : {}),
         maxRows: Math.min(maxRows, this.#limits.maxRows),
         timeoutMs,
