@@ -157,15 +157,33 @@ try {
   console.log(
     `point query (${POINTS} each), aggregate over 1 M rows (${AGGREGATES} each); p50, ratio to in-process`,
   );
-  const results: Record<string, { point: number; aggregate: number }> = {};
-  for (const [name, run] of [
+  // Round-robin: each iteration runs every path once, so warm-up and load fall on all alike.
+  const paths = [
     ['in-process', (sql: string, params: unknown[]) => inProcess(sql, params)],
     ['pg-wire', (sql: string, params: unknown[]) => client.query(sql, params)],
     ['http', (sql: string, params: unknown[]) => http(sql, params)],
-  ] as const) {
-    const point = percentile(await timings(POINTS, (i) => run(POINT, [i % 1000])), 50);
-    const aggregate = percentile(await timings(AGGREGATES, () => run(AGGREGATE, [])), 50);
-    results[name] = { point, aggregate };
+  ] as const;
+  for (const [, run] of paths) await run(AGGREGATE, []);
+  const samples = new Map(
+    paths.map(([name]) => [name, { point: [] as number[], aggregate: [] as number[] }]),
+  );
+  for (let i = 0; i < POINTS; i += 1) {
+    for (const [name, run] of paths) {
+      const started = performance.now();
+      await run(POINT, [i % 1000]);
+      samples.get(name)?.point.push(performance.now() - started);
+    }
+  }
+  for (let i = 0; i < AGGREGATES; i += 1) {
+    for (const [name, run] of paths) {
+      const started = performance.now();
+      await run(AGGREGATE, []);
+      samples.get(name)?.aggregate.push(performance.now() - started);
+    }
+  }
+  const results: Record<string, { point: number; aggregate: number }> = {};
+  for (const [name, sample] of samples) {
+    results[name] = { point: percentile(sample.point, 50), aggregate: percentile(sample.aggregate, 50) };
   }
   const base = results['in-process'] as { point: number; aggregate: number };
   for (const [name, r] of Object.entries(results)) {

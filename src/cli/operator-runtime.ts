@@ -379,8 +379,11 @@ async function openOperatorWarehouse(
     await warehouse.listSchemas();
   } catch (error) {
     await warehouse.close().catch(() => undefined);
-    if (error instanceof WarehouseError && /in use by another process|lock/i.test(error.message)) {
-      throw new ConflictError('the warehouse is open for writing in another process', {
+    if (
+      error instanceof ConflictError ||
+      (error instanceof WarehouseError && /in use by another process|lock/i.test(error.message))
+    ) {
+      throw new ConflictError(`the warehouse is open for writing in another process: ${error.message}`, {
         cause: error,
         hint: 'only one process may write the DuckDB file: stop the other slipway command (or operator) first',
       });

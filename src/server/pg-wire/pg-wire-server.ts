@@ -69,6 +69,9 @@ export async function startPgWireServer(options: PgWireServerOptions): Promise<R
     let session: PgSession | undefined;
     // Messages are handled one after another on this chain.
     let chain: Promise<void> = Promise.resolve();
+    // Each answer is several small messages: without this, Nagle's algorithm holds the last ones
+    // back until the client's delayed ACK (tens of ms per query).
+    socket.setNoDelay(true);
     socket.on('error', () => undefined);
     socket.on('close', () => {
       sockets.delete(socket);
