@@ -68,6 +68,7 @@ export interface GitOpsFixture {
     pgPort?: number;
     pgMaxConnections?: number;
     readLimits?: { maxRows?: number; timeoutMs?: number };
+    pgTls?: { certFile: string; keyFile: string };
   }): Promise<OperatorRuntime>;
   remove(): Promise<void>;
 }
@@ -110,7 +111,15 @@ export async function gitopsFixture(config = GITOPS_CONFIG): Promise<GitOpsFixtu
       for (const [file, text] of Object.entries(files)) await project.write(file, text);
       return commitAll(project.root, message);
     },
-    async start({ pollMs = 0, onTimeline, telemetryEnv = {}, pgPort, pgMaxConnections, readLimits } = {}) {
+    async start({
+      pollMs = 0,
+      onTimeline,
+      telemetryEnv = {},
+      pgPort,
+      pgMaxConnections,
+      readLimits,
+      pgTls,
+    } = {}) {
       const runtime = await startOperatorRuntime({
         repo: project.root,
         branch: 'main',
@@ -133,6 +142,7 @@ export async function gitopsFixture(config = GITOPS_CONFIG): Promise<GitOpsFixtu
         ...(pgPort === undefined ? {} : { pgPort }),
         ...(pgMaxConnections === undefined ? {} : { pgMaxConnections }),
         ...(readLimits === undefined ? {} : { readLimits }),
+        ...(pgTls === undefined ? {} : { pgTls }),
       });
       runtimes.push(runtime);
       return runtime;
