@@ -25,6 +25,11 @@ import { operatorStateConfig } from '../app/operator-state-config.js';
 import { ConflictError, WarehouseError } from '../core/errors.js';
 import { GitMirror } from '../git/git-mirror.js';
 import { type CommitConfig, CommitWorkspace } from '../operator/commit-workspace.js';
+import {
+  DEFAULT_READ_LIMITS,
+  OperatorEnvironmentReader,
+  type ReadLimits,
+} from '../operator/environment-reads.js';
 import { GitOpsBackend } from '../operator/gitops-backend.js';
 import { DEFAULT_LEASE_TTL_MS, Operator, type OperatorState } from '../operator/operator.js';
 import { GitOpsReconciler, type TimelineEntry } from '../operator/reconciler.js';
@@ -35,6 +40,7 @@ import type { StepHook } from '../release/release-steps.js';
 import { runEnvironment } from '../release/run-environment.js';
 import type { ApiTokens } from '../server/api-tokens.js';
 import { createServerApp } from '../server/create-server-app.js';
+import { type RunningPgWireServer, startPgWireServer } from '../server/pg-wire/pg-wire-server.js';
 import { type RunningServer, startHttpServer } from '../server/start-http-server.js';
 import type { StateStore } from '../state/state-store.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
@@ -71,10 +77,20 @@ export interface OperatorRuntimeOptions {
   readonly state?: StateConfig | undefined;
   /** Where the telemetry variables (OTEL_*, OPENLINEAGE_*) are read. Default `process.env`. */
   readonly telemetryEnv?: Readonly<Record<string, string | undefined>>;
+  /** Row cap and statement timeout of query serving (HTTP and the PostgreSQL protocol). */
+  readonly readLimits?: Partial<ReadLimits>;
+  /** Serve the PostgreSQL protocol on this port (0: any free port); off when undefined. */
+  readonly pgPort?: number;
+  /** PEM certificate and key for the PostgreSQL protocol's TLS. */
+  readonly pgTls?: { readonly certFile: string; readonly keyFile: string };
+  /** PostgreSQL-protocol connections served at once (default 200). */
+  readonly pgMaxConnections?: number;
 }
 
 export interface OperatorRuntime {
   readonly url: string;
+  /** The PostgreSQL-protocol port, when it is served. */
+  readonly pgPort: number | undefined;
   readonly home: string;
   readonly operator: Operator;
   readonly reconciler: GitOpsReconciler;
@@ -266,12 +282,18 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
     },
   });
   const backend = new GitOpsBackend({ reconciler, sync: operator, leaderTerm: term });
+  const reads = new OperatorEnvironmentReader(
+    reconciler,
+    () => ({ leader: term() !== undefined }),
+    options.readLimits,
+  );
   const app = createServerApp({
     backend,
     sync: operator,
     branch: options.branch,
     tokens: options.tokens,
     ...(options.webhookSecrets ? { webhookSecrets: options.webhookSecrets } : {}),
+    reads,
     logger,
     telemetry,
     telemetryEndpoints: {
@@ -293,6 +315,26 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
     throw error;
   }
   const running = server;
+  let pgServer: RunningPgWireServer | undefined;
+  if (options.pgPort !== undefined) {
+    try {
+      pgServer = await startPgWireServer({
+        reader: reads,
+        tokens: options.tokens,
+        port: options.pgPort,
+        host: options.host,
+        ...(options.pgTls ? { tls: options.pgTls } : {}),
+        ...(options.pgMaxConnections === undefined ? {} : { maxConnections: options.pgMaxConnections }),
+        statementTimeoutMs: options.readLimits?.timeoutMs ?? DEFAULT_READ_LIMITS.timeoutMs,
+        logger,
+      });
+    } catch (error) {
+      await running.close().catch(() => undefined);
+      await adapters.close().catch(() => undefined);
+      await observability.shutdown();
+      throw error;
+    }
+  }
   operator.start();
   let stopping: Promise<void> | undefined;
   const stop = async (): Promise<void> => {
@@ -302,6 +344,7 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
     for (const t of timers) clearTimeout(t);
     await stopScheduler();
     await running.close().catch(() => undefined);
+    await pgServer?.close().catch(() => undefined);
     await reconciler.releaseWarehouse();
     await workspace.clear().catch(() => undefined);
     await removeOperatorFile(home, process.pid);
@@ -310,6 +353,7 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
   };
   return {
     url: running.url,
+    pgPort: pgServer?.port,
     home,
     operator,
     reconciler,
@@ -335,8 +379,11 @@ async function openOperatorWarehouse(
     await warehouse.listSchemas();
   } catch (error) {
     await warehouse.close().catch(() => undefined);
-    if (error instanceof WarehouseError && /in use by another process|lock/i.test(error.message)) {
-      throw new ConflictError('the warehouse is open for writing in another process', {
+    if (
+      error instanceof ConflictError ||
+      (error instanceof WarehouseError && /in use by another process|lock/i.test(error.message))
+    ) {
+      throw new ConflictError(`the warehouse is open for writing in another process: ${error.message}`, {
         cause: error,
         hint: 'only one process may write the DuckDB file: stop the other slipway command (or operator) first',
       });

@@ -97,6 +97,11 @@ export class GitOpsReconciler implements Reconciler {
   #queued = 0;
   #idleTimer: NodeJS.Timeout | undefined;
   #warehouse: Warehouse | undefined;
+  #opening: Promise<Warehouse> | undefined;
+  /** Reads running on the warehouse (query serving): the idle close waits for them. */
+  #reading = 0;
+  #readsDone: Promise<void> = Promise.resolve();
+  #readsDrained: () => void = () => {};
   /** The commit being reconciled: its configuration (environments, warehouse) at least… */
   #current: CommitConfig | undefined;
   /** …and its whole project once something needed it (a release, a scheduled run). */
@@ -305,11 +310,39 @@ export class GitOpsReconciler implements Reconciler {
     });
   }
 
+  /**
+   * Runs `body` with the warehouse the releases run on (the same in-process instance), outside the
+   * release queue: reads go on while a release builds and switches. The warehouse stays open
+   * until the last read ends.
+   */
+  async withReadWarehouse<T>(body: (warehouse: Warehouse) => Promise<T>): Promise<T> {
+    if (this.#reading === 0) {
+      this.#readsDone = new Promise((resolve) => {
+        this.#readsDrained = resolve;
+      });
+    }
+    this.#reading += 1;
+    if (this.#idleTimer) clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
+    try {
+      if (!(await this.#ensureCurrent()))
+        throw new WorkFailedError('the operator has not loaded a commit yet');
+      return await body(await this.#openedWarehouse());
+    } finally {
+      this.#reading -= 1;
+      if (this.#reading === 0) {
+        this.#readsDrained();
+        if (this.#queued === 0) this.#scheduleIdleClose();
+      }
+    }
+  }
+
   /** Closes the warehouse (when leadership is lost or on shutdown); the next need reopens it. */
   async releaseWarehouse(): Promise<void> {
     await this.#exclusive(async () => {
       if (this.#idleTimer) clearTimeout(this.#idleTimer);
       this.#idleTimer = undefined;
+      await this.#readsDone;
       const warehouse = this.#warehouse;
       this.#warehouse = undefined;
       await warehouse?.close();
@@ -492,17 +525,33 @@ export class GitOpsReconciler implements Reconciler {
   }
 
   async #services(): Promise<ReleaseServices> {
-    if (!this.#warehouse) {
-      if (!this.#current) throw new WorkFailedError('the operator has not loaded a commit yet');
-      this.#warehouse = await this.#o.openWarehouse(this.#current);
-    }
+    const warehouse = await this.#openedWarehouse();
     return {
       state: this.#o.state,
-      warehouse: this.#warehouse,
+      warehouse,
       telemetry: this.#o.telemetry,
       logger: this.#o.logger,
       ...(this.#o.step ? { step: this.#o.step } : {}),
     };
+  }
+
+  /** The open warehouse, or one opening shared by the release queue and the readers. */
+  async #openedWarehouse(): Promise<Warehouse> {
+    if (this.#warehouse) return this.#warehouse;
+    const current = this.#current;
+    if (!current) throw new WorkFailedError('the operator has not loaded a commit yet');
+    this.#opening ??= this.#o.openWarehouse(current).then(
+      (warehouse) => {
+        this.#warehouse = warehouse;
+        this.#opening = undefined;
+        return warehouse;
+      },
+      (error: unknown) => {
+        this.#opening = undefined;
+        throw error;
+      },
+    );
+    return this.#opening;
   }
 
   #exclusive<T>(body: () => Promise<T>): Promise<T> {
@@ -522,7 +571,7 @@ export class GitOpsReconciler implements Reconciler {
     if (idleMs <= 0 || !this.#warehouse) return;
     this.#idleTimer = setTimeout(() => {
       this.#idleTimer = undefined;
-      if (this.#queued > 0) return;
+      if (this.#queued > 0 || this.#reading > 0) return;
       const warehouse = this.#warehouse;
       this.#warehouse = undefined;
       void warehouse

@@ -9,6 +9,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
 import { SlipwayError } from '../core/errors.js';
+import type { EnvironmentReader } from '../operator/environment-reads.js';
 import type { SyncRequester } from '../operator/operator.js';
 import type { OperatorBackend, Role } from '../operator/operator-backend.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -16,6 +17,7 @@ import type { Telemetry } from '../telemetry/tracer.js';
 import { apiRoutes } from './api-routes.js';
 import { type ApiTokens, roleAllows } from './api-tokens.js';
 import { buildOpenApiDocument } from './openapi.js';
+import { queryRoute } from './query/query-route.js';
 import { honoPath, type RouteDefinition, type ServerEnv } from './route-definition.js';
 import { type TelemetryEndpoints, telemetryRoutes } from './telemetry-routes.js';
 import { ReplayGuard } from './webhooks/replay-guard.js';
@@ -40,6 +42,8 @@ export interface ServerAppOptions {
   /** `/metrics` and `/api/v1/traces`; webhooks are traced with `telemetry`. */
   readonly telemetryEndpoints?: TelemetryEndpoints;
   readonly telemetry?: Telemetry;
+  /** Query serving (`POST /api/v1/query`); the route is absent without it. */
+  readonly reads?: EnvironmentReader;
 }
 
 /** Reads `SLIPWAY_GITHUB_WEBHOOK_SECRET` and `SLIPWAY_BITBUCKET_WEBHOOK_SECRET`. */
@@ -65,6 +69,7 @@ export function createServerApp({
   version = '0.1.0',
   telemetryEndpoints,
   telemetry,
+  reads,
 }: ServerAppOptions): Hono<ServerEnv> {
   const app = new Hono<ServerEnv>();
   const routes: RouteDefinition[] = [];
@@ -100,6 +105,7 @@ export function createServerApp({
       ...(logger ? { logger } : {}),
     }),
     ...apiRoutes(backend),
+    ...(reads ? [queryRoute(reads)] : []),
     ...(telemetryEndpoints ? telemetryRoutes(telemetryEndpoints) : []),
   );
   openapi = buildOpenApiDocument(routes, { title: 'Slipway operator API', version });

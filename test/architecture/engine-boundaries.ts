@@ -32,8 +32,11 @@ export const TOKEN_RULES: readonly TokenRule[] = [
     pattern:
       /\b(pg_catalog|pg_stats|pg_class|pg_namespace|pg_attribute|pg_\w*advisory\w*|pg_stat_\w+|pg_cancel_backend|pg_terminate_backend|generate_series|to_regclass)\b|::regclass\b/g,
     // DuckDB has a `pg_catalog` schema of its own, which its introspector hides from listings and
-    // its readers may read, and a `generate_series` table function the read sandbox allows.
+    // its readers may read, and a `generate_series` table function the read sandbox allows. The
+    // PostgreSQL-protocol server recognises the catalog queries clients send it (psql's `\d`…)
+    // and answers them itself; it sends no PostgreSQL SQL to any engine.
     allowedIn: [
+      'src/server/pg-wire/',
       'src/warehouse/postgres/',
       'src/state/postgres/',
       'src/warehouse/duckdb/duckdb-introspector.ts',

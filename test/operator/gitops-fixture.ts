@@ -64,6 +64,11 @@ export interface GitOpsFixture {
     pollMs?: number;
     onTimeline?: (e: TimelineEntry) => void;
     telemetryEnv?: Record<string, string>;
+    /** Serve the PostgreSQL protocol too (0: a free port). */
+    pgPort?: number;
+    pgMaxConnections?: number;
+    readLimits?: { maxRows?: number; timeoutMs?: number };
+    pgTls?: { certFile: string; keyFile: string };
   }): Promise<OperatorRuntime>;
   remove(): Promise<void>;
 }
@@ -106,7 +111,15 @@ export async function gitopsFixture(config = GITOPS_CONFIG): Promise<GitOpsFixtu
       for (const [file, text] of Object.entries(files)) await project.write(file, text);
       return commitAll(project.root, message);
     },
-    async start({ pollMs = 0, onTimeline, telemetryEnv = {} } = {}) {
+    async start({
+      pollMs = 0,
+      onTimeline,
+      telemetryEnv = {},
+      pgPort,
+      pgMaxConnections,
+      readLimits,
+      pgTls,
+    } = {}) {
       const runtime = await startOperatorRuntime({
         repo: project.root,
         branch: 'main',
@@ -122,10 +135,14 @@ export async function gitopsFixture(config = GITOPS_CONFIG): Promise<GitOpsFixtu
           { name: 'ada', role: 'admin', token: TOKENS.admin },
         ]),
         webhookSecrets: { github: SECRET },
-        logger: createLogger({ level: 'silent' }),
+        logger: createLogger({ level: process.env['SLIPWAY_TEST_LOG_LEVEL'] ?? 'silent' }),
         ...(onTimeline ? { onTimeline } : {}),
         // The tests' telemetry is what each test names, never the variables of the shell running them.
         telemetryEnv,
+        ...(pgPort === undefined ? {} : { pgPort }),
+        ...(pgMaxConnections === undefined ? {} : { pgMaxConnections }),
+        ...(readLimits === undefined ? {} : { readLimits }),
+        ...(pgTls === undefined ? {} : { pgTls }),
       });
       runtimes.push(runtime);
       return runtime;

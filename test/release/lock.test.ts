@@ -41,6 +41,19 @@ describe.each(RELEASE_ENGINES)('on %s', (engine) => {
         if (engine === 'duckdb') {
           expect(other.code).toBe(3);
           expect(other.stderr).toMatch(/in use by another process/);
+          // Every command that finds the warehouse held exits 3 and names the holder (its pid and
+          // command line), without naming a flag that does not exist.
+          for (const args of [
+            ['query', '--env', 'staging', 'select 1 as one'],
+            ['build', '--env', 'dev'],
+          ]) {
+            const held = await slipway(args, { cwd: project.root, env: project.env });
+            expect(held.code, `${args.join(' ')}: ${held.stderr}`).toBe(3);
+            expect(held.stderr).toMatch(
+              new RegExp(`in use by another process \\(pid ${first.child.pid}: [^)]*apply --env staging`),
+            );
+            expect(held.stderr).not.toMatch(/--read-only/);
+          }
         } else {
           // Another environment's lock is its own, and the server takes both writers.
           expect(other.code, other.stderr).toBe(0);

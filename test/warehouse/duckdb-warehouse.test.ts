@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WarehouseError } from '../../src/core/errors.js';
+import { ConflictError, WarehouseError } from '../../src/core/errors.js';
 import { createDuckDbWarehouse } from '../../src/warehouse/duckdb/duckdb-warehouse.js';
 import { warehouseContract } from './warehouse-contract.js';
 import { warehouseRolesContract } from './warehouse-roles-contract.js';
@@ -139,11 +139,12 @@ describe('duckdb specifics', () => {
         });
         const warehouse = createDuckDbWarehouse({ path: file });
         const error = await warehouse.listSchemas().catch((e: unknown) => e);
-        expect(error).toBeInstanceOf(WarehouseError);
-        const message = (error as WarehouseError).message;
+        // A conflict (exit 3) naming the holder: its pid and its command line.
+        expect(error).toBeInstanceOf(ConflictError);
+        const message = (error as ConflictError).message;
         expect(message).toContain(`the warehouse file ${file} is in use by another process`);
-        expect(message).toContain(`pid ${holder.pid}`);
-        expect(message).toContain('--read-only');
+        expect(message).toMatch(new RegExp(`pid ${holder.pid}: node -e require`));
+        expect(message).not.toContain('--read-only');
         await warehouse.close();
       } finally {
         const exited = new Promise((resolve) => holder.once('exit', resolve));

@@ -29,6 +29,9 @@ interface OperatorOptions extends GlobalOptions {
   readonly logFormat?: string;
   readonly logTo: string;
   readonly logFile?: string;
+  readonly pgPort?: string;
+  readonly pgTlsCert?: string;
+  readonly pgTlsKey?: string;
 }
 
 export async function operatorAction(this: Command) {
@@ -48,6 +51,7 @@ export async function operatorAction(this: Command) {
     throw new InvalidArgumentError(
       `--standby-retry must be a duration such as 3s, not '${options.standbyRetry}'`,
     );
+  const pg = pgOptions(options);
   const tokens = await ApiTokens.load();
   const webhookSecrets = webhookSecretsFromEnv();
   if (options.logTo !== 'stderr' && options.logTo !== 'stdout')
@@ -72,16 +76,25 @@ export async function operatorAction(this: Command) {
     ...(standbyRetryMs === undefined ? {} : { standbyRetryMs }),
     tokens,
     webhookSecrets,
+    ...pg,
     logger,
     ...(stepHookFromEnvironment() ? { step: stepHookFromEnvironment() } : {}),
     onStateChange: (state) => logger.info({ state }, `operator ${state}`),
   });
-  if (options.logTo === 'stderr') output.data({ url: runtime.url, pid: process.pid, home: runtime.home });
+  if (options.logTo === 'stderr')
+    output.data({ url: runtime.url, pgPort: runtime.pgPort ?? null, pid: process.pid, home: runtime.home });
   logger.info(
     { url: runtime.url, pid: process.pid, home: runtime.home, repo: options.repo, branch: options.branch },
     'operator listening',
   );
   output.line(`${status.ok('✓')} slipway operator listening on ${pc.bold(runtime.url)} (pid ${process.pid})`);
+  if (runtime.pgPort !== undefined) {
+    output.line(
+      status.dim(
+        `  PostgreSQL protocol on ${options.host}:${runtime.pgPort}${pg.pgTls ? ' (TLS)' : ''}; the password is an API token`,
+      ),
+    );
+  }
   output.line(
     status.dim(
       `  watching ${options.repo} ${options.branch}; poll ${pollMs > 0 ? options.poll : 'off'}; home ${runtime.home}`,
@@ -112,4 +125,26 @@ export async function operatorAction(this: Command) {
   await runtime.stop();
   logger.info('stopped');
   await logs.close();
+}
+
+/**
+ * `--pg-port` (else `SLIPWAY_PG_PORT`) with `--pg-tls-cert`/`--pg-tls-key` (else
+ * `SLIPWAY_PG_TLS_CERT`/`SLIPWAY_PG_TLS_KEY`): the PostgreSQL-protocol listener, off by default.
+ */
+function pgOptions(options: OperatorOptions): {
+  pgPort?: number;
+  pgTls?: { certFile: string; keyFile: string };
+} {
+  const portText = options.pgPort ?? process.env['SLIPWAY_PG_PORT'];
+  if (portText === undefined || portText === '') return {};
+  const pgPort = Number(portText);
+  if (!Number.isInteger(pgPort) || pgPort < 0 || pgPort > 65535)
+    throw new InvalidArgumentError(`--pg-port must be 0..65535, not '${portText}'`);
+  const certFile = options.pgTlsCert ?? process.env['SLIPWAY_PG_TLS_CERT'];
+  const keyFile = options.pgTlsKey ?? process.env['SLIPWAY_PG_TLS_KEY'];
+  if ((certFile === undefined) !== (keyFile === undefined))
+    throw new InvalidArgumentError('--pg-tls-cert and --pg-tls-key go together', {
+      hint: 'give both PEM files (or SLIPWAY_PG_TLS_CERT and SLIPWAY_PG_TLS_KEY), or neither',
+    });
+  return { pgPort, ...(certFile && keyFile ? { pgTls: { certFile, keyFile } } : {}) };
 }

@@ -30,6 +30,12 @@ export function registerOperator(program: Command): void {
       '--standby-retry <duration>',
       'how often a standby tries to take the lease (default: lease time / 5)',
     )
+    .option(
+      '--pg-port <port>',
+      'serve the PostgreSQL protocol on this port (0: any free port; env SLIPWAY_PG_PORT)',
+    )
+    .option('--pg-tls-cert <file>', 'PEM certificate for the PostgreSQL protocol (env SLIPWAY_PG_TLS_CERT)')
+    .option('--pg-tls-key <file>', 'PEM private key for the PostgreSQL protocol (env SLIPWAY_PG_TLS_KEY)')
     .option('--log-to <stream>', 'the log stream: stderr or stdout', 'stderr')
     .option('--log-file <file>', 'also write JSON log lines to this file, rotated at 10 MiB (5 kept)')
     .action(lazyAction(() => import('./operator-action.js'), 'operatorAction'));

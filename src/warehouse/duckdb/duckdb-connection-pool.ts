@@ -5,9 +5,11 @@
  * because that is where a file held by another process is first noticed.
  */
 
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { errorMessage, WarehouseError } from '../../core/errors.js';
+import { ConflictError, errorMessage, type SlipwayError, WarehouseError } from '../../core/errors.js';
 
 export interface DuckDbConnectionPoolOptions {
   /** A database file, or `:memory:`. */
@@ -158,20 +160,38 @@ export class DuckDbConnectionPool {
 
 const LOCK_HOLDER = /Conflicting lock is held in (.*?)(?: \(PID (\d+)\))?\./;
 
-/** Turns DuckDB's lock conflict into a message an operator can act on. */
-function openError(path: string, error: unknown): WarehouseError {
+/**
+ * Turns DuckDB's lock conflict into the conflict it is (exit 3), naming the holder: its pid and,
+ * where /proc shows it, its command line (`slipway apply --env prod`, the operator…).
+ */
+function openError(path: string, error: unknown): SlipwayError {
   const message = errorMessage(error);
   if (message.includes('Could not set lock on file')) {
     const holder = LOCK_HOLDER.exec(message);
     const pid = holder?.[2];
-    const who = pid === undefined ? '' : ` (pid ${pid}${holder?.[1] ? `, ${holder[1]}` : ''})`;
-    return new WarehouseError(
-      `the warehouse file ${path} is in use by another process${who}; stop it or use --read-only`,
-      {
-        cause: error,
-        hint: 'DuckDB allows one writing process per file; several processes may open it read-only',
-      },
-    );
+    const command = pid === undefined ? undefined : commandLine(Number(pid));
+    const who =
+      pid === undefined
+        ? ''
+        : ` (pid ${pid}${command ? `: ${command}` : holder?.[1] ? `, ${holder[1]}` : ''})`;
+    return new ConflictError(`the warehouse file ${path} is in use by another process${who}`, {
+      cause: error,
+      hint: 'DuckDB allows one writing process per file: try again when it has finished, or run the operator and query through it',
+    });
   }
   return new WarehouseError(`cannot open the DuckDB warehouse ${path}: ${message}`, { cause: error });
+}
+
+/** The command line of a local process, shortened, or undefined when it cannot be read. */
+function commandLine(pid: number): string | undefined {
+  try {
+    const parts = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    const text = parts
+      .map((part) => (/^\/\S+$/.test(part) ? basename(part) : part))
+      .join(' ')
+      .replace(/\s+/g, ' ');
+    return text.length > 120 ? `${text.slice(0, 117)}...` : text || undefined;
+  } catch {
+    return undefined;
+  }
 }

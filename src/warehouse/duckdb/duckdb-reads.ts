@@ -15,6 +15,7 @@ import {
   InvalidArgumentError,
   ReadRefusedError,
   ReadTimeoutError,
+  SlipwayError,
   WarehouseError,
 } from '../../core/errors.js';
 import { quoteStringLiteral } from '../../core/sql-literal.js';
@@ -52,7 +53,14 @@ export class DuckDbReads implements ReadSessions {
     const signal = signals.length === 0 ? undefined : AbortSignal.any(signals);
     return this.#inReadTransaction(async (connection) => {
       await checkOn(connection, request);
-      await connection.run(`SET search_path = ${quoteStringLiteral(request.schema)}`);
+      try {
+        await connection.run(`SET search_path = ${quoteStringLiteral(request.schema)}`);
+      } catch (error) {
+        throw new SlipwayError('not_found', `the environment ${request.schema} has no views yet`, {
+          cause: error,
+          hint: 'nothing has been released to it',
+        });
+      }
       try {
         return await readOn(connection, request, signal);
       } catch (error) {

@@ -31,6 +31,7 @@ import { PostgresEnvironmentSwitch } from './postgres-environment-switch.js';
 import { PostgresFileReader } from './postgres-file-reader.js';
 import { PostgresIncrementalMerge } from './postgres-incremental-merge.js';
 import { PostgresIntrospector } from './postgres-introspector.js';
+import { PostgresReads } from './postgres-reads.js';
 import { executeOn, queryOn, streamOn } from './postgres-statement.js';
 
 export interface PostgresWarehouseOptions {
@@ -109,6 +110,7 @@ export class PostgresWarehouse implements WarehouseAdapter {
       incremental: new PostgresIncrementalMerge(warehouse),
       files: new PostgresFileReader(warehouse),
       checkDialect: postgresCheckDialect,
+      reads: new PostgresReads(warehouse),
     };
   }
 
