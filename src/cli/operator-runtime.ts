@@ -15,20 +15,31 @@
  *   operator.json           URL and pid of the leader, for the CLI to find it
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { ResourceReading } from '../alerting/resource-signals.js';
+import { type Alerting, type AlertingOptions, openAlerting } from '../app/open-alerting.js';
 import { type Observability, openObservability } from '../app/open-observability.js';
 import { openSqlParser } from '../app/open-sql-parser.js';
 import { openOperatorState, type StateConfig } from '../app/open-state.js';
 import { openWarehouse } from '../app/open-warehouse.js';
 import { operatorStateConfig } from '../app/operator-state-config.js';
-import { ConflictError, WarehouseError } from '../core/errors.js';
+import {
+  ConflictError,
+  type Diagnostic,
+  errorMessage,
+  formatDiagnostic,
+  WarehouseError,
+} from '../core/errors.js';
 import { GitMirror } from '../git/git-mirror.js';
 import { type CommitConfig, CommitWorkspace } from '../operator/commit-workspace.js';
+import type { CommitSource } from '../operator/git-watcher.js';
 import { GitOpsBackend } from '../operator/gitops-backend.js';
 import { DEFAULT_LEASE_TTL_MS, Operator, type OperatorState } from '../operator/operator.js';
 import { GitOpsReconciler, type TimelineEntry } from '../operator/reconciler.js';
 import { RunScheduler } from '../operator/run-scheduler.js';
+import { ALERTS_FILE, type AlertsFile } from '../project/alerts-schema.js';
+import { parseAlerts } from '../project/load-alerts.js';
 import { loadProject } from '../project/load-project.js';
 import { withEnvironmentLocks } from '../release/environment-lock.js';
 import type { StepHook } from '../release/release-steps.js';
@@ -71,6 +82,15 @@ export interface OperatorRuntimeOptions {
   readonly state?: StateConfig | undefined;
   /** Where the telemetry variables (OTEL_*, OPENLINEAGE_*) are read. Default `process.env`. */
   readonly telemetryEnv?: Readonly<Record<string, string | undefined>>;
+  /** Where the alert channels' secrets (the variables alerts.yaml names) are read. Default `process.env`. */
+  readonly alertEnv?: Readonly<Record<string, string | undefined>>;
+  /** How often alerts are evaluated while leading. Default 5 s. */
+  readonly alertIntervalMs?: number;
+  /** Retries, backoff and timeouts of notification delivery (tests shorten them). */
+  readonly alertDelivery?: Pick<
+    AlertingOptions,
+    'maxQueue' | 'maxAttempts' | 'baseDelayMs' | 'maxDelayMs' | 'timeoutMs'
+  >;
 }
 
 export interface OperatorRuntime {
@@ -82,6 +102,8 @@ export interface OperatorRuntime {
   readonly state: StateStore;
   /** Traces, metrics and lineage of this operator. */
   readonly observability: Observability;
+  /** Alert evaluation and notification delivery. */
+  readonly alerting: Alerting;
   /** Resolves when this process has become the leader. */
   leader(): Promise<void>;
   stop(): Promise<void>;
@@ -122,6 +144,25 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
     'state' in options ? options.state : await operatorStateConfig({ mirror, workspace, home, logger });
   const adapters = await openOperatorState(stateConfig, { home });
   const { state, store, lease } = adapters;
+  // Fetch failures, for the `operator_degraded` (git unreachable) alert.
+  let gitFailure: string | undefined;
+  const source: CommitSource = {
+    url: mirror.url,
+    branch: mirror.branch,
+    fetch: async () => {
+      try {
+        const sha = await mirror.fetch();
+        gitFailure = undefined;
+        return sha;
+      } catch (error) {
+        gitFailure = errorMessage(error);
+        throw error;
+      }
+    },
+    head: () => mirror.head(),
+    hasCommit: (sha) => mirror.hasCommit(sha),
+    commitsBetween: (from, to, max) => mirror.commitsBetween(from, to, max),
+  };
   const warehouseFiles = new Set<string>();
   const observability = openObservability({
     ...(options.telemetryEnv ? { env: options.telemetryEnv } : {}),
@@ -130,6 +171,19 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
     logger,
   });
   const { telemetry } = observability;
+  const alerting = openAlerting({
+    state,
+    store: adapters.alerts,
+    config: alertRules({ mirror, lastHandled: () => store.lastHandledCommit(), logger }),
+    gitError: () => gitFailure,
+    readResources: resourceReader(() => [...warehouseFiles]),
+    logger,
+    ...(options.alertEnv ? { env: options.alertEnv } : {}),
+    ...(options.alertIntervalMs === undefined ? {} : { intervalMs: options.alertIntervalMs }),
+    ...(observability.metrics ? { registry: observability.metrics.registry } : {}),
+    ...options.alertDelivery,
+  });
+  let led = false;
   let operator: Operator | undefined;
   const timers = new Set<NodeJS.Timeout>();
   const later = (ms: number, body: () => void): void => {
@@ -248,7 +302,7 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
   };
   operator = new Operator({
     lease,
-    source: mirror,
+    source,
     reconciler,
     pollIntervalMs: pollMs,
     ...(options.settleMs === undefined ? {} : { settleMs: options.settleMs }),
@@ -258,7 +312,22 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
     telemetry,
     onStateChange: (s) => {
       options.onStateChange?.(s);
-      if (s === 'leader') void onLeader();
+      if (s === 'leader') {
+        alerting.loop.degraded('lease_lost', false, `${operator?.holderId ?? 'an operator'} leads`);
+        alerting.loop.start();
+        led = true;
+        void onLeader();
+      } else if (s === 'standby' && led) {
+        // Told by the process that lost the lease, then it stops evaluating until it leads again.
+        alerting.loop.degraded(
+          'lease_lost',
+          true,
+          `${operator?.holderId ?? 'the operator'} lost its leader lease`,
+        );
+        void alerting.loop
+          .evaluate()
+          .then(() => (operator?.state === 'leader' ? undefined : alerting.loop.stop()));
+      }
       // A leader that lost its lease lets the warehouse go, so the next leader can open it.
       if (s === 'standby' || s === 'stopped') {
         void stopScheduler().then(() => reconciler.releaseWarehouse());
@@ -288,6 +357,7 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
   try {
     server = await startHttpServer(app, { port: options.port, hostname: options.host });
   } catch (error) {
+    await alerting.close(0);
     await adapters.close().catch(() => undefined);
     await observability.shutdown();
     throw error;
@@ -301,6 +371,7 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
     await operator.stop();
     for (const t of timers) clearTimeout(t);
     await stopScheduler();
+    await alerting.close();
     await running.close().catch(() => undefined);
     await reconciler.releaseWarehouse();
     await workspace.clear().catch(() => undefined);
@@ -316,11 +387,75 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
     backend,
     state,
     observability,
+    alerting,
     leader: () => leaderPromise,
     stop: () => {
       stopping ??= stop();
       return stopping;
     },
+  };
+}
+
+/**
+ * The alert rules in force: alerts.yaml of the commit the operator handled last (else the branch
+ * head), read from the mirror without a checkout, once per commit. A file that does not validate
+ * is reported once and evaluates nothing (`slipway validate` shows the same problems).
+ */
+function alertRules({
+  mirror,
+  lastHandled,
+  logger,
+}: {
+  readonly mirror: GitMirror;
+  readonly lastHandled: () => Promise<string | undefined>;
+  readonly logger: Logger;
+}): () => Promise<AlertsFile | undefined> {
+  let cached: { sha: string; config: AlertsFile | undefined } | undefined;
+  return async function currentAlertRules() {
+    const sha = (await lastHandled()) ?? (await mirror.head().catch(() => undefined));
+    if (!sha) return undefined;
+    if (cached?.sha === sha) return cached.config;
+    const text = await mirror.show(sha, ALERTS_FILE).catch(() => undefined);
+    let config: AlertsFile | undefined;
+    if (text !== undefined) {
+      const diagnostics: Diagnostic[] = [];
+      config = parseAlerts(text, undefined, diagnostics);
+      if (diagnostics.length > 0)
+        logger.warn(
+          { sha, problems: diagnostics.map(formatDiagnostic) },
+          `${ALERTS_FILE} does not validate; no alert is evaluated for this commit`,
+        );
+    }
+    cached = { sha, config };
+    return config;
+  };
+}
+
+/** Readings of this process (CPU since the last reading, resident memory) and the warehouse file. */
+function resourceReader(files: () => readonly string[]): () => Promise<ResourceReading> {
+  let cpu = process.cpuUsage();
+  let at = performance.now();
+  return async function readResources() {
+    const now = performance.now();
+    const used = process.cpuUsage(cpu);
+    cpu = process.cpuUsage();
+    const wallMicros = Math.max(1, (now - at) * 1000);
+    at = now;
+    const paths = files();
+    let warehouseBytes: number | undefined;
+    for (const file of paths) {
+      const size = await stat(file).then(
+        (s) => s.size,
+        () => undefined,
+      );
+      if (size !== undefined) warehouseBytes = (warehouseBytes ?? 0) + size;
+    }
+    return {
+      at: new Date(),
+      cpuPercent: ((used.user + used.system) / wallMicros) * 100,
+      rssBytes: process.memoryUsage.rss(),
+      ...(warehouseBytes === undefined ? {} : { warehouseBytes }),
+    };
   };
 }
 

@@ -7,7 +7,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sendGitHubPush } from '../../src/cli/demo/push-webhook.js';
-import { type OperatorRuntime, startOperatorRuntime } from '../../src/cli/operator-runtime.js';
+import {
+  type OperatorRuntime,
+  type OperatorRuntimeOptions,
+  startOperatorRuntime,
+} from '../../src/cli/operator-runtime.js';
 import type { EnvironmentStatus, OperatorEvent, Release } from '../../src/operator/operator-backend.js';
 import type { TimelineEntry } from '../../src/operator/reconciler.js';
 import { ApiTokens } from '../../src/server/api-tokens.js';
@@ -64,6 +68,7 @@ export interface GitOpsFixture {
     pollMs?: number;
     onTimeline?: (e: TimelineEntry) => void;
     telemetryEnv?: Record<string, string>;
+    alerting?: Pick<OperatorRuntimeOptions, 'alertEnv' | 'alertIntervalMs' | 'alertDelivery'>;
   }): Promise<OperatorRuntime>;
   remove(): Promise<void>;
 }
@@ -106,7 +111,7 @@ export async function gitopsFixture(config = GITOPS_CONFIG): Promise<GitOpsFixtu
       for (const [file, text] of Object.entries(files)) await project.write(file, text);
       return commitAll(project.root, message);
     },
-    async start({ pollMs = 0, onTimeline, telemetryEnv = {} } = {}) {
+    async start({ pollMs = 0, onTimeline, telemetryEnv = {}, alerting = {} } = {}) {
       const runtime = await startOperatorRuntime({
         repo: project.root,
         branch: 'main',
@@ -126,6 +131,8 @@ export async function gitopsFixture(config = GITOPS_CONFIG): Promise<GitOpsFixtu
         ...(onTimeline ? { onTimeline } : {}),
         // The tests' telemetry is what each test names, never the variables of the shell running them.
         telemetryEnv,
+        alertEnv: {},
+        ...alerting,
       });
       runtimes.push(runtime);
       return runtime;
