@@ -347,6 +347,7 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
       metrics: () => (observability.metrics as NonNullable<Observability['metrics']>).exposition(),
       traces: (query) => observability.recentTraces?.list(query) ?? [],
     },
+    alerting: { store: adapters.alerts },
     health: () => ({
       state: operator?.state,
       holder: operator?.holderId,
