@@ -53,6 +53,7 @@ async function freePort(): Promise<number> {
 /** Polls until true; the test's timeout reports a step that never comes. */
 async function poll(predicate: () => boolean | Promise<boolean>): Promise<void> {
   for (;;) {
+    if (am?.exitCode != null) throw new Error(`Alertmanager exited: ${amLog.slice(-2000)}`);
     if (
       await Promise.resolve()
         .then(predicate)
