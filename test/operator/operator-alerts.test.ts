@@ -12,7 +12,8 @@ import type { OperatorRuntime } from '../../src/cli/operator-runtime.js';
 import type { TimelineEntry } from '../../src/operator/reconciler.js';
 import { type HttpReceiver, startHttpReceiver } from '../helpers/http-receiver.js';
 import { git } from '../helpers/release-project.js';
-import { announce, eventually, type GitOpsFixture, gitopsFixture } from './gitops-fixture.js';
+import { runCli } from '../helpers/run-cli.js';
+import { announce, api, eventually, type GitOpsFixture, gitopsFixture, TOKENS } from './gitops-fixture.js';
 
 const HOOK_SECRET = 'hook-secret-for-the-alert-test-42';
 const CONFIG = `name: alerts-test
@@ -138,6 +139,35 @@ describe('alerting in the operator', () => {
     await run(async (runtime) => {
       await settled(runtime);
       expect(hook.requests).toHaveLength(2);
+      // `slipway alerts list` (the built CLI) shows it through the API, with a silence made there.
+      const silence = await api(runtime.url, 'POST', '/api/v1/silences', {
+        role: 'deployer',
+        body: {
+          matchers: { environment: 'dev' },
+          endsAt: new Date(Date.now() + 3_600_000).toISOString(),
+          comment: 'dev is noisy',
+        },
+      });
+      expect(silence.status).toBe(200);
+      const env = { SLIPWAY_OPERATOR_URL: runtime.url, SLIPWAY_TOKEN: TOKENS.viewer };
+      const listed = await runCli(['alerts', 'list', '--json'], { env });
+      expect(listed.code).toBe(0);
+      const { alerts, silences } = JSON.parse(listed.stdout) as {
+        alerts: { rule: string; status: string }[];
+        silences: { createdBy: string; comment: string }[];
+      };
+      expect(alerts.map((a) => `${a.rule}:${a.status}`).sort()).toEqual([
+        'release-failed:firing',
+        'staging-checks-failed:firing',
+      ]);
+      expect(silences).toMatchObject([{ createdBy: 'dan', comment: 'dev is noisy' }]);
+      const table = await runCli(['alerts', 'list'], { env });
+      expect(
+        table.stdout
+          .split('\n')
+          .some((l) => /staging-checks-failed.*firing.*critical.*data-platform/.test(l)),
+      ).toBe(true);
+      expect(table.stdout).toContain('dev is noisy');
       const fix = await fixture.mergeVersion(2, 4);
       await announce(runtime.url, fix);
       await eventually('the fix released', () =>
