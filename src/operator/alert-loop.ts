@@ -73,6 +73,10 @@ export class AlertLoop {
   start(): void {
     if (this.#running) return;
     this.#running = true;
+    // Another leader may have notified meanwhile: read the stored state and cursor again.
+    this.#evaluator = undefined;
+    this.#configText = undefined;
+    this.#cursor = undefined;
     this.#schedule(0);
   }
 

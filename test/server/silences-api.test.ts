@@ -76,6 +76,12 @@ describe('/api/v1/silences', () => {
     expect((await call('GET', '/api/v1/silences')).status).toBe(401);
     expect((await call('POST', '/api/v1/silences', 'viewer', staging)).status).toBe(403);
     expect((await call('DELETE', '/api/v1/silences/whatever', 'viewer')).status).toBe(403);
+    const doc = (await (await call('GET', '/openapi.json')).json()) as {
+      paths: Record<string, Record<string, { 'x-slipway-access': string }>>;
+    };
+    expect(doc.paths['/api/v1/silences/{id}']?.['delete']?.['x-slipway-access']).toBe('deployer');
+    expect(doc.paths['/api/v1/silences']?.['post']?.['x-slipway-access']).toBe('deployer');
+    expect(doc.paths['/api/v1/alerts']?.['get']?.['x-slipway-access']).toBe('viewer');
     const list = await call('GET', '/api/v1/silences', 'viewer');
     expect(list.status).toBe(200);
     expect(await list.json()).toEqual({ silences: [] });
