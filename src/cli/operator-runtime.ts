@@ -1,6 +1,7 @@
 /**
  * The running operator, assembled: the git mirror and watcher, the leader lease, the reconciler
- * over the release code, the scheduler, and the HTTP server. The state adapters come from the
+ * over the release code, the scheduler, alerting (src/app/open-alerting.ts: evaluated while
+ * leading, delivered through bounded queues) and the HTTP server. The state adapters come from the
  * branch head's `state:` (src/app/open-state.ts: SQLite in the home by default, or all of state,
  * operator store and lease in a shared PostgreSQL database); the DuckDB parser is chosen here. `slipway operator`,
  * `slipway demo`, the benchmark and the tests all start it through `startOperatorRuntime`.
@@ -15,22 +16,16 @@
  *   operator.json           URL and pid of the leader, for the CLI to find it
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ResourceReading } from '../alerting/resource-signals.js';
+import { alertRulesAtHandledCommit, processResourceReader } from '../app/alert-inputs.js';
 import { type Alerting, type AlertingOptions, openAlerting } from '../app/open-alerting.js';
 import { type Observability, openObservability } from '../app/open-observability.js';
 import { openSqlParser } from '../app/open-sql-parser.js';
 import { openOperatorState, type StateConfig } from '../app/open-state.js';
 import { openWarehouse } from '../app/open-warehouse.js';
 import { operatorStateConfig } from '../app/operator-state-config.js';
-import {
-  ConflictError,
-  type Diagnostic,
-  errorMessage,
-  formatDiagnostic,
-  WarehouseError,
-} from '../core/errors.js';
+import { ConflictError, errorMessage, WarehouseError } from '../core/errors.js';
 import { GitMirror } from '../git/git-mirror.js';
 import { type CommitConfig, CommitWorkspace } from '../operator/commit-workspace.js';
 import type { CommitSource } from '../operator/git-watcher.js';
@@ -38,8 +33,6 @@ import { GitOpsBackend } from '../operator/gitops-backend.js';
 import { DEFAULT_LEASE_TTL_MS, Operator, type OperatorState } from '../operator/operator.js';
 import { GitOpsReconciler, type TimelineEntry } from '../operator/reconciler.js';
 import { RunScheduler } from '../operator/run-scheduler.js';
-import { ALERTS_FILE, type AlertsFile } from '../project/alerts-schema.js';
-import { parseAlerts } from '../project/load-alerts.js';
 import { loadProject } from '../project/load-project.js';
 import { withEnvironmentLocks } from '../release/environment-lock.js';
 import type { StepHook } from '../release/release-steps.js';
@@ -174,9 +167,9 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
   const alerting = openAlerting({
     state,
     store: adapters.alerts,
-    config: alertRules({ mirror, lastHandled: () => store.lastHandledCommit(), logger }),
+    config: alertRulesAtHandledCommit({ mirror, lastHandled: () => store.lastHandledCommit(), logger }),
     gitError: () => gitFailure,
-    readResources: resourceReader(() => [...warehouseFiles]),
+    readResources: processResourceReader(() => [...warehouseFiles]),
     logger,
     ...(options.alertEnv ? { env: options.alertEnv } : {}),
     ...(options.alertIntervalMs === undefined ? {} : { intervalMs: options.alertIntervalMs }),
@@ -394,69 +387,6 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
       stopping ??= stop();
       return stopping;
     },
-  };
-}
-
-/**
- * The alert rules in force: alerts.yaml of the commit the operator handled last (else the branch
- * head), read from the mirror without a checkout, once per commit. A file that does not validate
- * is reported once and evaluates nothing (`slipway validate` shows the same problems).
- */
-function alertRules({
-  mirror,
-  lastHandled,
-  logger,
-}: {
-  readonly mirror: GitMirror;
-  readonly lastHandled: () => Promise<string | undefined>;
-  readonly logger: Logger;
-}): () => Promise<AlertsFile | undefined> {
-  let cached: { sha: string; config: AlertsFile | undefined } | undefined;
-  return async function currentAlertRules() {
-    const sha = (await lastHandled()) ?? (await mirror.head().catch(() => undefined));
-    if (!sha) return undefined;
-    if (cached?.sha === sha) return cached.config;
-    const text = await mirror.show(sha, ALERTS_FILE).catch(() => undefined);
-    let config: AlertsFile | undefined;
-    if (text !== undefined) {
-      const diagnostics: Diagnostic[] = [];
-      config = parseAlerts(text, undefined, diagnostics);
-      if (diagnostics.length > 0)
-        logger.warn(
-          { sha, problems: diagnostics.map(formatDiagnostic) },
-          `${ALERTS_FILE} does not validate; no alert is evaluated for this commit`,
-        );
-    }
-    cached = { sha, config };
-    return config;
-  };
-}
-
-/** Readings of this process (CPU since the last reading, resident memory) and the warehouse file. */
-function resourceReader(files: () => readonly string[]): () => Promise<ResourceReading> {
-  let cpu = process.cpuUsage();
-  let at = performance.now();
-  return async function readResources() {
-    const now = performance.now();
-    const used = process.cpuUsage(cpu);
-    cpu = process.cpuUsage();
-    const wallMicros = Math.max(1, (now - at) * 1000);
-    at = now;
-    const paths = files();
-    let warehouseBytes: number | undefined;
-    for (const file of paths) {
-      const size = await stat(file).then(
-        (s) => s.size,
-        () => undefined,
-      );
-      if (size !== undefined) warehouseBytes = (warehouseBytes ?? 0) + size;
-    }
-    return {
-      at: new Date(),
-      cpuPercent: ((used.user + used.system) / wallMicros) * 100,
-      rssBytes: process.memoryUsage.rss(),
-      ...(warehouseBytes === undefined ? {} : { warehouseBytes }),
-    };
   };
 }
 
