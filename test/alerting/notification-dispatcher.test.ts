@@ -3,13 +3,15 @@
  * `ok`): a channel that hangs fills only its own bounded queue — the rest is dropped as
  * `queue_full` while another channel delivers everything — and a shutdown drops what is left as
  * `shutdown`; a refused delivery is retried with jittered backoff until it goes through; retries
- * run out into a `failed` drop; a channel without its secret is dropped as `unconfigured`.
+ * run out into a `failed` drop, logged without the channel's secret URL; a channel without its
+ * secret is dropped as `unconfigured`.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Delivery } from '../../src/alerting/alert-evaluator.js';
 import { type DropReason, NotificationDispatcher } from '../../src/alerting/notification-dispatcher.js';
 import type { Notifier } from '../../src/alerting/notifier.js';
 import { SlackNotifier } from '../../src/alerting/notifiers/slack-notifier.js';
+import { capturedLogger } from '../helpers/captured-logger.js';
 import { type HttpReceiver, startHttpReceiver } from '../helpers/http-receiver.js';
 
 const receivers: HttpReceiver[] = [];
@@ -114,14 +116,21 @@ describe('NotificationDispatcher', () => {
     const { receiver, notifier } = await slack('team');
     receiver.failNext(100);
     const { counted, onDrop } = drops();
+    const { logger, logged } = capturedLogger();
     const dispatcher = new NotificationDispatcher({
       notifier: (c) => (c === 'team' ? notifier : undefined),
       maxAttempts: 3,
       baseDelayMs: 1,
       onDrop,
+      logger,
     });
     dispatcher.push([delivery('team', 1), delivery('nowhere', 2)]);
     await dispatcher.idle();
+    // One warning naming the channel and the answer; never the webhook URL (Slack's secret).
+    expect(logged()).toContain('alert notification dropped after its retries');
+    expect(logged()).toContain('HTTP 500');
+    expect(logged()).not.toContain('/services/T/B/x');
+    expect(logged()).not.toContain(receiver.url);
     expect(counted).toEqual({ 'team:failed': 1, 'nowhere:unconfigured': 1 });
     expect(dispatcher.stats).toMatchObject({ delivered: 0, retried: 2 });
     expect(dispatcher.stats.dropped).toMatchObject({ failed: 1, unconfigured: 1 });
