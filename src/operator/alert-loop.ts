@@ -43,6 +43,7 @@ export class AlertLoop {
   readonly #o: AlertLoopOptions;
   readonly #pending: AlertSignal[] = [];
   #configText: string | undefined;
+  #durationRules: AlertsFile['rules'] = [];
   #evaluator: AlertEvaluator | undefined;
   #resources: ResourceSignals | undefined;
   #cursor: number | undefined;
@@ -101,10 +102,9 @@ export class AlertLoop {
 
   /** One turn now (also used on stepping down, to tell the lease was lost). Never throws. */
   evaluate(): Promise<void> {
+    // Turns run one after another; `#evaluate` never rejects, so the chain never breaks.
     const turn = (this.#tick ?? Promise.resolve()).then(() => this.#evaluate());
-    this.#tick = turn.finally(() => {
-      if (this.#tick === turn) this.#tick = undefined;
-    });
+    this.#tick = turn;
     return turn;
   }
 
@@ -155,6 +155,7 @@ export class AlertLoop {
     if (text !== this.#configText || (config && !this.#evaluator)) {
       await this.#evaluator?.persist();
       this.#configText = text;
+      this.#durationRules = config?.rules.filter((r) => r.kind === 'run_duration') ?? [];
       this.#evaluator = undefined;
       this.#resources = undefined;
       if (config) {
@@ -186,7 +187,7 @@ export class AlertLoop {
 
   async #signalsOf(event: EventRecord): Promise<AlertSignal[]> {
     const signals = signalsFromEvent(event);
-    const rules = this.#evaluator ? this.#durationRules() : [];
+    const rules = this.#evaluator ? this.#durationRules : [];
     if (
       rules.length > 0 &&
       (event.type === 'run.succeeded' || event.type === 'run.failed') &&
@@ -205,11 +206,6 @@ export class AlertLoop {
       }
     }
     return signals;
-  }
-
-  #durationRules(): AlertsFile['rules'] {
-    if (!this.#configText) return [];
-    return (JSON.parse(this.#configText) as AlertsFile).rules.filter((r) => r.kind === 'run_duration');
   }
 
   #now(): Date {

@@ -149,4 +149,56 @@ describe('AlertLoop', () => {
       await state.close();
     }
   });
+
+  it('a run slower than factor x the p95 of the earlier runs fires run_duration; a normal one resolves it', async () => {
+    let t = Date.parse('2026-12-01T10:00:00.000Z');
+    n += 1;
+    const state = openSqliteStateStore({ path: path.join(dir, `state-${n}.db`), now: () => new Date(t) });
+    const store = new SqliteAlertStore(path.join(dir, `operator-${n}.db`));
+    const config = {
+      current: {
+        channels: RULES.channels,
+        rules: [
+          {
+            name: 'slow',
+            kind: 'run_duration',
+            severity: 'info',
+            owner: 'analytics',
+            factor: 1.5,
+            window: 5,
+          },
+        ],
+      } satisfies AlertsFile,
+    };
+    try {
+      const sent: Delivery[] = [];
+      const l = new AlertLoop({
+        state,
+        store,
+        config: async () => config.current,
+        deliver: (d) => sent.push(...d),
+        now: () => new Date(t),
+      });
+      await l.evaluate();
+      const run = async (i: number, seconds: number) => {
+        await state.createRun({ id: `run-${i}`, environment: 'prod', releaseId: 'r-1', actor: 'scheduler' });
+        t += seconds * 1000;
+        await state.finishRun(`run-${i}`, { status: 'succeeded', models: [] });
+        t += 1000;
+        await l.evaluate();
+      };
+      for (let i = 1; i <= 3; i++) await run(i, 10);
+      expect(sent).toEqual([]);
+      await run(4, 16); // 16 s > 1.5 × 10 s
+      expect(told(sent)).toEqual(['slow:firing']);
+      expect(sent[0]?.notification.alerts[0]?.summary).toMatch(
+        /run run-4 of prod took 16\.0 s; p95 of the last 3 runs is 10\.0 s/,
+      );
+      await run(5, 12); // within 1.5 × p95 (16 s now among the earlier runs)
+      expect(told(sent)).toEqual(['slow:firing', 'slow:resolved']);
+    } finally {
+      await store.close();
+      await state.close();
+    }
+  });
 });
