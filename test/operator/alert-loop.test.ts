@@ -3,13 +3,15 @@
  * turn (`evaluate()`): events appended before alerting first started are history and not
  * notified, later ones are, and the cursor is kept; the lease lost and git unreachable fire
  * `operator_degraded` and resolve; a new alerts.yaml keeps what was already notified; a loop on
- * a store whose cursor is set reads from there (a restart).
+ * a store whose cursor is set reads from there (a restart); a slow run fires `run_duration`; CPU,
+ * memory and warehouse-size readings fire their rules (CPU only after its `for`) and resolve.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Delivery } from '../../src/alerting/alert-evaluator.js';
+import { processResourceReader } from '../../src/app/alert-inputs.js';
 import { AlertLoop } from '../../src/operator/alert-loop.js';
 import type { AlertsFile } from '../../src/project/alerts-schema.js';
 import { SqliteAlertStore } from '../../src/state/sqlite/sqlite-alert-store.js';
@@ -200,5 +202,78 @@ describe('AlertLoop', () => {
       await store.close();
       await state.close();
     }
+  });
+
+  it('resource readings fire cpu_spike after its `for`, memory_spike and warehouse_growth at once, and resolve', async () => {
+    let t = Date.parse('2026-12-01T10:00:00.000Z');
+    const { state, alerts } = stores();
+    const store = alerts();
+    const reading = { cpuPercent: 95, rssBytes: 100 * 1024 * 1024, warehouseBytes: 1000 };
+    try {
+      const sent: Delivery[] = [];
+      const l = new AlertLoop({
+        state,
+        store,
+        config: async () => ({
+          channels: RULES.channels,
+          rules: [
+            {
+              name: 'cpu',
+              kind: 'cpu_spike',
+              severity: 'warning',
+              owner: 'platform',
+              threshold: 80,
+              for: '2m',
+            },
+            { name: 'memory', kind: 'memory_spike', severity: 'warning', owner: 'platform', threshold: 512 },
+            {
+              name: 'growth',
+              kind: 'warehouse_growth',
+              severity: 'info',
+              owner: 'platform',
+              percent: 50,
+              over: '1h',
+            },
+          ],
+        }),
+        deliver: (d) => sent.push(...d),
+        readResources: async () => ({ at: new Date(t), ...reading }),
+        now: () => new Date(t),
+      });
+      await l.evaluate();
+      t += 60_000;
+      await l.evaluate();
+      expect(sent).toEqual([]); // CPU high for 1 of its 2 minutes
+      t += 60_000;
+      await l.evaluate();
+      expect(told(sent)).toEqual(['cpu:firing']);
+      expect(sent[0]?.notification.alerts[0]?.summary).toBe('operator CPU 95 % of a core (limit 80 %)');
+      reading.cpuPercent = 10;
+      reading.rssBytes = 600 * 1024 * 1024;
+      reading.warehouseBytes = 1600;
+      t += 60_000;
+      await l.evaluate();
+      expect(told(sent).sort()).toEqual(['cpu:firing', 'cpu:resolved', 'growth:firing', 'memory:firing']);
+      expect(
+        sent.find((d) => d.notification.groupLabels['rule'] === 'growth')?.notification.alerts[0]?.summary,
+      ).toBe('warehouse grew 60 % (1000 → 1600 bytes) within 1h (limit 50 %)');
+    } finally {
+      await store.close();
+      await state.close();
+    }
+  });
+
+  it('the process reader measures this process and the warehouse file', async () => {
+    const file = path.join(dir, 'warehouse.duckdb');
+    await writeFile(file, Buffer.alloc(4096));
+    const read = processResourceReader(() => [file, path.join(dir, 'missing.duckdb')]);
+    let spin = 0;
+    for (let i = 0; i < 1e6; i++) spin += Math.sqrt(i);
+    const r = await read();
+    expect(spin).toBeGreaterThan(0);
+    expect(r.cpuPercent).toBeGreaterThan(0);
+    expect(r.rssBytes).toBeGreaterThan(1024 * 1024);
+    expect(r.warehouseBytes).toBe(4096);
+    expect((await processResourceReader(() => [])()).warehouseBytes).toBeUndefined();
   });
 });
