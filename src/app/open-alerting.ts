@@ -3,10 +3,12 @@
  * (its secret read from the environment variable the file names, never logged), the bounded
  * dispatcher in front of them with its drop counter on the operator's /metrics registry, and the
  * alert loop that evaluates the operator's events. A channel whose variable is unset is reported
- * once, by variable name, and its notifications are dropped (counted as `unconfigured`).
+ * once, by variable name, and its notifications are dropped (counted as `unconfigured`). Secrets
+ * quoted in a summary (an error text) are redacted before a notification is queued.
  */
 import type { Registry } from 'prom-client';
 import type { Delivery } from '../alerting/alert-evaluator.js';
+import type { Notification } from '../alerting/notification.js';
 import { type DispatcherOptions, NotificationDispatcher } from '../alerting/notification-dispatcher.js';
 import type { Notifier } from '../alerting/notifier.js';
 import { AlertmanagerNotifier } from '../alerting/notifiers/alertmanager-notifier.js';
@@ -17,6 +19,7 @@ import { WebhookNotifier } from '../alerting/notifiers/webhook-notifier.js';
 import { AlertLoop, type AlertLoopOptions } from '../operator/alert-loop.js';
 import type { AlertsFile, ChannelConfig } from '../project/alerts-schema.js';
 import type { Logger } from '../telemetry/logger.js';
+import { createSecretRedactor } from '../telemetry/logs/secret-redactor.js';
 import { alertNotificationsDroppedCounter } from '../telemetry/metrics/alert-notifications-dropped.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -41,6 +44,7 @@ export interface Alerting {
 export function openAlerting(options: AlertingOptions): Alerting {
   const { env = process.env, registry, logger } = options;
   const notifiers = new ChannelNotifiers(env, logger);
+  const { redact } = createSecretRedactor({ env: { ...process.env, ...env } });
   let channels: AlertsFile['channels'] = {};
   const counted = registry ? alertNotificationsDroppedCounter(registry) : undefined;
   const dispatcher = new NotificationDispatcher({
@@ -56,7 +60,9 @@ export function openAlerting(options: AlertingOptions): Alerting {
       channels = config?.channels ?? {};
       return config;
     },
-    deliver: (deliveries: readonly Delivery[]) => dispatcher.push(deliveries),
+    // Summaries quote error texts: a secret in one (a URL's password, a token) never leaves.
+    deliver: (deliveries: readonly Delivery[]) =>
+      dispatcher.push(deliveries.map((d) => ({ ...d, notification: redacted(d.notification, redact) }))),
     logger,
   });
   return {
@@ -67,6 +73,17 @@ export function openAlerting(options: AlertingOptions): Alerting {
       await dispatcher.close(deadlineMs);
       notifiers.close();
     },
+  };
+}
+
+function redacted(n: Notification, redact: (text: string) => string): Notification {
+  return {
+    ...n,
+    alerts: n.alerts.map((a) => ({
+      ...a,
+      summary: redact(a.summary),
+      labels: Object.fromEntries(Object.entries(a.labels).map(([k, v]) => [k, redact(v)])),
+    })),
   };
 }
 
