@@ -61,6 +61,7 @@ export class AlertEvaluator {
   observe(signal: AlertSignal): void {
     for (const rule of this.#config.rules) {
       if (rule.kind !== signal.kind) continue;
+      if (signal.rule !== undefined && signal.rule !== rule.name) continue;
       const environment = signal.labels['environment'];
       if (rule.environments && (environment === undefined || !rule.environments.includes(environment)))
         continue;

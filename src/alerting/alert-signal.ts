@@ -12,4 +12,6 @@ export interface AlertSignal {
   readonly labels: Readonly<Record<string, string>>;
   readonly summary: string;
   readonly at: string;
+  /** Only this rule: a condition measured against one rule's own threshold (cpu, p95 factor). */
+  readonly rule?: string;
 }

@@ -11,7 +11,12 @@ export interface Notifier {
   /** The channel's name in alerts.yaml. */
   readonly channel: string;
   readonly type: 'slack' | 'email' | 'pagerduty' | 'webhook' | 'alertmanager';
-  send(notification: Notification): Promise<void>;
+  /** `signal` aborts a delivery that takes too long (the dispatcher's per-attempt timeout). */
+  send(notification: Notification, options?: SendOptions): Promise<void>;
+}
+
+export interface SendOptions {
+  readonly signal?: AbortSignal;
 }
 
 export class NotifierError extends SlipwayError {
@@ -29,7 +34,12 @@ export async function postJson(
   {
     headers = {},
     timeoutMs = 10_000,
-  }: { readonly headers?: Record<string, string>; readonly timeoutMs?: number } = {},
+    signal,
+  }: {
+    readonly headers?: Record<string, string>;
+    readonly timeoutMs?: number;
+    readonly signal?: AbortSignal | undefined;
+  } = {},
 ): Promise<string> {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   let response: Response;
@@ -38,7 +48,9 @@ export async function postJson(
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },
       body: text,
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: signal
+        ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)])
+        : AbortSignal.timeout(timeoutMs),
     });
   } catch (error) {
     throw new NotifierError(

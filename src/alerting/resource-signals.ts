@@ -33,6 +33,7 @@ export class ResourceSignals {
         const limit = rule.threshold ?? 90;
         out.push({
           kind: 'cpu_spike',
+          rule: rule.name,
           firing: reading.cpuPercent > limit,
           labels: {},
           summary: `operator CPU ${reading.cpuPercent.toFixed(0)} % of a core (limit ${limit} %)`,
@@ -43,6 +44,7 @@ export class ResourceSignals {
         const mib = reading.rssBytes / 1024 / 1024;
         out.push({
           kind: 'memory_spike',
+          rule: rule.name,
           firing: mib > limitMiB,
           labels: {},
           summary: `operator resident memory ${mib.toFixed(0)} MiB (limit ${limitMiB} MiB)`,
@@ -62,6 +64,7 @@ export class ResourceSignals {
         const limit = growth.percent ?? 50;
         out.push({
           kind: 'warehouse_growth',
+          rule: growth.name,
           firing: percent > limit,
           labels: {},
           summary: `warehouse grew ${percent.toFixed(0)} % (${oldest.bytes} → ${reading.warehouseBytes} bytes) within ${growth.over ?? '1d'} (limit ${limit} %)`,

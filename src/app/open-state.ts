@@ -10,11 +10,14 @@
 import path from 'node:path';
 import { InvalidArgumentError, SlipwayError } from '../core/errors.js';
 import type { ProjectConfig } from '../project/schemas.js';
+import type { AlertStore } from '../state/alert-store.js';
 import type { LeaderLease } from '../state/leader-lease.js';
 import type { OperatorStore } from '../state/operator-store.js';
+import { openPostgresAlertStore } from '../state/postgres/postgres-alert-store.js';
 import { openPostgresLeaderLease } from '../state/postgres/postgres-leader-lease.js';
 import { openPostgresOperatorStore } from '../state/postgres/postgres-operator-store.js';
 import { openPostgresStateStore } from '../state/postgres/postgres-state-store.js';
+import { SqliteAlertStore } from '../state/sqlite/sqlite-alert-store.js';
 import { SqliteLeaderLease } from '../state/sqlite/sqlite-leader-lease.js';
 import { SqliteOperatorStore } from '../state/sqlite/sqlite-operator-store.js';
 import { openSqliteStateStore } from '../state/sqlite/sqlite-state-store.js';
@@ -34,6 +37,8 @@ export interface OperatorStateAdapters {
   readonly state: StateStore;
   readonly store: OperatorStore;
   readonly lease: LeaderLease;
+  /** What alerting notified, its event cursor and the silences (beside the operator store). */
+  readonly alerts: AlertStore;
   /** `postgres` when the store and lease are shared by every operator using the database. */
   readonly kind: StateConfig['type'];
   close(): Promise<void>;
@@ -73,7 +78,7 @@ export async function openProjectOperatorStore(
 }
 
 /**
- * The operator's state store, operator store and leader lease. SQLite keeps today's layout in
+ * The operator's state store, operator store, leader lease and alert store. SQLite keeps today's layout in
  * the operator home (`.slipway/state.db`, `.slipway/operator.db`) whatever path the project
  * names, since the home is the operator's own; PostgreSQL puts all three in the database.
  */
@@ -87,7 +92,8 @@ export async function openOperatorState(
     try {
       const store = new SqliteOperatorStore(file);
       const lease = new SqliteLeaderLease({ file });
-      return adapters('sqlite', state, store, lease);
+      const alerts = new SqliteAlertStore(file);
+      return adapters('sqlite', state, store, lease, alerts);
     } catch (error) {
       await state.close();
       throw error;
@@ -101,7 +107,9 @@ export async function openOperatorState(
       const store = await openPostgresOperatorStore({ url });
       opened.push(store);
       const lease = await openPostgresLeaderLease({ url });
-      return adapters('postgres', state, store, lease);
+      opened.push(lease);
+      const alerts = await openPostgresAlertStore({ url });
+      return adapters('postgres', state, store, lease, alerts);
     } catch (error) {
       await Promise.allSettled(opened.map((o) => o.close()));
       throw error;
@@ -128,14 +136,16 @@ function adapters(
   state: StateStore,
   store: OperatorStore,
   lease: LeaderLease,
+  alerts: AlertStore,
 ): OperatorStateAdapters {
   return {
     state,
     store,
     lease,
+    alerts,
     kind,
     close: async () => {
-      const results = await Promise.allSettled([store.close(), lease.close(), state.close()]);
+      const results = await Promise.allSettled([alerts.close(), store.close(), lease.close(), state.close()]);
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
     },

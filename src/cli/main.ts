@@ -12,6 +12,7 @@ import {
   SlipwayError,
   WorkFailedError,
 } from '../core/errors.js';
+import { registerAlerts } from './commands/alerts-command.js';
 import { registerApply } from './commands/apply-command.js';
 import { registerApprove } from './commands/approve-command.js';
 import { registerBuild } from './commands/build-command.js';
@@ -56,6 +57,7 @@ export function createProgram(): Command {
     .configureOutput({ outputError: (text, write) => write(pc.red(text)) });
   registerInit(program);
   registerInfra(program);
+  registerAlerts(program);
   registerValidate(program);
   registerBuild(program);
   registerQuery(program);

@@ -1,6 +1,7 @@
 /**
  * The running operator, assembled: the git mirror and watcher, the leader lease, the reconciler
- * over the release code, the scheduler, and the HTTP server. The state adapters come from the
+ * over the release code, the scheduler, alerting (src/app/open-alerting.ts: evaluated while
+ * leading, delivered through bounded queues) and the HTTP server. The state adapters come from the
  * branch head's `state:` (src/app/open-state.ts: SQLite in the home by default, or all of state,
  * operator store and lease in a shared PostgreSQL database); the DuckDB parser is chosen here. `slipway operator`,
  * `slipway demo`, the benchmark and the tests all start it through `startOperatorRuntime`.
@@ -17,12 +18,14 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { alertRulesAtHandledCommit, processResourceReader } from '../app/alert-inputs.js';
+import { type Alerting, type AlertingOptions, openAlerting } from '../app/open-alerting.js';
 import { type Observability, openObservability } from '../app/open-observability.js';
 import { openSqlParser } from '../app/open-sql-parser.js';
 import { openOperatorState, type StateConfig } from '../app/open-state.js';
 import { openWarehouse } from '../app/open-warehouse.js';
 import { operatorStateConfig } from '../app/operator-state-config.js';
-import { ConflictError, WarehouseError } from '../core/errors.js';
+import { ConflictError, errorMessage, WarehouseError } from '../core/errors.js';
 import { GitMirror } from '../git/git-mirror.js';
 import { type CommitConfig, CommitWorkspace } from '../operator/commit-workspace.js';
 import {
@@ -30,6 +33,7 @@ import {
   OperatorEnvironmentReader,
   type ReadLimits,
 } from '../operator/environment-reads.js';
+import type { CommitSource } from '../operator/git-watcher.js';
 import { GitOpsBackend } from '../operator/gitops-backend.js';
 import { DEFAULT_LEASE_TTL_MS, Operator, type OperatorState } from '../operator/operator.js';
 import { GitOpsReconciler, type TimelineEntry } from '../operator/reconciler.js';
@@ -85,6 +89,15 @@ export interface OperatorRuntimeOptions {
   readonly pgTls?: { readonly certFile: string; readonly keyFile: string };
   /** PostgreSQL-protocol connections served at once (default 200). */
   readonly pgMaxConnections?: number;
+  /** Where the alert channels' secrets (the variables alerts.yaml names) are read. Default `process.env`. */
+  readonly alertEnv?: Readonly<Record<string, string | undefined>>;
+  /** How often alerts are evaluated while leading. Default 5 s. */
+  readonly alertIntervalMs?: number;
+  /** Retries, backoff and timeouts of notification delivery (tests shorten them). */
+  readonly alertDelivery?: Pick<
+    AlertingOptions,
+    'maxQueue' | 'maxAttempts' | 'baseDelayMs' | 'maxDelayMs' | 'timeoutMs'
+  >;
 }
 
 export interface OperatorRuntime {
@@ -98,6 +111,8 @@ export interface OperatorRuntime {
   readonly state: StateStore;
   /** Traces, metrics and lineage of this operator. */
   readonly observability: Observability;
+  /** Alert evaluation and notification delivery. */
+  readonly alerting: Alerting;
   /** Resolves when this process has become the leader. */
   leader(): Promise<void>;
   stop(): Promise<void>;
@@ -138,6 +153,25 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
     'state' in options ? options.state : await operatorStateConfig({ mirror, workspace, home, logger });
   const adapters = await openOperatorState(stateConfig, { home });
   const { state, store, lease } = adapters;
+  // Fetch failures, for the `operator_degraded` (git unreachable) alert.
+  let gitFailure: string | undefined;
+  const source: CommitSource = {
+    url: mirror.url,
+    branch: mirror.branch,
+    fetch: async () => {
+      try {
+        const sha = await mirror.fetch();
+        gitFailure = undefined;
+        return sha;
+      } catch (error) {
+        gitFailure = errorMessage(error);
+        throw error;
+      }
+    },
+    head: () => mirror.head(),
+    hasCommit: (sha) => mirror.hasCommit(sha),
+    commitsBetween: (from, to, max) => mirror.commitsBetween(from, to, max),
+  };
   const warehouseFiles = new Set<string>();
   const observability = openObservability({
     ...(options.telemetryEnv ? { env: options.telemetryEnv } : {}),
@@ -146,6 +180,19 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
     logger,
   });
   const { telemetry } = observability;
+  const alerting = openAlerting({
+    state,
+    store: adapters.alerts,
+    config: alertRulesAtHandledCommit({ mirror, lastHandled: () => store.lastHandledCommit(), logger }),
+    gitError: () => gitFailure,
+    readResources: processResourceReader(() => [...warehouseFiles]),
+    logger,
+    ...(options.alertEnv ? { env: options.alertEnv } : {}),
+    ...(options.alertIntervalMs === undefined ? {} : { intervalMs: options.alertIntervalMs }),
+    ...(observability.metrics ? { registry: observability.metrics.registry } : {}),
+    ...options.alertDelivery,
+  });
+  let led = false;
   let operator: Operator | undefined;
   const timers = new Set<NodeJS.Timeout>();
   const later = (ms: number, body: () => void): void => {
@@ -264,7 +311,7 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
   };
   operator = new Operator({
     lease,
-    source: mirror,
+    source,
     reconciler,
     pollIntervalMs: pollMs,
     ...(options.settleMs === undefined ? {} : { settleMs: options.settleMs }),
@@ -274,7 +321,22 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
     telemetry,
     onStateChange: (s) => {
       options.onStateChange?.(s);
-      if (s === 'leader') void onLeader();
+      if (s === 'leader') {
+        alerting.loop.degraded('lease_lost', false, `${operator?.holderId ?? 'an operator'} leads`);
+        alerting.loop.start();
+        led = true;
+        void onLeader();
+      } else if (s === 'standby' && led) {
+        // Told by the process that lost the lease, then it stops evaluating until it leads again.
+        alerting.loop.degraded(
+          'lease_lost',
+          true,
+          `${operator?.holderId ?? 'the operator'} lost its leader lease`,
+        );
+        void alerting.loop
+          .evaluate()
+          .then(() => (operator?.state === 'leader' ? undefined : alerting.loop.stop()));
+      }
       // A leader that lost its lease lets the warehouse go, so the next leader can open it.
       if (s === 'standby' || s === 'stopped') {
         void stopScheduler().then(() => reconciler.releaseWarehouse());
@@ -300,6 +362,7 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
       metrics: () => (observability.metrics as NonNullable<Observability['metrics']>).exposition(),
       traces: (query) => observability.recentTraces?.list(query) ?? [],
     },
+    alerting: { store: adapters.alerts },
     health: () => ({
       state: operator?.state,
       holder: operator?.holderId,
@@ -310,6 +373,7 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
   try {
     server = await startHttpServer(app, { port: options.port, hostname: options.host });
   } catch (error) {
+    await alerting.close(0);
     await adapters.close().catch(() => undefined);
     await observability.shutdown();
     throw error;
@@ -343,6 +407,7 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
     await operator.stop();
     for (const t of timers) clearTimeout(t);
     await stopScheduler();
+    await alerting.close();
     await running.close().catch(() => undefined);
     await pgServer?.close().catch(() => undefined);
     await reconciler.releaseWarehouse();
@@ -360,6 +425,7 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
     backend,
     state,
     observability,
+    alerting,
     leader: () => leaderPromise,
     stop: () => {
       stopping ??= stop();

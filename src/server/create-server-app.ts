@@ -14,6 +14,7 @@ import type { SyncRequester } from '../operator/operator.js';
 import type { OperatorBackend, Role } from '../operator/operator-backend.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Telemetry } from '../telemetry/tracer.js';
+import { type AlertEndpoints, alertRoutes } from './alert-routes.js';
 import { apiRoutes } from './api-routes.js';
 import { type ApiTokens, roleAllows } from './api-tokens.js';
 import { buildOpenApiDocument } from './openapi.js';
@@ -44,6 +45,8 @@ export interface ServerAppOptions {
   readonly telemetry?: Telemetry;
   /** Query serving (`POST /api/v1/query`); the route is absent without it. */
   readonly reads?: EnvironmentReader;
+  /** `/api/v1/alerts` and `/api/v1/silences` on the operator's alert store. */
+  readonly alerting?: AlertEndpoints;
 }
 
 /** Reads `SLIPWAY_GITHUB_WEBHOOK_SECRET` and `SLIPWAY_BITBUCKET_WEBHOOK_SECRET`. */
@@ -70,6 +73,7 @@ export function createServerApp({
   telemetryEndpoints,
   telemetry,
   reads,
+  alerting,
 }: ServerAppOptions): Hono<ServerEnv> {
   const app = new Hono<ServerEnv>();
   const routes: RouteDefinition[] = [];
@@ -107,6 +111,7 @@ export function createServerApp({
     ...apiRoutes(backend),
     ...(reads ? [queryRoute(reads)] : []),
     ...(telemetryEndpoints ? telemetryRoutes(telemetryEndpoints) : []),
+    ...(alerting ? alertRoutes(alerting) : []),
   );
   openapi = buildOpenApiDocument(routes, { title: 'Slipway operator API', version });
 
@@ -145,6 +150,7 @@ export function createServerApp({
     const guard = requireAccess(route.access, tokens);
     const handle = route.handle;
     if (route.method === 'get') app.get(path, guard, (c) => handle(c));
+    else if (route.method === 'delete') app.delete(path, guard, (c) => handle(c));
     else app.post(path, guard, (c) => handle(c));
   }
   app.notFound((c) => c.json({ error: 'not_found', message: `no route ${c.req.method} ${c.req.path}` }, 404));

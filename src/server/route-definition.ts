@@ -29,7 +29,7 @@ export interface HeaderSpec {
 }
 
 export interface RouteDefinition {
-  readonly method: 'get' | 'post';
+  readonly method: 'get' | 'post' | 'delete';
   /** OpenAPI form: `/api/v1/environments/{name}`. */
   readonly path: string;
   readonly operationId: string;

@@ -7,7 +7,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sendGitHubPush } from '../../src/cli/demo/push-webhook.js';
-import { type OperatorRuntime, startOperatorRuntime } from '../../src/cli/operator-runtime.js';
+import {
+  type OperatorRuntime,
+  type OperatorRuntimeOptions,
+  startOperatorRuntime,
+} from '../../src/cli/operator-runtime.js';
 import type { EnvironmentStatus, OperatorEvent, Release } from '../../src/operator/operator-backend.js';
 import type { TimelineEntry } from '../../src/operator/reconciler.js';
 import { ApiTokens } from '../../src/server/api-tokens.js';
@@ -69,6 +73,7 @@ export interface GitOpsFixture {
     pgMaxConnections?: number;
     readLimits?: { maxRows?: number; timeoutMs?: number };
     pgTls?: { certFile: string; keyFile: string };
+    alerting?: Pick<OperatorRuntimeOptions, 'alertEnv' | 'alertIntervalMs' | 'alertDelivery'>;
   }): Promise<OperatorRuntime>;
   remove(): Promise<void>;
 }
@@ -119,6 +124,7 @@ export async function gitopsFixture(config = GITOPS_CONFIG): Promise<GitOpsFixtu
       pgMaxConnections,
       readLimits,
       pgTls,
+      alerting = {},
     } = {}) {
       const runtime = await startOperatorRuntime({
         repo: project.root,
@@ -143,6 +149,8 @@ export async function gitopsFixture(config = GITOPS_CONFIG): Promise<GitOpsFixtu
         ...(pgMaxConnections === undefined ? {} : { pgMaxConnections }),
         ...(readLimits === undefined ? {} : { readLimits }),
         ...(pgTls === undefined ? {} : { pgTls }),
+        alertEnv: {},
+        ...alerting,
       });
       runtimes.push(runtime);
       return runtime;

@@ -5,7 +5,7 @@
  * https://github.com/prometheus/alertmanager/blob/main/api/v2/openapi.yaml
  */
 import type { Notification } from '../notification.js';
-import { type Notifier, postJson } from '../notifier.js';
+import { type Notifier, postJson, type SendOptions } from '../notifier.js';
 
 export class AlertmanagerNotifier implements Notifier {
   readonly type = 'alertmanager' as const;
@@ -17,7 +17,7 @@ export class AlertmanagerNotifier implements Notifier {
     this.#url = `${url.replace(/\/+$/, '')}/api/v2/alerts`;
   }
 
-  async send(n: Notification): Promise<void> {
+  async send(n: Notification, { signal }: SendOptions = {}): Promise<void> {
     const alerts = n.alerts.map((a) => {
       const { rule, ...labels } = a.labels;
       return {
@@ -27,6 +27,6 @@ export class AlertmanagerNotifier implements Notifier {
         ...(n.status === 'resolved' ? { endsAt: a.endsAt ?? new Date().toISOString() } : {}),
       };
     });
-    await postJson(this.channel, this.#url, alerts);
+    await postJson(this.channel, this.#url, alerts, { signal });
   }
 }

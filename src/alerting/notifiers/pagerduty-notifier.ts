@@ -5,7 +5,7 @@
  * https://developer.pagerduty.com/docs/events-api-v2/trigger-events/
  */
 import type { Notification } from '../notification.js';
-import { type Notifier, postJson } from '../notifier.js';
+import { type Notifier, postJson, type SendOptions } from '../notifier.js';
 
 export const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
 const PD_SEVERITY: Readonly<Record<string, string>> = {
@@ -30,7 +30,7 @@ export class PagerDutyNotifier implements Notifier {
     this.#url = url;
   }
 
-  async send(n: Notification): Promise<void> {
+  async send(n: Notification, { signal }: SendOptions = {}): Promise<void> {
     for (const alert of n.alerts) {
       const event =
         n.status === 'firing'
@@ -50,7 +50,7 @@ export class PagerDutyNotifier implements Notifier {
               },
             }
           : { routing_key: this.#routingKey, event_action: 'resolve', dedup_key: alert.fingerprint };
-      await postJson(this.channel, this.#url, event);
+      await postJson(this.channel, this.#url, event, { signal });
     }
   }
 }

@@ -6,7 +6,7 @@
  * https://api.slack.com/messaging/webhooks, https://api.slack.com/reference/block-kit/blocks
  */
 import { type Notification, notificationTitle } from '../notification.js';
-import { type Notifier, postJson } from '../notifier.js';
+import { type Notifier, postJson, type SendOptions } from '../notifier.js';
 
 export const SLACK_MAX_BLOCKS = 50;
 export const SLACK_MAX_TEXT = 3000;
@@ -22,8 +22,8 @@ export class SlackNotifier implements Notifier {
     this.#webhookUrl = webhookUrl;
   }
 
-  async send(notification: Notification): Promise<void> {
-    await postJson(this.channel, this.#webhookUrl, slackMessage(notification));
+  async send(notification: Notification, { signal }: SendOptions = {}): Promise<void> {
+    await postJson(this.channel, this.#webhookUrl, slackMessage(notification), { signal });
   }
 }
 

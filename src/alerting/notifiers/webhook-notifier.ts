@@ -6,7 +6,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Notification } from '../notification.js';
-import { type Notifier, postJson } from '../notifier.js';
+import { type Notifier, postJson, type SendOptions } from '../notifier.js';
 
 export class WebhookNotifier implements Notifier {
   readonly type = 'webhook' as const;
@@ -24,10 +24,11 @@ export class WebhookNotifier implements Notifier {
     this.#secret = secret;
   }
 
-  async send(n: Notification): Promise<void> {
+  async send(n: Notification, { signal }: SendOptions = {}): Promise<void> {
     const body = JSON.stringify({ version: 1, ...n });
     const timestamp = String(Math.floor(Date.now() / 1000));
     await postJson(this.channel, this.#url, body, {
+      signal,
       headers: {
         'x-slipway-timestamp': timestamp,
         'x-slipway-signature': webhookSignature(this.#secret, timestamp, body),
