@@ -3,7 +3,7 @@
  * starts at some line of its file) and answers "where is this path?" so that every validation
  * problem can be reported at `file:line:col`.
  */
-import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { CST, isMap, isPair, isScalar, isSeq, LineCounter, type Node, Parser, parseDocument } from 'yaml';
 import { type core, type ZodError, type ZodType, z } from 'zod';
 import { closestMatch } from '../core/did-you-mean.js';
 import type { Diagnostic, SourcePosition } from '../core/errors.js';
@@ -39,10 +39,17 @@ export function parseYamlSource(
   };
   const diagnostics: Diagnostic[] = [];
   for (const error of [...doc.errors, ...doc.warnings]) {
+    // A quote left open swallows the rest of the file, and the parser notices only at its end:
+    // the problem is reported where the quoted string starts.
+    const opened =
+      error.code === 'MISSING_CHAR' || error.code === 'BAD_INDENT'
+        ? unclosedAt(text, error.pos[0])
+        : undefined;
+    if (opened && diagnostics.some((d) => d.message.endsWith('is never closed'))) continue;
     diagnostics.push({
-      position: toPosition(error.pos[0]),
-      message: `YAML: ${firstLine(error.message)}`,
-      hint: error.code === 'DUPLICATE_KEY' ? 'each key may appear once' : undefined,
+      position: toPosition(opened?.offset ?? error.pos[0]),
+      message: opened ? `YAML: this ${opened.what} is never closed` : `YAML: ${firstLine(error.message)}`,
+      hint: error.code === 'DUPLICATE_KEY' ? 'each key may appear once' : opened?.hint,
     });
   }
   const nodeAt = (path: readonly PropertyKey[]): { node: Node | undefined; key: Node | undefined } => {
@@ -189,4 +196,37 @@ function unwrap(schema: ZodType): ZodType {
     s = s.unwrap() as ZodType;
   }
   return s;
+}
+
+/**
+ * The quoted string or flow list / map left open before `end`, from the parser's own tokens: it is
+ * where such an error starts, although the parser notices it only later (at the end of the file,
+ * or at the next line that is not indented for it).
+ */
+function unclosedAt(
+  text: string,
+  end: number,
+): { readonly offset: number; readonly what: string; readonly hint: string } | undefined {
+  let found: { offset: number; what: string; hint: string } | undefined;
+  for (const token of new Parser().parse(text)) {
+    if (token.type !== 'document') continue;
+    CST.visit(token, (item) => {
+      for (const part of [item.key, item.value]) {
+        if (!part || part.offset > end) continue;
+        if (part.type === 'double-quoted-scalar' || part.type === 'single-quoted-scalar') {
+          const quote = part.type === 'double-quoted-scalar' ? '"' : "'";
+          if (part.source.length < 2 || !part.source.trimEnd().endsWith(quote))
+            found = { offset: part.offset, what: 'quoted string', hint: `end it with ${quote} on this line` };
+        } else if (part.type === 'flow-collection' && part.end.length === 0) {
+          const list = part.start.source === '[';
+          found = {
+            offset: part.offset,
+            what: list ? 'list' : 'map',
+            hint: `end it with ${list ? ']' : '}'} (an item on a new line must be indented past its key)`,
+          };
+        }
+      }
+    });
+  }
+  return found;
 }

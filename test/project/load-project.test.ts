@@ -88,6 +88,19 @@ group by 1
     expect(found[0]).toMatch(/^slipway\.yaml:\d+:\d+: error: YAML: /);
   });
 
+  it('reports an unclosed quote or list where it opens, not where the parser gave up', async () => {
+    const quote = await problems({
+      'slipway.yaml': 'name: x\nversion: 1\nenvironments:\n  dev:\n    description: "unclosed\n  prod: {}\nwarehouse:\n  default: main\n',
+    });
+    expect(quote).toEqual([
+      'slipway.yaml:5:18: error: YAML: this quoted string is never closed\n  hint: end it with " on this line',
+    ]);
+    const list = await problems({ 'slipway.yaml': 'name: x\ntags: [a, b\nversion: 1\n' });
+    expect(list[0]).toBe(
+      'slipway.yaml:2:7: error: YAML: this list is never closed\n  hint: end it with ] (an item on a new line must be indented past its key)',
+    );
+  });
+
   it('suggests the key meant for an unknown key, at the key', async () => {
     const found = await problems({ 'slipway.yaml': `${MINIMAL_CONFIG}defualts: { concurrency: 2 }\n` });
     expect(found).toEqual([
