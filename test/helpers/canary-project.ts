@@ -2,12 +2,15 @@
  * A generated project for canary tests: 10,000 customers with 5 card transactions each, at 40
  * merchants in five categories. Only the customers whose id is a multiple of 33 (3 % of them)
  * ever buy at merchant 13, the one jewelry merchant, so a filter that drops the jewelry category
- * changes the output of exactly those customers. The sources are tables in the project's DuckDB
- * file (`raw.*`), created by `seedCanaryData`; the environment `prod` releases with `canary`.
+ * changes the output of exactly those customers. The sources are tables in the project's
+ * warehouse (`raw.*`: in its DuckDB file, or in a fresh PostgreSQL database), created by
+ * `seedCanaryData`; the environment `prod` releases with `canary`.
  */
 import type { Warehouse } from '../../src/warehouse/warehouse.js';
+import { freshDatabase } from './postgres.js';
+import { type EngineProject, type ReleaseEngine, URL_VARIABLE } from './release-engines.js';
 import { commitAll, git } from './release-project.js';
-import { type TempProject, tempProject } from './temp-project.js';
+import { tempProject } from './temp-project.js';
 
 export const CANARY_CONFIG = `name: canary-test
 warehouse:
@@ -70,41 +73,66 @@ export const CANARY_MODELS: Readonly<Record<string, string>> = {
   'models/dim_customers.sql': '/* @slipway\nkind: table\n*/\nselect customer_id, segment from customers\n',
 };
 
-export async function canaryProject(): Promise<TempProject> {
+export async function canaryProject(engine: ReleaseEngine = 'duckdb'): Promise<EngineProject> {
+  const db = engine === 'postgres' ? await freshDatabase('slipway_canary') : undefined;
+  const config = db
+    ? CANARY_CONFIG.replace(
+        'local: { type: duckdb, path: .slipway/warehouse.duckdb, threads: 1 }',
+        `local: { type: postgres, url_env: ${URL_VARIABLE} }`,
+      ).replace(
+        'state: { type: sqlite, path: .slipway/state.db }',
+        `state: { type: postgres, url_env: ${URL_VARIABLE} }`,
+      )
+    : CANARY_CONFIG;
   const project = await tempProject({
-    'slipway.yaml': CANARY_CONFIG,
+    'slipway.yaml': config,
     'sources/raw.yml': SOURCES,
     '.gitignore': '.slipway/\n',
     ...CANARY_MODELS,
   });
   await git(project.root, 'init', '-q', '-b', 'main');
   await commitAll(project.root, 'canary test project');
-  return project;
+  return {
+    ...project,
+    engine,
+    env: db ? { [URL_VARIABLE]: db.url } : {},
+    url: db?.url,
+    remove: async () => {
+      await project.remove();
+      await db?.drop();
+    },
+  };
 }
 
-/** Creates the sources (DuckDB SQL: this is test data, written straight to the engine). */
-export async function seedCanaryData(warehouse: Warehouse): Promise<void> {
+/** Creates the sources, in the engine's own SQL (this is test data, written straight to it). */
+export async function seedCanaryData(warehouse: Warehouse, engine: ReleaseEngine = 'duckdb'): Promise<void> {
+  const series = (from: number, to: number, name: string) =>
+    engine === 'duckdb' ? `range(${from}, ${to + 1}) t(${name})` : `generate_series(${from}, ${to}) ${name}`;
   await warehouse.execute('create schema if not exists raw');
   await warehouse.execute(
-    `create or replace table raw.customers as
-     select i::BIGINT as customer_id, case when i % 3 = 0 then 'gold' else 'basic' end as segment
-     from range(1, 10001) t(i)`,
+    `create table raw.customers as
+     select i::BIGINT as customer_id, (case when i % 3 = 0 then 'gold' else 'basic' end)::VARCHAR as segment
+     from ${series(1, 10_000, 'i')}`,
   );
+  const categories =
+    engine === 'duckdb'
+      ? "['fuel', 'grocery', 'travel', 'dining']"
+      : "(array['fuel', 'grocery', 'travel', 'dining'])";
   await warehouse.execute(
-    `create or replace table raw.merchants as
+    `create table raw.merchants as
      select i::BIGINT as merchant_id,
-       case when i = 13 then 'jewelry' else ['fuel', 'grocery', 'travel', 'dining'][1 + i % 4] end as category
-     from range(1, 41) t(i)`,
+       (case when i = 13 then 'jewelry' else ${categories}[1 + i % 4] end)::VARCHAR as category
+     from ${series(1, 40, 'i')}`,
   );
   // Merchant 13 only for the first transaction of every 33rd customer; the others spread over
   // the 39 other merchants.
   await warehouse.execute(
-    `create or replace table raw.transactions as
+    `create table raw.transactions as
      select (c.customer_id * 10 + k)::BIGINT as txn_id, c.customer_id,
        (case when k = 0 and c.customer_id % 33 = 0 then 13
              else (1 + (c.customer_id * 7 + k * 3) % 39) + (case when 1 + (c.customer_id * 7 + k * 3) % 39 >= 13 then 1 else 0 end)
         end)::BIGINT as merchant_id,
        (((c.customer_id * 13 + k * 17) % 500) / 10.0 + 1)::DECIMAL(10, 2) as amount
-     from raw.customers c, range(0, 5) r(k)`,
+     from raw.customers c, ${series(0, 4, 'k')}`,
   );
 }

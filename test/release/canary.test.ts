@@ -17,66 +17,66 @@ import {
   STG_TRANSACTIONS,
   seedCanaryData,
 } from '../helpers/canary-project.js';
-import { closeServices, loadAt, releaseServices } from '../helpers/release-project.js';
-import type { TempProject } from '../helpers/temp-project.js';
+import { type EngineProject, engineServices, RELEASE_ENGINES } from '../helpers/release-engines.js';
+import { closeServices, loadAt } from '../helpers/release-project.js';
 
-let project: TempProject;
-let services: ReleaseServices;
+describe.each(RELEASE_ENGINES)('the canary strategy on %s', (engine) => {
+  let project: EngineProject;
+  let services: ReleaseServices;
 
-beforeAll(async () => {
-  project = await canaryProject();
-  services = releaseServices(project.root);
-  await seedCanaryData(services.warehouse);
-});
-afterAll(async () => {
-  await closeServices(services);
-  await project?.remove();
-});
-
-async function apply(progress?: string[]) {
-  const loaded = await loadAt(project.root);
-  return applyRelease(services, {
-    project: loaded,
-    fingerprints: fingerprintProject(loaded),
-    environment: 'prod',
-    strategy: 'canary',
-    commit: undefined,
-    actor: 'tester',
-    concurrency: 1,
-    ...(progress ? { progress: (line: string) => progress.push(line) } : {}),
+  beforeAll(async () => {
+    project = await canaryProject(engine);
+    services = await engineServices(project);
+    await seedCanaryData(services.warehouse, engine);
   });
-}
+  afterAll(async () => {
+    await closeServices(services);
+    await project?.remove();
+  });
 
-/** The error a release that must fail throws (failing the test when it succeeds). */
-async function failure(): Promise<Error> {
-  try {
-    await apply();
-  } catch (error) {
-    return error as Error;
+  async function apply(progress?: string[]) {
+    const loaded = await loadAt(project.root);
+    return applyRelease(services, {
+      project: loaded,
+      fingerprints: fingerprintProject(loaded),
+      environment: 'prod',
+      strategy: 'canary',
+      commit: undefined,
+      actor: 'tester',
+      concurrency: 1,
+      ...(progress ? { progress: (line: string) => progress.push(line) } : {}),
+    });
   }
-  throw new Error('the release succeeded');
-}
 
-async function prodJewelryRows(): Promise<number> {
-  const { rows } = await services.warehouse.query(
-    `select count(*) as n from "prod"."stg_transactions" where category = 'jewelry'`,
-  );
-  return Number(rows[0]?.['n']);
-}
-
-async function scratchRelations(): Promise<number> {
-  let count = 0;
-  for (const schema of Object.values(sampleSchemas('prod'))) {
-    count += (await services.warehouse.listRelations(schema)).length;
+  /** The error a release that must fail throws (failing the test when it succeeds). */
+  async function failure(): Promise<Error> {
+    try {
+      await apply();
+    } catch (error) {
+      return error as Error;
+    }
+    throw new Error('the release succeeded');
   }
-  return count;
-}
 
-async function reset(): Promise<void> {
-  for (const [file, text] of Object.entries(CANARY_MODELS)) await project.write(file, text);
-}
+  async function prodJewelryRows(): Promise<number> {
+    const { rows } = await services.warehouse.query(
+      `select count(*) as n from "prod"."stg_transactions" where category = 'jewelry'`,
+    );
+    return Number(rows[0]?.['n']);
+  }
 
-describe('the canary strategy', () => {
+  async function scratchRelations(): Promise<number> {
+    let count = 0;
+    for (const schema of Object.values(sampleSchemas('prod'))) {
+      count += (await services.warehouse.listRelations(schema)).length;
+    }
+    return count;
+  }
+
+  async function reset(): Promise<void> {
+    for (const [file, text] of Object.entries(CANARY_MODELS)) await project.write(file, text);
+  }
+
   it('releases a first version through its steps (nothing to compare: the checks run on each sample)', async () => {
     const progress: string[] = [];
     const first = await apply(progress);
