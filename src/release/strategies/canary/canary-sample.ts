@@ -3,7 +3,8 @@
  * new versions of the models it changes, and of what the change forces downstream) and the
  * baseline (the live versions of the same models) over the same share of keys. Every source
  * that carries the key is read through a view keeping the rows whose key's bucket is below the
- * step's basis points (`warehouse.checkDialect.sampleBucket`), so joins on the key stay
+ * step's basis points (`warehouse.checkDialect.sampleBucket`, copied into a scratch table once per
+ * step), so joins on the key stay
  * consistent and a wider step contains every narrower one; sources without the key are read
  * whole. The models upstream of the candidates are built once per step on the sample and shared
  * by both sides. Nothing live is read through a view or written: only the source relations are
@@ -116,7 +117,7 @@ export interface BuiltSample {
 }
 
 /**
- * Builds one step: the sampled source views, the upstream models, then each candidate's new
+ * Builds one step: the sampled sources, the upstream models, then each candidate's new
  * version and (where it has one) its live version, all over `basisPoints` of the keys.
  */
 export async function buildSample(
@@ -145,9 +146,12 @@ export async function buildSample(
     const bucket = renderSql(
       warehouse.checkDialect.sampleBucket(raw(warehouse.quoteIdentifier(column))),
     ).text;
-    await warehouse.createView(
+    // A table, not a view: the source is read and hashed once per step, and every model of the
+    // step then reads the sample alone (a view would scan the whole source once per reader).
+    await warehouse.createTableAs(
       at(schemas.shared, name),
       `SELECT * FROM ${warehouse.quoteRelation(sourceRelation(source))} WHERE ${bucket} < ${Number(basisPoints)}`,
+      services.signal ? { signal: services.signal } : undefined,
     );
   }
   const world =
