@@ -67,7 +67,7 @@ export async function runCanary(context: RehearsalContext): Promise<CanaryStepRe
         },
       );
       reports.push(report);
-      await record(context, 'release.canary_step', report);
+      await record(context, 'release.canary_step', report, stepLine(report));
       context.progress?.(stepLine(report));
       if (report.verdict === 'widen') continue;
       const judged = judgeStep(report.metrics, settings);
@@ -79,23 +79,21 @@ export async function runCanary(context: RehearsalContext): Promise<CanaryStepRe
           .slice(0, 3)
           .map((m) => `${metricLabel(m)}: ${m.detail}`)
           .join('; ') + (stopping.length > 3 ? `; and ${stopping.length - 3} more` : '');
-      await record(
-        context,
-        report.verdict === 'abort' ? 'release.canary_aborted' : 'release.canary_paused',
-        report,
-      );
-      if (report.verdict === 'abort') {
-        throw new CanaryStoppedError(
-          `canary aborted at the ${percent}% step: ${named}`,
-          report,
-          `${plan.environment} still shows its live release; nothing was built in full or switched`,
-        );
-      }
-      throw new CanaryStoppedError(
-        `canary paused at the ${percent}% step: the analysis is inconclusive (${named})`,
-        report,
-        `${plan.environment} still shows its live release. Resuming a paused canary is not built yet: widen the sample (larger steps or min_rows), or set inconclusive: abort`,
-      );
+      const stopped =
+        report.verdict === 'abort'
+          ? new CanaryStoppedError(
+              `canary aborted at the ${percent}% step: ${named}`,
+              report,
+              `${plan.environment} still shows its live release; nothing was built in full or switched`,
+            )
+          : new CanaryStoppedError(
+              `canary paused at the ${percent}% step: the analysis is inconclusive (${named})`,
+              report,
+              `${plan.environment} still shows its live release. Resuming a paused canary is not built yet: widen the sample (larger steps or min_rows), or set inconclusive: abort`,
+            );
+      const type = report.verdict === 'abort' ? 'release.canary_aborted' : 'release.canary_paused';
+      await record(context, type, report, stopped.message);
+      throw stopped;
     }
   } finally {
     await dropSample(warehouse, plan.environment).catch((error: unknown) =>
@@ -153,13 +151,19 @@ async function runStep(
   }
 }
 
-async function record(context: RehearsalContext, type: string, report: CanaryStepReport): Promise<void> {
+async function record(
+  context: RehearsalContext,
+  type: string,
+  report: CanaryStepReport,
+  summary: string,
+): Promise<void> {
   await context.state.appendEvent({
     type,
     environment: context.plan.environment,
     releaseId: context.releaseId,
     actor: context.actor,
     data: {
+      summary,
       percent: report.percent,
       verdict: report.verdict,
       failed: report.metrics
