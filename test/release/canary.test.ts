@@ -179,4 +179,36 @@ describe.each(RELEASE_ENGINES)('the canary strategy on %s', (engine) => {
     );
     expect(Number(rows[0]?.['doubled'])).toBe(5000);
   });
+
+  it('pauses when a difference shows in too small a sample, and fails when the analysis cannot run', async () => {
+    const before = await services.state.getPointer('prod');
+    const config = (await import('../helpers/canary-project.js')).CANARY_CONFIG;
+    await project.write(
+      'models/customer_spend.sql',
+      CUSTOMER_SPEND.replace(
+        'count(*) as txn_count',
+        'count(*) + (customer_id % 7 = 0)::INTEGER as txn_count',
+      ),
+    );
+    // Every model has fewer rows than min_rows: a difference is inconclusive, and the canary
+    // pauses (the default) rather than judging it.
+    await project.write(
+      'slipway.yaml',
+      config
+        .replace('steps: [5, 25, 100]', 'steps: [5, 25, 100]\n      analysis: { min_rows: 1000000 }')
+        .replace(/\n {6}analysis:\n {8}metrics: .*\n/, '\n'),
+    );
+    const paused = await failure();
+    expect(paused.message).toMatch(
+      /^canary paused at the 5% step: the analysis is inconclusive \(customer_spend\./,
+    );
+    // A declared metric whose SQL does not run: an error naming the step, never a pass.
+    await project.write('slipway.yaml', config.replace("sql: 'sum(total)'", "sql: 'sum(no_such_column)'"));
+    const broken = await failure();
+    expect(broken.message).toMatch(/^the canary could not run its 5% step: .*no_such_column/);
+    expect((await services.state.getPointer('prod'))?.releaseId).toBe(before?.releaseId);
+    expect(await scratchRelations()).toBe(0);
+    const types = (await services.state.listEvents({ environment: 'prod' })).map((e) => e.type);
+    expect(types).toContain('release.canary_paused');
+  });
 });
