@@ -17,10 +17,10 @@ export type EnvironmentModels = Readonly<Record<string, ModelPointer>>;
 
 export type ReleaseKind = 'apply' | 'promote' | 'rollback' | 'build';
 /** The strategies this version carries out (`src/release/strategies/`). */
-export const RELEASE_STRATEGIES = ['direct', 'blue-green'] as const;
+export const RELEASE_STRATEGIES = ['direct', 'blue-green', 'canary'] as const;
 export type ReleaseStrategy = (typeof RELEASE_STRATEGIES)[number];
 /** Strategies the design names that this version refuses rather than accepts and ignores. */
-export const PLANNED_STRATEGIES: readonly string[] = ['canary'];
+export const PLANNED_STRATEGIES: readonly string[] = [];
 /**
  * `building` → tables are being built; `switching` → the warehouse switch is in progress (the
  * commit point is the warehouse transaction); `succeeded`; `failed` (the work failed, nothing

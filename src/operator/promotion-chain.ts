@@ -63,7 +63,7 @@ export function promotionChain(config: ProjectConfig): ManagedEnvironment[] {
       approval: e.approval ?? false,
       soakMs: e.soak ? (parseDuration(e.soak) ?? 0) : 0,
       selfHeal: e.self_heal ?? false,
-      // Chosen where every strategy is: canary is refused (validate refuses it first).
+      // Chosen where every strategy is (an unknown name is refused; validate refuses it first).
       strategy: strategyFor(strategy).name,
       schedule: e.schedule,
       verify: verifyPolicy(config, name),

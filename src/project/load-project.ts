@@ -25,6 +25,7 @@ import type {
 import { type ProjectConfig, projectConfigSchema, sourcesFileSchema, testsFileSchema } from './schemas.js';
 import { analyzeSelect } from './sql-references.js';
 import { loadTypeScriptModel } from './typescript-models.js';
+import { type CanaryReference, validateCanaryReferences, validateCanarySettings } from './validate-canary.js';
 import { parseYamlSource, validateWithSchema } from './yaml-source.js';
 
 export const PROJECT_FILE = 'slipway.yaml';
@@ -37,7 +38,8 @@ export interface LoadOptions {
 export async function loadProject(root: string, { parser }: LoadOptions): Promise<Project> {
   const absoluteRoot = path.resolve(root);
   const diagnostics: Diagnostic[] = [];
-  const config = await loadConfig(absoluteRoot, diagnostics);
+  const canaryReferences: CanaryReference[] = [];
+  const config = await loadConfig(absoluteRoot, diagnostics, canaryReferences);
   const paths = {
     models: config?.paths?.models ?? 'models',
     sources: config?.paths?.sources ?? 'sources',
@@ -86,6 +88,7 @@ export async function loadProject(root: string, { parser }: LoadOptions): Promis
 
   const tests = await loadTests(absoluteRoot, paths.tests, modelMap, nodes, diagnostics);
   if (config) validateEnvironments(config, diagnostics, absoluteRoot);
+  validateCanaryReferences(canaryReferences, sourceMap, modelMap, diagnostics);
   const alerts = await loadAlerts(
     absoluteRoot,
     config ? Object.keys(config.environments) : undefined,
@@ -120,7 +123,11 @@ export function parseProjectConfig(text: string, root: string): ProjectConfig {
   return config;
 }
 
-async function loadConfig(root: string, diagnostics: Diagnostic[]): Promise<ProjectConfig | undefined> {
+async function loadConfig(
+  root: string,
+  diagnostics: Diagnostic[],
+  canaryReferences: CanaryReference[],
+): Promise<ProjectConfig | undefined> {
   const text = await readText(path.join(root, PROJECT_FILE));
   if (text === undefined) {
     diagnostics.push({
@@ -130,10 +137,15 @@ async function loadConfig(root: string, diagnostics: Diagnostic[]): Promise<Proj
     });
     return undefined;
   }
-  return configFromText(text, root, diagnostics);
+  return configFromText(text, root, diagnostics, canaryReferences);
 }
 
-function configFromText(text: string, root: string, diagnostics: Diagnostic[]): ProjectConfig | undefined {
+function configFromText(
+  text: string,
+  root: string,
+  diagnostics: Diagnostic[],
+  canaryReferences: CanaryReference[] = [],
+): ProjectConfig | undefined {
   const source = parseYamlSource(PROJECT_FILE, text);
   diagnostics.push(...source.diagnostics);
   if (source.diagnostics.length > 0) return undefined;
@@ -147,6 +159,7 @@ function configFromText(text: string, root: string, diagnostics: Diagnostic[]): 
       hint: hintFor(data.warehouse.default, Object.keys(data.warehouse.connections)),
     });
   }
+  canaryReferences.push(...validateCanarySettings(source, data, diagnostics));
   for (const [name, env] of Object.entries(data.environments)) {
     if (env.strategy !== undefined && PLANNED_STRATEGIES.includes(env.strategy)) {
       diagnostics.push({

@@ -125,6 +125,10 @@ export function modelFromHeader(
       uniqueKey,
       lookbackMs: settings.lookback ? parseDuration(settings.lookback) : undefined,
       changeCategory: settings.change_category,
+      expectedChange:
+        settings.expected_change === undefined || settings.expected_change === 'none'
+          ? undefined
+          : Number.parseFloat(settings.expected_change) / 100,
       build: undefined,
     },
     diagnostics,

@@ -77,6 +77,11 @@ export interface ModelNode extends NodeCommon {
   readonly uniqueKey: readonly string[];
   readonly lookbackMs: number | undefined;
   readonly changeCategory: 'breaking' | 'non-breaking' | undefined;
+  /**
+   * `expected_change:` in the header: the share (0..1) of keys whose output the author expects
+   * this version to alter, which a canary's analysis allows; undefined for none.
+   */
+  readonly expectedChange?: number | undefined;
   /** TypeScript models: returns the SELECT that produces the model. */
   readonly build: ((context: TypeScriptModelContext) => Promise<string> | string) | undefined;
 }

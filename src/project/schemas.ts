@@ -184,9 +184,72 @@ const verifySchema = z
   })
   .strict();
 
+/** Canary releases: the entity key that samples the data, the steps and the analysis (docs/canary.md). */
+const canarySchema = z
+  .object({
+    key: identifier.describe('the entity key the sample is drawn by (for example customer_id)'),
+    key_columns: z
+      .record(identifier, identifier)
+      .optional()
+      .describe('source name → the column that carries the key there (default: a column named as the key)'),
+    steps: z
+      .array(z.number().gt(0).max(100))
+      .min(1)
+      .optional()
+      .describe('percent of keys in each step, increasing, ending at 100 (default [5, 25, 100])'),
+    interval: duration.optional().describe('time between steps (default 0)'),
+    analysis: z
+      .object({
+        checks: z
+          .boolean()
+          .optional()
+          .describe("run the candidate models' error-severity checks on each sample (default true)"),
+        tolerance: percentage
+          .optional()
+          .describe(
+            'how far row count, null rate, distinct count, min/max and the share of changed keys may move without a declared expected_change (default 0.5%)',
+          ),
+        min_rows: z
+          .number()
+          .int()
+          .min(0)
+          .optional()
+          .describe('a model with fewer rows than this in the sample is inconclusive (default 20)'),
+        failure_limit: z
+          .number()
+          .int()
+          .min(0)
+          .optional()
+          .describe('failed metrics a step tolerates before the canary aborts (default 0)'),
+        metrics: z
+          .array(
+            z
+              .object({
+                model: identifier,
+                sql: z.string().min(1).describe('an aggregate over the model, such as sum(amount)'),
+                tolerance: percentage,
+                name: identifier.optional(),
+              })
+              .strict(),
+          )
+          .optional()
+          .describe('declared metrics compared between candidate and baseline on each sample'),
+      })
+      .strict()
+      .optional(),
+    inconclusive: z
+      .enum(['pause', 'abort'])
+      .optional()
+      .describe('what an inconclusive analysis does: pause for a person (default) or abort'),
+  })
+  .strict();
+
+export type CanaryConfig = z.infer<typeof canarySchema>;
+
 const environmentSchema = z
   .object({
     strategy: z.enum(['direct', 'blue-green', 'canary']).optional(),
+    canary: canarySchema.optional().describe('settings of the canary strategy (docs/canary.md)'),
     promote_from: identifier.optional(),
     sync: z.enum(['auto', 'manual']).optional(),
     approval: z.boolean().optional(),
@@ -298,6 +361,12 @@ export const modelHeaderSchema = z
       .enum(['breaking', 'non-breaking'])
       .optional()
       .describe('override how a change to this model is classified'),
+    expected_change: z
+      .union([z.literal('none'), percentage])
+      .optional()
+      .describe(
+        'share of keys whose output this change is expected to alter (canary analysis; default none)',
+      ),
     tags: z.array(z.string().min(1)).optional(),
     owner: z.string().optional(),
     description: z.string().optional(),

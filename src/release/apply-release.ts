@@ -24,6 +24,7 @@ import { readLiveState } from './live-state.js';
 import { modelDefinition } from './model-definition.js';
 import { type DesiredModel, planRelease, type ReleasePlan } from './plan-release.js';
 import { type RecoveryAction, recoverEnvironment } from './recover-releases.js';
+import { strategyFor } from './strategies/strategy-for.js';
 
 export interface ApplyRequest {
   readonly project: Project;
@@ -36,13 +37,15 @@ export interface ApplyRequest {
   /** Gating checks; see `ReleaseGate`. Without one, nothing gates the switch. */
   readonly gate?: ReleaseGate;
   readonly reporter?: BuildReporter;
+  /** One line per stage a strategy rehearses (the canary's steps), for a terminal. */
+  readonly progress?: (line: string) => void;
   readonly signal?: AbortSignal;
 }
 
 /** What carrying out a plan needs besides the plan: the project it builds from, and who asks. */
 export type ApplyPlanRequest = Pick<
   ApplyRequest,
-  'project' | 'fingerprints' | 'actor' | 'concurrency' | 'gate' | 'reporter' | 'signal'
+  'project' | 'fingerprints' | 'actor' | 'concurrency' | 'gate' | 'reporter' | 'progress' | 'signal'
 > & {
   /** `build` for the dev loop's `slipway build` (recorded so that `history` tells them apart). */
   readonly kind?: 'apply' | 'build';
@@ -123,6 +126,8 @@ export async function applyReleasePlan(
   const drifted =
     pointer !== undefined &&
     (await warehouse.environments.switchedRelease(environment)) !== pointer.releaseId;
+  const { rehearse, refuse } = strategyFor(plan.strategy);
+  refuse?.(request.project, plan);
   if (!plan.changes && plan.build.length === 0 && !drifted) return undefined;
   const desired = desiredModels(request.project, request.fingerprints);
   await state.putModelVersions(
@@ -139,8 +144,25 @@ export async function applyReleasePlan(
     plan,
     ...(request.gate ? { gate: request.gate } : {}),
     ...(request.signal ? { signal: request.signal } : {}),
-    build: (step) =>
-      buildVersions({
+    build: async (step, releaseId) => {
+      // The strategy's rehearsal (the canary's sample steps) comes before the full build; a
+      // throw fails the release with nothing built in full or switched.
+      if (rehearse && plan.build.length > 0) {
+        await rehearse({
+          releaseId,
+          actor: request.actor,
+          project: request.project,
+          plan,
+          warehouse,
+          state,
+          telemetry: services.telemetry,
+          logger: services.logger,
+          step,
+          ...(request.progress ? { progress: request.progress } : {}),
+          ...(request.signal ? { signal: request.signal } : {}),
+        });
+      }
+      return buildVersions({
         project: request.project,
         warehouse,
         state,
@@ -152,7 +174,8 @@ export async function applyReleasePlan(
         logger: services.logger,
         ...(request.reporter ? { reporter: request.reporter } : {}),
         ...(request.signal ? { signal: request.signal } : {}),
-      }),
+      });
+    },
   });
 }
 

@@ -69,7 +69,8 @@ export interface ReleaseSpec {
   readonly source?: string;
   /** For a rollback: why, recorded on the release it replaces (`rolled_back`). */
   readonly reason?: string;
-  readonly build?: (step: StepHook) => Promise<BuiltVersion[]>;
+  /** Builds the release's versions; `releaseId` is the release recorded for them. */
+  readonly build?: (step: StepHook, releaseId: string) => Promise<BuiltVersion[]>;
   readonly gate?: ReleaseGate;
   /**
    * Aborted when the caller may no longer switch (an operator that lost its lease): looked at
@@ -148,7 +149,7 @@ export async function executeRelease(services: ReleaseServices, spec: ReleaseSpe
       let gate: GateResult | undefined;
       try {
         const buildStarted = performance.now();
-        if (spec.build) built = await spec.build(step);
+        if (spec.build) built = await spec.build(step, id);
         before['buildMs'] = performance.now() - buildStarted;
         if (spec.gate && strategy.gate === 'before-switch') {
           const gateStarted = performance.now();

@@ -23,6 +23,12 @@ export interface CheckDialect {
   /** Rows for which `condition` is true (NULL counts as false). */
   countIf(condition: SqlFragment): SqlFragment;
   /**
+   * The canary sample's bucket of a key: an integer in [0, 9999] from a hash of the key's text,
+   * the same for the same value on every run (NULL for a NULL key). A sample of `bp` basis
+   * points is `bucket < bp`, so a wider sample contains every narrower one.
+   */
+  sampleBucket(key: SqlFragment): SqlFragment;
+  /**
    * Distinct integers in [min, max] counted with a bitmap instead of a hash table (one bit per
    * possible value), when the engine has it: the uniqueness of a dense integer key then costs
    * about as much as reading the column. Used for ranges up to `MAX_BITMAP_RANGE` values.

@@ -40,7 +40,8 @@ describe('bad input to release commands', () => {
       [['apply', '--env', 'staging', '--commit', 'deadbeef1234'], /commit 'deadbeef1234' does not exist/],
       [['plan', '--env', 'staging', '--commit', '--nope'], /./],
       [['history', '--env', 'staging', '--limit', '0'], /--limit must be a positive whole number/],
-      [['apply', '--env', 'staging', '--strategy', 'canary'], /canary strategy is not available/],
+      [['apply', '--env', 'staging', '--strategy', 'rainbow'], /unknown strategy 'rainbow'/],
+      [['apply', '--env', 'staging', '--strategy', 'canary'], /environment 'staging' has no canary settings/],
     ];
     for (const [args, message] of cases) {
       const result = await slipway(args, { cwd: project.root });
@@ -51,11 +52,11 @@ describe('bad input to release commands', () => {
     expect(await releases()).toEqual(before);
   });
 
-  it('refuses the canary strategy at validate (file:line:col) and on the command line, naming what is available', async () => {
+  it('refuses a canary strategy without its settings at validate (file:line:col), and on the command line', async () => {
     const before = await releases();
     const flag = await slipway(['apply', '--env', 'staging', '--strategy', 'canary'], { cwd: project.root });
     expect(flag.code).toBe(2);
-    expect(flag.stderr).toMatch(/available: direct or blue-green/);
+    expect(flag.stderr).toMatch(/add `canary: \{ key: customer_id \}` to environments\.staging/);
     const config = path.join(project.root, 'slipway.yaml');
     const good = await readFile(config, 'utf8');
     await writeFile(
@@ -69,10 +70,10 @@ describe('bad input to release commands', () => {
         expect(result.code, args.join(' ')).toBe(2);
         expect(result.stderr).toMatch(
           new RegExp(
-            `slipway\\.yaml:${line}:\\d+: error: environment 'staging': the canary strategy is not available in this version`,
+            `slipway\\.yaml:${line}:\\d+: error: environment 'staging': the canary strategy needs canary settings`,
           ),
         );
-        expect(result.stderr).toMatch(/available: direct or blue-green/);
+        expect(result.stderr).not.toMatch(/\n\s+at /);
       }
       expect(await releases()).toEqual(before);
     } finally {

@@ -3,6 +3,7 @@
  * `blue-green` differ in what they do — where the gate runs (before the switch, where it stops
  * the release, or after it, where it reports) and whether gc keeps the replaced release's tables
  * for rollback — and `slipway build` is a direct release of kind `build` through the same path.
+ * The canary's own behaviour is in canary.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../src/core/errors.js';
@@ -58,20 +59,22 @@ async function shown(environment: string): Promise<number> {
 }
 
 describe('strategyFor', () => {
-  it('chooses the strategy objects by name and refuses canary, naming what is available', () => {
+  it('chooses the strategy objects by name and refuses an unknown one, naming what is available', () => {
     expect(strategyFor('direct')).toMatchObject({ gate: 'after-switch', keepsPrevious: false });
     expect(strategyFor('blue-green')).toMatchObject({ gate: 'before-switch', keepsPrevious: true });
-    expect(AVAILABLE_STRATEGIES).toEqual(['direct', 'blue-green']);
-    for (const name of ['canary', 'rainbow']) {
-      let error: unknown;
-      try {
-        strategyFor(name);
-      } catch (e) {
-        error = e;
-      }
-      expect(error).toBeInstanceOf(InvalidArgumentError);
-      expect((error as InvalidArgumentError).hint).toBe('available: direct or blue-green');
+    // The canary gates and keeps as blue-green does, and rehearses on samples first.
+    expect(strategyFor('canary')).toMatchObject({ gate: 'before-switch', keepsPrevious: true });
+    expect(typeof strategyFor('canary').rehearse).toBe('function');
+    expect(strategyFor('blue-green').rehearse).toBeUndefined();
+    expect(AVAILABLE_STRATEGIES).toEqual(['direct', 'blue-green', 'canary']);
+    let error: unknown;
+    try {
+      strategyFor('rainbow');
+    } catch (e) {
+      error = e;
     }
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect((error as InvalidArgumentError).hint).toBe('available: direct or blue-green or canary');
   });
 });
 

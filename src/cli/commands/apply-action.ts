@@ -80,6 +80,7 @@ export async function applyAction(this: Command) {
           const outcome = await applyReleasePlan(session, plan, {
             ...request,
             reporter: progress,
+            progress: (line: string) => output.note(line),
             signal,
             ...(gate ? { gate } : {}),
           });

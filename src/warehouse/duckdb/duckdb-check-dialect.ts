@@ -38,6 +38,9 @@ export const duckDbCheckDialect: CheckDialect = Object.freeze({
   asText: (value) => sql`CAST(${value} AS VARCHAR)`,
   // count_if is a plain counter; FILTER (WHERE …) measured about a quarter slower on DuckDB 1.5.
   countIf: (condition) => sql`count_if(${condition})`,
+  // The first 32 bits of the md5 of the key's text (not hash(), whose values may change between
+  // DuckDB versions); the same bucket as the PostgreSQL adapter's for the same text.
+  sampleBucket: (key) => sql`(CAST(('0x' || substr(md5(CAST(${key} AS VARCHAR)), 1, 8)) AS BIGINT) % 10000)`,
   skipsBlocks: true,
   // Measured 8x faster than count(DISTINCT) on 5M distinct BIGINTs.
   bitmapDistinct: (value, min, max, filter) =>

@@ -37,6 +37,10 @@ export const postgresCheckDialect: CheckDialect = Object.freeze({
   length: (text) => sql`char_length(${text})`,
   asText: (value) => sql`CAST(${value} AS TEXT)`,
   countIf: (condition) => sql`count(*) FILTER (WHERE ${condition})`,
+  // The first 32 bits of the md5 of the key's text, read as an unsigned integer (bit(32) casts
+  // to bigint without a sign); the same bucket as the DuckDB adapter's for the same text.
+  sampleBucket: (key) =>
+    sql`(CAST(CAST(('x' || substr(md5(CAST(${key} AS TEXT)), 1, 8)) AS bit(32)) AS BIGINT) % 10000)`,
   skipsBlocks: false,
   // Whole pages, seeded so plans repeat.
   sample: (relation, percent) =>
