@@ -90,7 +90,8 @@ group by 1
 
   it('reports an unclosed quote or list where it opens, not where the parser gave up', async () => {
     const quote = await problems({
-      'slipway.yaml': 'name: x\nversion: 1\nenvironments:\n  dev:\n    description: "unclosed\n  prod: {}\nwarehouse:\n  default: main\n',
+      'slipway.yaml':
+        'name: x\nversion: 1\nenvironments:\n  dev:\n    description: "unclosed\n  prod: {}\nwarehouse:\n  default: main\n',
     });
     expect(quote).toEqual([
       'slipway.yaml:5:18: error: YAML: this quoted string is never closed\n  hint: end it with " on this line',
