@@ -17,6 +17,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { modelWritesFrom } from '../app/model-writes.js';
 import { type Observability, openObservability } from '../app/open-observability.js';
 import { openSqlParser } from '../app/open-sql-parser.js';
 import { openOperatorState, type StateConfig } from '../app/open-state.js';
@@ -127,6 +128,7 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
     ...(options.telemetryEnv ? { env: options.telemetryEnv } : {}),
     operator: true,
     warehouseFiles: () => [...warehouseFiles],
+    modelWrites: modelWritesFrom(state),
     logger,
   });
   const { telemetry } = observability;
