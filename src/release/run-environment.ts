@@ -168,7 +168,7 @@ async function runInSpan(services: ReleaseServices, request: RunRequest): Promis
         } else {
           const before = await warehouse.rowCount(relation).catch(() => 0);
           // A full refresh is the builder's own step: the same table, built again in place.
-          const rows = await buildModelVersion(services, {
+          const { rows } = await buildModelVersion(services, {
             model: name,
             kind: definition.kind,
             relation,

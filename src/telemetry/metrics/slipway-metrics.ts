@@ -62,6 +62,7 @@ export class SlipwayMetrics {
   readonly ciRuns: Counter<'outcome'>;
   readonly #listeners = new Set<ObservationListener>();
   readonly #newest = new Map<string, { kind: string; name: string; ms: number }>();
+  readonly #processMetrics: boolean;
 
   constructor({
     warehouseFiles,
@@ -145,10 +146,7 @@ export class SlipwayMetrics {
       newest: this.#newest,
       now,
     });
-    if (processMetrics) {
-      collectDefaultMetrics({ register: this.registry });
-      for (const name of MISNAMED_DEFAULTS) this.registry.removeSingleMetric(name);
-    }
+    this.#processMetrics = processMetrics;
   }
 
   /** Observes `value` on `histogram` and tells the listeners (EMF). */
@@ -173,16 +171,41 @@ export class SlipwayMetrics {
     this.#newest.set(`${kind}:${name}`, { kind, name, ms });
   }
 
-  /** The text exposition format, for `GET /metrics`: this registry, then the default one's others. */
+  /** The registries this one's exposition and EMF read: its own, the process's, the default one. */
+  registries(): readonly Registry[] {
+    return this.#processMetrics ? [this.registry, processRegistry(), register] : [this.registry, register];
+  }
+
+  /** The text exposition format, for `GET /metrics`: this registry, then the others' series. */
   async exposition(): Promise<{ readonly contentType: string; readonly body: string }> {
     let body = await this.registry.metrics();
-    const own = new Set(
-      this.registry.getMetricsAsArray().map((m) => (m as unknown as { name: string }).name),
-    );
-    for (const metric of register.getMetricsAsArray()) {
-      const name = (metric as unknown as { name: string }).name;
-      if (!own.has(name)) body += `${await register.getSingleMetricAsString(name)}\n`;
+    const seen = new Set(this.registry.getMetricsAsArray().map((m) => nameOf(m)));
+    for (const other of this.registries().slice(1)) {
+      for (const metric of other.getMetricsAsArray()) {
+        const name = nameOf(metric);
+        if (seen.has(name)) continue;
+        seen.add(name);
+        body += `${await other.getSingleMetricAsString(name)}\n`;
+      }
     }
     return { contentType: this.registry.contentType, body };
   }
+}
+
+const nameOf = (metric: unknown): string => (metric as { name: string }).name;
+
+let processCollectors: Registry | undefined;
+
+/**
+ * prom-client's process collectors, once per process: they start an event-loop monitor and a GC
+ * observer that are never stopped, so every registry (operator restarts, tests, benchmarks)
+ * shares one set rather than each adding its own.
+ */
+function processRegistry(): Registry {
+  if (!processCollectors) {
+    processCollectors = new Registry();
+    collectDefaultMetrics({ register: processCollectors });
+    for (const name of MISNAMED_DEFAULTS) processCollectors.removeSingleMetric(name);
+  }
+  return processCollectors;
 }

@@ -116,9 +116,15 @@ export class EmfExporter {
       out.push({ name: o.name, unit: unitOfName(o.name), labels: o.labels, values: o.values });
     }
     this.#observations.clear();
-    const snapshot = (await this.#metrics.registry.getMetricsAsJSON()) as unknown as JsonMetric[];
+    const snapshot: JsonMetric[] = [];
+    for (const registry of this.#metrics.registries()) {
+      snapshot.push(...((await registry.getMetricsAsJSON()) as unknown as JsonMetric[]));
+    }
+    const seen = new Set<string>();
     for (const metric of snapshot) {
       if (!metric.name.startsWith('slipway_') && !PROCESS_SERIES.has(metric.name)) continue;
+      if (seen.has(metric.name)) continue;
+      seen.add(metric.name);
       if (metric.type !== 'counter' && metric.type !== 'gauge') continue;
       for (const { value, labels } of metric.values) {
         const stringLabels = Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, String(v)]));
