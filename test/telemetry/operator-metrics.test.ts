@@ -201,6 +201,8 @@ describe('a real Prometheus scraping the operator', () => {
           reject(new Error(`prometheus is missing (${e.message}): run scripts/install-test-services.sh`)),
         ),
       );
+      // Read by every wait below; a rejection no wait is reading must not go unhandled.
+      failedToStart.catch(() => {});
       started.stderr?.on('data', (c: Buffer) => {
         log += c.toString();
       });
