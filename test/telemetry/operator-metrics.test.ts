@@ -25,7 +25,7 @@ import {
 } from '../operator/gitops-fixture.js';
 import { type EmfAgentStandIn, startEmfAgentStandIn } from './emf-agent-stand-in.js';
 import { emfProblems } from './emf-spec.js';
-import { parseExposition, type Sample, sumOf, valueOf } from './prometheus-text.js';
+import { parseExposition, type Sample, seriesValue, sumOf } from './prometheus-text.js';
 
 let fixture: GitOpsFixture;
 let runtime: OperatorRuntime;
@@ -109,19 +109,19 @@ describe('GET /metrics after releases', () => {
   });
 
   it('data age per environment and model, warehouse file size, and the process series', () => {
-    const age = valueOf(after, 'slipway_model_data_age_seconds', {
+    const age = seriesValue(after, 'slipway_model_data_age_seconds', {
       environment: 'prod',
       model: 'customer_totals',
     });
     expect(age).toBeGreaterThanOrEqual(0);
     expect(age).toBeLessThan(600);
     // A view holds no data of its own.
-    expect(valueOf(after, 'slipway_model_data_age_seconds', { model: 'stg_orders' })).toBeUndefined();
-    expect(valueOf(after, 'slipway_warehouse_file_size_bytes')).toBeGreaterThan(0);
-    expect(valueOf(after, 'process_resident_memory_bytes')).toBeGreaterThan(10 * 1024 * 1024);
-    expect(valueOf(after, 'process_cpu_seconds_total')).toBeGreaterThan(0);
-    expect(valueOf(after, 'nodejs_eventloop_lag_seconds')).toBeGreaterThanOrEqual(0);
-    expect(valueOf(after, 'slipway_telemetry_dropped_total', { exporter: 'emf' })).toBe(0);
+    expect(seriesValue(after, 'slipway_model_data_age_seconds', { model: 'stg_orders' })).toBeUndefined();
+    expect(seriesValue(after, 'slipway_warehouse_file_size_bytes')).toBeGreaterThan(0);
+    expect(seriesValue(after, 'process_resident_memory_bytes')).toBeGreaterThan(10 * 1024 * 1024);
+    expect(seriesValue(after, 'process_cpu_seconds_total')).toBeGreaterThan(0);
+    expect(seriesValue(after, 'nodejs_eventloop_lag_seconds')).toBeGreaterThanOrEqual(0);
+    expect(seriesValue(after, 'slipway_telemetry_dropped_total', { exporter: 'emf' })).toBe(0);
   });
 
   it('no label carries a release id, a commit or a trace id', () => {

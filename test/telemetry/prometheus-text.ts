@@ -23,7 +23,7 @@ export function parseExposition(text: string): Sample[] {
 }
 
 /** The value of the one series `name` with (at least) `labels`; undefined when none; throws on several. */
-export function valueOf(
+export function seriesValue(
   samples: readonly Sample[],
   name: string,
   labels: Readonly<Record<string, string>> = {},

@@ -8,7 +8,7 @@ import { checkSpanAttributes } from '../../src/release/check-span-attributes.js'
 import { SlipwayMetrics } from '../../src/telemetry/metrics/slipway-metrics.js';
 import { SpanMetrics } from '../../src/telemetry/metrics/span-metrics.js';
 import { createTelemetry } from '../../src/telemetry/tracer.js';
-import { parseExposition, valueOf } from './prometheus-text.js';
+import { parseExposition, seriesValue } from './prometheus-text.js';
 
 const NOW = Date.parse('2026-12-04T03:00:00Z');
 
@@ -28,7 +28,7 @@ describe('metrics read from spans', () => {
       });
     await fetch(false);
     await expect(fetch(true)).rejects.toThrow(/remote repository/);
-    expect(valueOf(await read(), 'slipway_git_errors_total', { operation: 'fetch' })).toBe(1);
+    expect(seriesValue(await read(), 'slipway_git_errors_total', { operation: 'fetch' })).toBe(1);
   });
 
   it('freshness checks give the lag of a source and a model, measured at scrape time', async () => {
@@ -66,11 +66,15 @@ describe('metrics read from spans', () => {
       },
     );
     const samples = await read();
-    expect(valueOf(samples, 'slipway_freshness_lag_seconds', { kind: 'source', name: 'orders' })).toBe(90);
-    expect(valueOf(samples, 'slipway_freshness_lag_seconds', { kind: 'model', name: 'daily_sales' })).toBe(
-      7200,
+    expect(seriesValue(samples, 'slipway_freshness_lag_seconds', { kind: 'source', name: 'orders' })).toBe(
+      90,
     );
-    expect(valueOf(samples, 'slipway_check_results_total', { status: 'pass', severity: 'error' })).toBe(2);
-    expect(valueOf(samples, 'slipway_check_results_total', { status: 'warn', severity: 'warn' })).toBe(1);
+    expect(
+      seriesValue(samples, 'slipway_freshness_lag_seconds', { kind: 'model', name: 'daily_sales' }),
+    ).toBe(7200);
+    expect(seriesValue(samples, 'slipway_check_results_total', { status: 'pass', severity: 'error' })).toBe(
+      2,
+    );
+    expect(seriesValue(samples, 'slipway_check_results_total', { status: 'warn', severity: 'warn' })).toBe(1);
   });
 });

@@ -16,7 +16,7 @@ import {
   gitopsFixture,
   operatorProbe,
 } from '../operator/gitops-fixture.js';
-import { parseExposition, valueOf } from './prometheus-text.js';
+import { parseExposition, seriesValue } from './prometheus-text.js';
 import { type Receivers, startReceivers } from './telemetry-receivers.js';
 
 let fixture: GitOpsFixture;
@@ -28,7 +28,7 @@ const { reached, releases } = operatorProbe(() => runtime.url, timeline);
 const dropped = async (): Promise<number> => {
   const text = await (await fetch(`${runtime.url}/metrics`)).text();
   return (
-    valueOf(parseExposition(text), 'slipway_telemetry_dropped_total', { exporter: 'otlp_traces' }) ??
+    seriesValue(parseExposition(text), 'slipway_telemetry_dropped_total', { exporter: 'otlp_traces' }) ??
     Number.NaN
   );
 };
