@@ -50,7 +50,10 @@ export function registerScrapedGauges(registry: Registry, sources: ScrapedGaugeS
       registers,
       async collect() {
         this.reset();
-        for (const w of await modelWrites()) {
+        // A state store that cannot answer now (closing, unreachable) leaves the gauge empty for
+        // this scrape rather than failing the whole exposition.
+        const writes = await modelWrites().catch(() => []);
+        for (const w of writes) {
           this.set(
             { environment: w.environment, model: w.model },
             Math.max(0, (now() - w.writtenAtMs) / 1000),
