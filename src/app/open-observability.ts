@@ -3,17 +3,23 @@
  * OTLP/HTTP protobuf (OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT, _HEADERS, _TIMEOUT; OTEL_BSP_*;
  * OTEL_SERVICE_NAME; OTEL_TRACES_EXPORTER=none or OTEL_SDK_DISABLED=true turn it off), lineage
  * over HTTP or to a file (OPENLINEAGE_URL, OPENLINEAGE_ENDPOINT, OPENLINEAGE_API_KEY,
- * OPENLINEAGE_NAMESPACE; SLIPWAY_LINEAGE_FILE), and for the operator the in-memory recent traces
- * and the Prometheus metrics. Every exporter sits behind a bounded queue: a receiver that is
- * down or slow drops (and counts) telemetry; it never slows a release.
+ * OPENLINEAGE_NAMESPACE; SLIPWAY_LINEAGE_FILE), and for the operator the in-memory recent traces,
+ * the Prometheus metrics and, with SLIPWAY_METRICS_EMF (`--metrics-emf`), the same metrics as
+ * CloudWatch EMF documents (SLIPWAY_METRICS_EMF_NAMESPACE, SLIPWAY_METRICS_EMF_INTERVAL). Every
+ * exporter sits behind a bounded queue: a receiver that is down or slow drops (and counts)
+ * telemetry; it never slows a release.
  */
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { InvalidArgumentError } from '../core/errors.js';
+import { SLIPWAY_METRICS_NAMESPACE } from '../core/metric-names.js';
 import type { DeliveryStats } from '../telemetry/delivery-queue.js';
 import { fileLineageTransport, httpLineageTransport } from '../telemetry/lineage/lineage-transports.js';
 import { OpenLineageRecorder } from '../telemetry/lineage/openlineage-recorder.js';
 import type { Logger } from '../telemetry/logger.js';
+import { EmfExporter } from '../telemetry/metrics/emf/emf-exporter.js';
+import { openEmfSink, parseEmfTarget } from '../telemetry/metrics/emf/emf-sinks.js';
+import type { ModelWrite } from '../telemetry/metrics/scraped-gauges.js';
 import { SlipwayMetrics } from '../telemetry/metrics/slipway-metrics.js';
 import { SpanMetrics } from '../telemetry/metrics/span-metrics.js';
 import { createTelemetry, type Telemetry } from '../telemetry/tracer.js';
@@ -30,6 +36,8 @@ export interface ObservabilityOptions {
   readonly operator?: boolean;
   /** Files whose size is `slipway_warehouse_file_size_bytes`. */
   readonly warehouseFiles?: () => readonly string[];
+  /** When each environment's models were last written (`slipway_model_data_age_seconds`). */
+  readonly modelWrites?: () => Promise<readonly ModelWrite[]>;
   readonly logger?: Logger;
 }
 
@@ -39,6 +47,8 @@ export interface Observability {
   readonly statementObserver: StatementObserver;
   readonly metrics: SlipwayMetrics | undefined;
   readonly recentTraces: RecentTraces | undefined;
+  /** The EMF exporter, when SLIPWAY_METRICS_EMF names a destination (operator only). */
+  readonly emf: EmfExporter | undefined;
   readonly exporters: () => readonly { readonly exporter: string; readonly stats: DeliveryStats }[];
   /** Exports what is queued now (tests, benchmarks). */
   flush(): Promise<void>;
@@ -72,6 +82,7 @@ export function openObservability({
   env = process.env,
   operator = false,
   warehouseFiles,
+  modelWrites,
   logger,
 }: ObservabilityOptions = {}): Observability {
   const processors: SpanProcessor[] = [];
@@ -127,10 +138,26 @@ export function openObservability({
   const exporterStats = () => exporters.map((e) => ({ exporter: e.exporter, stats: e.stats() }));
   let metrics: SlipwayMetrics | undefined;
   let recentTraces: RecentTraces | undefined;
+  let emf: EmfExporter | undefined;
   if (operator) {
-    metrics = new SlipwayMetrics({ exporters: exporterStats, ...(warehouseFiles ? { warehouseFiles } : {}) });
+    metrics = new SlipwayMetrics({
+      exporters: exporterStats,
+      ...(warehouseFiles ? { warehouseFiles } : {}),
+      ...(modelWrites ? { modelWrites } : {}),
+    });
     recentTraces = new RecentTraces();
     processors.push(new SpanMetrics(metrics), recentTraces);
+    const emfTarget = env['SLIPWAY_METRICS_EMF']?.trim();
+    if (emfTarget) {
+      const sink = openEmfSink(parseEmfTarget(emfTarget));
+      const exporter = new EmfExporter(metrics, sink, {
+        namespace: env['SLIPWAY_METRICS_EMF_NAMESPACE']?.trim() || SLIPWAY_METRICS_NAMESPACE,
+        intervalMs: numberOf(env['SLIPWAY_METRICS_EMF_INTERVAL'], 60) * 1000,
+        onError: warnOnce(`the EMF export to ${sink.name}`),
+      });
+      emf = exporter;
+      exporters.push({ exporter: 'emf', stats: () => exporter.stats });
+    }
   }
   const serviceName = env['OTEL_SERVICE_NAME']?.trim() || 'slipway';
   const telemetry = createTelemetry({ processors, serviceName, ...(lineage ? { lineage } : {}) });
@@ -139,12 +166,17 @@ export function openObservability({
     statementObserver: statementSpans(telemetry),
     metrics,
     recentTraces,
+    emf,
     exporters: exporterStats,
     flush: async () => {
       await spans?.forceFlush();
       await lineage?.flush();
+      await emf?.flush();
     },
-    shutdown: () => telemetry.shutdown(),
+    shutdown: async () => {
+      await telemetry.shutdown();
+      await emf?.shutdown();
+    },
   };
 }
 

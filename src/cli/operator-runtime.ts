@@ -19,6 +19,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { alertRulesAtHandledCommit, processResourceReader } from '../app/alert-inputs.js';
+import { modelWritesFrom } from '../app/model-writes.js';
 import { type Alerting, type AlertingOptions, openAlerting } from '../app/open-alerting.js';
 import { type Observability, openObservability } from '../app/open-observability.js';
 import { openSqlParser } from '../app/open-sql-parser.js';
@@ -177,6 +178,7 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
     ...(options.telemetryEnv ? { env: options.telemetryEnv } : {}),
     operator: true,
     warehouseFiles: () => [...warehouseFiles],
+    modelWrites: modelWritesFrom(state),
     logger,
   });
   const { telemetry } = observability;

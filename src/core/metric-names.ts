@@ -10,5 +10,12 @@ export const SLIPWAY_METRICS = {
   switchDuration: 'slipway_switch_duration_seconds',
 } as const;
 
-/** CloudWatch namespace the metrics are published under (through the ADOT collector). */
+/** Further series the registry exports (not charted by the generated dashboards). */
+export const SLIPWAY_MORE_METRICS = {
+  freshnessLag: 'slipway_freshness_lag_seconds',
+  modelDataAge: 'slipway_model_data_age_seconds',
+  telemetryDropped: 'slipway_telemetry_dropped_total',
+} as const;
+
+/** CloudWatch namespace the metrics are published under (through the ADOT collector or EMF). */
 export const SLIPWAY_METRICS_NAMESPACE = 'Slipway';

@@ -35,6 +35,8 @@ export interface CheckResult {
   readonly sql: string;
   /** Time of the query that measured it (shared by the checks of one scan). */
   readonly durationMs: number;
+  /** Freshness checks: the newest value of the time column, epoch ms (for the lag metric). */
+  readonly newestMs?: number;
 }
 
 /** True when an error-severity check failed or could not run: what blocks a release. */

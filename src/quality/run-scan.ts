@@ -175,6 +175,7 @@ function judgeFreshness(
     failingPercent: undefined,
     message: `newest ${probe.column} is ${formatDuration(Math.max(0, age))} old (${limits.join(', ')})`,
     samples: [],
+    newestMs: Number(newest),
   };
 }
 

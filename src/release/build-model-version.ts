@@ -5,7 +5,7 @@
  */
 import type { ModelNode } from '../project/project.js';
 import type { Telemetry } from '../telemetry/tracer.js';
-import type { RelationRef, Warehouse } from '../warehouse/warehouse.js';
+import type { ColumnInfo, RelationRef, Warehouse } from '../warehouse/warehouse.js';
 
 export interface ModelVersionJob {
   readonly model: string;
@@ -14,6 +14,8 @@ export interface ModelVersionJob {
   /** The model's SELECT with every reference resolved. */
   readonly compile: () => Promise<string>;
   readonly signal?: AbortSignal | undefined;
+  /** Also describe the built relation (its columns), for a caller that records them. */
+  readonly describe?: boolean;
   /** What lineage needs (only read when lineage is on): the job's name and what the model reads. */
   readonly lineage?: {
     readonly job: string;
@@ -21,19 +23,26 @@ export interface ModelVersionJob {
   };
 }
 
+export interface BuiltRelation {
+  /** The table's row count; undefined for a view. */
+  readonly rows: number | undefined;
+  /** Its columns, when the job asked for them or lineage needed them (one describe for both). */
+  readonly columns: readonly ColumnInfo[] | undefined;
+}
+
 /**
  * Builds the relation — a view for `view` models, a table otherwise (an incremental model's
  * table is its full backfill) — and returns the table's row count (undefined for a view).
  *
  * @example
- * const rows = await buildModelVersion({ warehouse, telemetry }, {
+ * const { rows } = await buildModelVersion({ warehouse, telemetry }, {
  *   model: 'orders', kind: 'table', relation, compile: async () => 'select 1 as id',
  * });
  */
 export async function buildModelVersion(
   services: { readonly warehouse: Warehouse; readonly telemetry: Telemetry },
   job: ModelVersionJob,
-): Promise<number | undefined> {
+): Promise<BuiltRelation> {
   const { warehouse } = services;
   const { relation } = job;
   return services.telemetry.span(
@@ -69,8 +78,9 @@ export async function buildModelVersion(
           rows = await warehouse.rowCount(relation);
           span.setAttribute('slipway.rows', rows);
         }
+        const columns = job.describe || run ? await warehouse.describe(relation) : undefined;
         if (run) {
-          const schema = (await warehouse.describe(relation))?.map((c) => ({ name: c.name, type: c.type }));
+          const schema = columns?.map((c) => ({ name: c.name, type: c.type }));
           run.complete({
             outputs: [
               {
@@ -81,7 +91,7 @@ export async function buildModelVersion(
             ],
           });
         }
-        return rows;
+        return { rows, columns };
       } catch (error) {
         run?.fail(error instanceof Error ? error.message : String(error));
         throw error;

@@ -84,16 +84,19 @@ export async function buildVersions(request: BuildVersionsRequest): Promise<Buil
       const began = performance.now();
       try {
         await state.markPhysicalBuilding({ name: table, model: name, fingerprint, kind: model.kind });
-        const rows = await buildModelVersion(request, {
+        const built = await buildModelVersion(request, {
           model: name,
           kind: model.kind,
           relation,
           compile: () => compileModel(model, resolve, warehouse),
           signal: request.signal,
           lineage: { job: model.name, inputs: model.dependsOn.flatMap((d) => inputRelation(d)) },
+          // One describe serves the state record and the lineage event.
+          describe: true,
         });
+        const { rows } = built;
         await step(STEP.materialized(name));
-        const columns = (await warehouse.describe(relation))?.map((c) => ({ name: c.name, type: c.type }));
+        const columns = built.columns?.map((c) => ({ name: c.name, type: c.type }));
         const durationMs = performance.now() - began;
         await state.markPhysicalBuilt(table, { rows, columns, buildMs: durationMs });
         results.built(model, relation, rows, began);

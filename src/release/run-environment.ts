@@ -134,11 +134,29 @@ async function runInSpan(services: ReleaseServices, request: RunRequest): Promis
           compileFor(definition, request.project, pointer.models[name]?.fingerprint, resolve, services);
         const relation = physicalTable(table);
         if (definition.kind === 'incremental' && definition.timeColumn) {
-          const r = await warehouse.incremental.merge(relation, await compile(), {
-            timeColumn: definition.timeColumn,
-            uniqueKey: definition.uniqueKey,
-            lookbackMs: definition.lookbackMs,
-          });
+          const timeColumn = definition.timeColumn;
+          // Its own model span, so the increment is a step of the run's trace and its rows count.
+          const r = await services.telemetry.span(
+            `model ${name}`,
+            {
+              'slipway.span': 'model',
+              'slipway.model': name,
+              'slipway.kind': 'incremental',
+              'slipway.relation': `${relation.schema}.${relation.name}`,
+              'cicd.pipeline.task.name': name,
+              'cicd.pipeline.task.type': 'build',
+            },
+            async (span) => {
+              const merged = await warehouse.incremental.merge(relation, await compile(), {
+                timeColumn,
+                uniqueKey: definition.uniqueKey,
+                lookbackMs: definition.lookbackMs,
+              });
+              span.setAttribute('slipway.rows', merged.read);
+              span.setAttribute('slipway.rows.added', merged.added);
+              return merged;
+            },
+          );
           results.set(name, {
             ...base,
             action: 'incremental',
@@ -150,7 +168,7 @@ async function runInSpan(services: ReleaseServices, request: RunRequest): Promis
         } else {
           const before = await warehouse.rowCount(relation).catch(() => 0);
           // A full refresh is the builder's own step: the same table, built again in place.
-          const rows = await buildModelVersion(services, {
+          const { rows } = await buildModelVersion(services, {
             model: name,
             kind: definition.kind,
             relation,

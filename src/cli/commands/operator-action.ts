@@ -12,6 +12,7 @@ import { defaultStandbyRetryMs } from '../../operator/operator.js';
 import { ApiTokens } from '../../server/api-tokens.js';
 import { webhookSecretsFromEnv } from '../../server/create-server-app.js';
 import { openLogPipeline } from '../../telemetry/logs/log-pipeline.js';
+import { parseEmfTarget } from '../../telemetry/metrics/emf/emf-sinks.js';
 import { startOperatorRuntime } from '../operator-runtime.js';
 import type { GlobalOptions } from '../project-context.js';
 import { stepHookFromEnvironment } from '../release-context.js';
@@ -32,6 +33,7 @@ interface OperatorOptions extends GlobalOptions {
   readonly pgPort?: string;
   readonly pgTlsCert?: string;
   readonly pgTlsKey?: string;
+  readonly metricsEmf?: string;
 }
 
 export async function operatorAction(this: Command) {
@@ -52,6 +54,12 @@ export async function operatorAction(this: Command) {
       `--standby-retry must be a duration such as 3s, not '${options.standbyRetry}'`,
     );
   const pg = pgOptions(options);
+  // Checked now, so a wrong destination is a usage error before anything starts.
+  if (options.metricsEmf !== undefined) parseEmfTarget(options.metricsEmf);
+  const telemetryEnv =
+    options.metricsEmf === undefined
+      ? undefined
+      : { ...process.env, SLIPWAY_METRICS_EMF: options.metricsEmf };
   const tokens = await ApiTokens.load();
   const webhookSecrets = webhookSecretsFromEnv();
   if (options.logTo !== 'stderr' && options.logTo !== 'stdout')
@@ -80,6 +88,7 @@ export async function operatorAction(this: Command) {
     logger,
     ...(stepHookFromEnvironment() ? { step: stepHookFromEnvironment() } : {}),
     onStateChange: (state) => logger.info({ state }, `operator ${state}`),
+    ...(telemetryEnv ? { telemetryEnv } : {}),
   });
   if (options.logTo === 'stderr')
     output.data({ url: runtime.url, pgPort: runtime.pgPort ?? null, pid: process.pid, home: runtime.home });

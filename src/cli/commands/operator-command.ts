@@ -38,5 +38,9 @@ export function registerOperator(program: Command): void {
     .option('--pg-tls-key <file>', 'PEM private key for the PostgreSQL protocol (env SLIPWAY_PG_TLS_KEY)')
     .option('--log-to <stream>', 'the log stream: stderr or stdout', 'stderr')
     .option('--log-file <file>', 'also write JSON log lines to this file, rotated at 10 MiB (5 kept)')
+    .option(
+      '--metrics-emf <destination>',
+      'also write metrics as CloudWatch EMF: stdout, file:PATH, tcp://host:port or udp://host:port (SLIPWAY_METRICS_EMF)',
+    )
     .action(lazyAction(() => import('./operator-action.js'), 'operatorAction'));
 }

@@ -3,26 +3,45 @@
  * units (seconds, bytes), `_total` for counters, and only low-cardinality labels (environment,
  * kind, outcome, model — never a release id, a commit or a user). They are read from the spans
  * the code already makes (`SpanMetrics`), so instrumenting a step once gives both its trace and
- * its numbers; process CPU, memory and event-loop lag come from prom-client's collectors.
+ * its numbers. Process CPU, memory and event-loop lag are prom-client's collectors under the
+ * standard `process_*` and `nodejs_*` names every Prometheus client library uses (so the usual
+ * dashboards and alerts work unchanged). Counters registered in prom-client's default registry
+ * elsewhere (`slipway_log_events_dropped_total`) are exported with the rest.
  */
 
-import { stat } from 'node:fs/promises';
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Histogram, Registry, register } from 'prom-client';
 import { SLIPWAY_METRICS } from '../../core/metric-names.js';
+import { type ExporterStats, type ModelWrite, registerScrapedGauges } from './scraped-gauges.js';
 
 const SECONDS = [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900];
+
+/** prom-client's gauges that end in `_total` (promtool rejects them); their unsuffixed twins stay. */
+const MISNAMED_DEFAULTS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
+
+/** Told of every histogram observation, with its labels (the EMF exporter keeps the values). */
+export type ObservationListener = (
+  name: string,
+  labels: Readonly<Record<string, string>>,
+  value: number,
+) => void;
 
 export interface SlipwayMetricsOptions {
   /** Files whose size `slipway_warehouse_file_size_bytes` reports (a DuckDB file), read at scrape. */
   readonly warehouseFiles?: () => readonly string[];
   /** Delivery stats of the exporters (dropped telemetry), read at scrape. */
-  readonly exporters?: () => readonly {
-    readonly exporter: string;
-    readonly stats: { readonly dropped: number; readonly delivered: number; readonly queued: number };
-  }[];
+  readonly exporters?: () => readonly ExporterStats[];
+  /** When each environment's models were last written, read at scrape (`slipway_model_data_age_seconds`). */
+  readonly modelWrites?: () => Promise<readonly ModelWrite[]>;
   /** Process collectors (CPU, RSS, event loop). Default on. */
   readonly processMetrics?: boolean;
+  readonly now?: () => number;
 }
+
+type Labels = Record<string, string>;
 
 export class SlipwayMetrics {
   readonly registry = new Registry();
@@ -41,154 +60,152 @@ export class SlipwayMetrics {
   readonly gitErrors: Counter<'operation'>;
   readonly statementDuration: Histogram<'system' | 'operation'>;
   readonly ciRuns: Counter<'outcome'>;
+  readonly #listeners = new Set<ObservationListener>();
+  readonly #newest = new Map<string, { kind: string; name: string; ms: number }>();
+  readonly #processMetrics: boolean;
 
-  constructor({ warehouseFiles, exporters, processMetrics = true }: SlipwayMetricsOptions = {}) {
+  constructor({
+    warehouseFiles,
+    exporters,
+    modelWrites,
+    processMetrics = true,
+    now = Date.now,
+  }: SlipwayMetricsOptions = {}) {
     const registers = [this.registry];
-    this.releaseDuration = new Histogram({
-      name: SLIPWAY_METRICS.releaseDuration,
-      help: 'Time from a release being recorded to its switch (or failure).',
-      labelNames: ['environment', 'kind', 'strategy', 'outcome'],
-      buckets: SECONDS,
-      registers,
+    const histogram = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+      new Histogram<L>({ name, help, labelNames, buckets: SECONDS, registers });
+    const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+      new Counter<L>({ name, help, labelNames, registers });
+    this.releaseDuration = histogram(
+      SLIPWAY_METRICS.releaseDuration,
+      'Time from a release being recorded to its switch (or failure).',
+      ['environment', 'kind', 'strategy', 'outcome'],
+    );
+    this.releases = counter(
+      SLIPWAY_METRICS.releases,
+      'Releases by environment, kind (apply, promote, rollback) and outcome.',
+      ['environment', 'kind', 'outcome'],
+    );
+    this.runDuration = histogram(
+      SLIPWAY_METRICS.runDuration,
+      'Duration of data refresh runs of an environment.',
+      ['environment', 'outcome'],
+    );
+    this.runs = counter('slipway_runs_total', 'Data refresh runs by environment and outcome.', [
+      'environment',
+      'outcome',
+    ]);
+    this.modelBuildDuration = histogram(
+      'slipway_model_build_duration_seconds',
+      'Time to build one model version (or refresh it in a run).',
+      ['model', 'outcome'],
+    );
+    this.modelRows = counter(
+      'slipway_model_rows_written_total',
+      'Rows written to model tables by builds and runs.',
+      ['model'],
+    );
+    this.checkResults = counter(
+      SLIPWAY_METRICS.checkResults,
+      'Data-quality check results by status (pass, fail, warn, error) and severity.',
+      ['status', 'severity'],
+    );
+    this.switchDuration = histogram(
+      SLIPWAY_METRICS.switchDuration,
+      'Time of an environment switch (its views re-pointed in one transaction).',
+      ['environment'],
+    );
+    this.verifyDuration = histogram(
+      'slipway_verification_duration_seconds',
+      'Time of a post-deploy verification.',
+      ['environment', 'outcome'],
+    );
+    this.lockWait = histogram('slipway_lock_wait_seconds', "Time spent waiting for an environment's lock.", [
+      'environment',
+    ]);
+    this.webhooks = counter('slipway_webhooks_total', 'Webhook deliveries by provider and HTTP status.', [
+      'provider',
+      'status',
+    ]);
+    this.syncs = counter(
+      'slipway_syncs_total',
+      'Git syncs of the operator by trigger (webhook, poll, manual) and outcome.',
+      ['trigger', 'outcome'],
+    );
+    this.gitErrors = counter('slipway_git_errors_total', 'Failed git operations (fetch).', ['operation']);
+    this.statementDuration = histogram(
+      'slipway_warehouse_statement_duration_seconds',
+      'Warehouse statements by engine and operation.',
+      ['system', 'operation'],
+    );
+    this.ciRuns = counter('slipway_ci_runs_total', 'Pull-request gate runs by outcome.', ['outcome']);
+    registerScrapedGauges(this.registry, {
+      warehouseFiles,
+      exporters,
+      modelWrites,
+      newest: this.#newest,
+      now,
     });
-    this.releases = new Counter({
-      name: SLIPWAY_METRICS.releases,
-      help: 'Releases by environment, kind (apply, promote, rollback) and outcome.',
-      labelNames: ['environment', 'kind', 'outcome'],
-      registers,
-    });
-    this.runDuration = new Histogram({
-      name: SLIPWAY_METRICS.runDuration,
-      help: 'Duration of data refresh runs of an environment.',
-      labelNames: ['environment', 'outcome'],
-      buckets: SECONDS,
-      registers,
-    });
-    this.runs = new Counter({
-      name: 'slipway_runs_total',
-      help: 'Data refresh runs by environment and outcome.',
-      labelNames: ['environment', 'outcome'],
-      registers,
-    });
-    this.modelBuildDuration = new Histogram({
-      name: 'slipway_model_build_duration_seconds',
-      help: 'Time to build one model version (or refresh it in a run).',
-      labelNames: ['model', 'outcome'],
-      buckets: SECONDS,
-      registers,
-    });
-    this.modelRows = new Counter({
-      name: 'slipway_model_rows_written_total',
-      help: 'Rows written to model tables by builds and runs.',
-      labelNames: ['model'],
-      registers,
-    });
-    this.checkResults = new Counter({
-      name: SLIPWAY_METRICS.checkResults,
-      help: 'Data-quality check results by status (pass, fail, warn, error) and severity.',
-      labelNames: ['status', 'severity'],
-      registers,
-    });
-    this.switchDuration = new Histogram({
-      name: SLIPWAY_METRICS.switchDuration,
-      help: 'Time of an environment switch (its views re-pointed in one transaction).',
-      labelNames: ['environment'],
-      buckets: SECONDS,
-      registers,
-    });
-    this.verifyDuration = new Histogram({
-      name: 'slipway_verification_duration_seconds',
-      help: 'Time of a post-deploy verification.',
-      labelNames: ['environment', 'outcome'],
-      buckets: SECONDS,
-      registers,
-    });
-    this.lockWait = new Histogram({
-      name: 'slipway_lock_wait_seconds',
-      help: "Time spent waiting for an environment's lock.",
-      labelNames: ['environment'],
-      buckets: SECONDS,
-      registers,
-    });
-    this.webhooks = new Counter({
-      name: 'slipway_webhooks_total',
-      help: 'Webhook deliveries by provider and HTTP status.',
-      labelNames: ['provider', 'status'],
-      registers,
-    });
-    this.syncs = new Counter({
-      name: 'slipway_syncs_total',
-      help: 'Git syncs of the operator by trigger (webhook, poll, manual) and outcome.',
-      labelNames: ['trigger', 'outcome'],
-      registers,
-    });
-    this.gitErrors = new Counter({
-      name: 'slipway_git_errors_total',
-      help: 'Failed git operations (fetch).',
-      labelNames: ['operation'],
-      registers,
-    });
-    this.statementDuration = new Histogram({
-      name: 'slipway_warehouse_statement_duration_seconds',
-      help: 'Warehouse statements by engine and operation.',
-      labelNames: ['system', 'operation'],
-      buckets: SECONDS,
-      registers,
-    });
-    this.ciRuns = new Counter({
-      name: 'slipway_ci_runs_total',
-      help: 'Pull-request gate runs by outcome.',
-      labelNames: ['outcome'],
-      registers,
-    });
-    if (warehouseFiles) {
-      new Gauge({
-        name: 'slipway_warehouse_file_size_bytes',
-        help: 'Size of the embedded warehouse file (DuckDB) on disk.',
-        registers,
-        async collect() {
-          let total = 0;
-          for (const file of warehouseFiles()) {
-            total += await stat(file).then(
-              (s) => s.size,
-              () => 0,
-            );
-          }
-          this.set(total);
-        },
-      });
-    }
-    if (exporters) {
-      const counted = new Map<string, number>();
-      new Counter({
-        name: 'slipway_telemetry_dropped_total',
-        help: 'Telemetry items (spans, lineage events) dropped: buffer full or receiver down or slow.',
-        labelNames: ['exporter'],
-        registers,
-        collect() {
-          // The exporters count; the counter follows their totals.
-          for (const e of exporters()) {
-            const delta = e.stats.dropped - (counted.get(e.exporter) ?? 0);
-            this.inc({ exporter: e.exporter }, Math.max(0, delta));
-            counted.set(e.exporter, e.stats.dropped);
-          }
-        },
-      });
-      new Gauge({
-        name: 'slipway_telemetry_queued',
-        help: 'Telemetry items waiting in an exporter buffer.',
-        labelNames: ['exporter'],
-        registers,
-        collect() {
-          for (const e of exporters()) this.set({ exporter: e.exporter }, e.stats.queued);
-        },
-      });
-    }
-    if (processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'slipway_' });
+    this.#processMetrics = processMetrics;
   }
 
-  /** The text exposition format, for `GET /metrics`. */
-  async exposition(): Promise<{ readonly contentType: string; readonly body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  /** Observes `value` on `histogram` and tells the listeners (EMF). */
+  observe<L extends string>(
+    histogram: Histogram<L>,
+    labels: Partial<Record<L, string>>,
+    value: number,
+  ): void {
+    histogram.observe(labels, value);
+    const name = (histogram as unknown as { name: string }).name;
+    for (const listener of this.#listeners) listener(name, labels as Labels, value);
   }
+
+  /** Listens to every histogram observation; returns the function that stops it. */
+  onObservation(listener: ObservationListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** The newest value a freshness check saw on `name` (a source or a model), epoch ms. */
+  recordNewest(kind: 'source' | 'model', name: string, ms: number): void {
+    this.#newest.set(`${kind}:${name}`, { kind, name, ms });
+  }
+
+  /** The registries this one's exposition and EMF read: its own, the process's, the default one. */
+  registries(): readonly Registry[] {
+    return this.#processMetrics ? [this.registry, processRegistry(), register] : [this.registry, register];
+  }
+
+  /** The text exposition format, for `GET /metrics`: this registry, then the others' series. */
+  async exposition(): Promise<{ readonly contentType: string; readonly body: string }> {
+    let body = await this.registry.metrics();
+    const seen = new Set(this.registry.getMetricsAsArray().map((m) => nameOf(m)));
+    for (const other of this.registries().slice(1)) {
+      for (const metric of other.getMetricsAsArray()) {
+        const name = nameOf(metric);
+        if (seen.has(name)) continue;
+        seen.add(name);
+        body += `${await other.getSingleMetricAsString(name)}\n`;
+      }
+    }
+    return { contentType: this.registry.contentType, body };
+  }
+}
+
+const nameOf = (metric: unknown): string => (metric as { name: string }).name;
+
+let processCollectors: Registry | undefined;
+
+/**
+ * prom-client's process collectors, once per process: they start an event-loop monitor and a GC
+ * observer that are never stopped, so every registry (operator restarts, tests, benchmarks)
+ * shares one set rather than each adding its own.
+ */
+function processRegistry(): Registry {
+  if (!processCollectors) {
+    processCollectors = new Registry();
+    collectDefaultMetrics({ register: processCollectors });
+    for (const name of MISNAMED_DEFAULTS) processCollectors.removeSingleMetric(name);
+  }
+  return processCollectors;
 }

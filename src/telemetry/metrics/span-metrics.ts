@@ -30,7 +30,8 @@ export class SpanMetrics implements SpanProcessor {
     const outcome = failed ? 'failed' : 'succeeded';
     const m = this.#m;
     if (a['db.system.name'] !== undefined) {
-      m.statementDuration.observe(
+      m.observe(
+        m.statementDuration,
         { system: text('db.system.name'), operation: text('db.operation.name') },
         seconds,
       );
@@ -39,42 +40,40 @@ export class SpanMetrics implements SpanProcessor {
     const environment = text('slipway.environment');
     switch (a['slipway.span']) {
       case 'release':
-        m.releaseDuration.observe(
+        m.observe(
+          m.releaseDuration,
           { environment, kind: text('slipway.kind'), strategy: text('slipway.strategy'), outcome },
           seconds,
         );
         m.releases.inc({ environment, kind: text('slipway.kind'), outcome });
         return;
       case 'run':
-        m.runDuration.observe({ environment, outcome }, seconds);
+        m.observe(m.runDuration, { environment, outcome }, seconds);
         m.runs.inc({ environment, outcome });
         return;
       case 'model': {
         const model = text('slipway.model');
-        m.modelBuildDuration.observe({ model, outcome }, seconds);
+        m.observe(m.modelBuildDuration, { model, outcome }, seconds);
         const rows = a['slipway.rows'];
         if (typeof rows === 'number' && rows > 0) m.modelRows.inc({ model }, rows);
         return;
       }
       case 'checks':
-        for (const status of ['pass', 'fail', 'warn', 'error'] as const) {
-          for (const severity of ['error', 'warn'] as const) {
-            const n = a[`slipway.checks.${status}.${severity}`];
-            if (typeof n === 'number' && n > 0) m.checkResults.inc({ status, severity }, n);
-          }
-        }
+        this.#checks(a);
         return;
       case 'switch':
-        m.switchDuration.observe({ environment }, seconds);
+        m.observe(m.switchDuration, { environment }, seconds);
         return;
       case 'verify':
-        m.verifyDuration.observe(
+        this.#checks(a);
+        m.observe(
+          m.verifyDuration,
           { environment, outcome: a['slipway.passed'] === false ? 'failed' : outcome },
           seconds,
         );
         return;
       case 'lock':
-        m.lockWait.observe({ environment }, seconds);
+        m.observe(m.lockWait, { environment }, seconds);
         return;
       case 'sync':
         m.syncs.inc({ trigger: text('slipway.trigger'), outcome });
@@ -90,6 +89,22 @@ export class SpanMetrics implements SpanProcessor {
         return;
       default:
         return;
+    }
+  }
+
+  /** Check results of a gate or verification, and the newest values its freshness checks saw. */
+  #checks(a: ReadableSpan['attributes']): void {
+    for (const status of ['pass', 'fail', 'warn', 'error'] as const) {
+      for (const severity of ['error', 'warn'] as const) {
+        const n = a[`slipway.checks.${status}.${severity}`];
+        if (typeof n === 'number' && n > 0) this.#m.checkResults.inc({ status, severity }, n);
+      }
+    }
+    for (const [key, value] of Object.entries(a)) {
+      const match = /^slipway\.freshness\.(source|model)\.(.+)$/.exec(key);
+      if (match && typeof value === 'number') {
+        this.#m.recordNewest(match[1] as 'source' | 'model', match[2] as string, value);
+      }
     }
   }
 

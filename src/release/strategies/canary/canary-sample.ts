@@ -188,7 +188,7 @@ export async function buildSample(
       compile,
       signal: services.signal,
     });
-    rows += built ?? 0;
+    rows += built.rows ?? 0;
   };
   const upstream = new Set(scope.upstream);
   for (const name of project.order) {
