@@ -71,7 +71,15 @@ describe('bad input on PostgreSQL', () => {
     });
     expectOneLine(result, 2, new RegExp(`^error: .*${URL_VARIABLE}.* not set`));
     const init = await slipway(
-      ['init', path.join(workspace, 'unset'), '--no-install', '--warehouse', 'postgres', '--url-env', 'SLIPWAY_NOT_SET_URL'],
+      [
+        'init',
+        path.join(workspace, 'unset'),
+        '--no-install',
+        '--warehouse',
+        'postgres',
+        '--url-env',
+        'SLIPWAY_NOT_SET_URL',
+      ],
       {
         env: { SLIPWAY_NOT_SET_URL: '' },
       },
@@ -98,9 +106,12 @@ describe('bad input on PostgreSQL', () => {
       2,
       /^error: cannot connect.*password/,
     );
-    const init = await slipway(['init', path.join(workspace, 'wrong'), '--no-install', '--warehouse', 'postgres'], {
-      env: { SLIPWAY_PG_URL: wrong },
-    });
+    const init = await slipway(
+      ['init', path.join(workspace, 'wrong'), '--no-install', '--warehouse', 'postgres'],
+      {
+        env: { SLIPWAY_PG_URL: wrong },
+      },
+    );
     expectOneLine(init, 2, /^error: PostgreSQL refused the password of user slipway/);
     expect(existsSync(path.join(workspace, 'wrong'))).toBe(false);
   });

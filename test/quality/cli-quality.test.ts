@@ -40,7 +40,16 @@ beforeAll(async () => {
   root = await mkdtemp(path.join(tmpdir(), 'slipway-quality-'));
   dir = path.join(root, 'jkl');
   await mkdir(dir);
-  const init = await slipway('init', dir, '--scale', '0.02', '--no-git', '--no-install', '--ci', 'github,bitbucket');
+  const init = await slipway(
+    'init',
+    dir,
+    '--scale',
+    '0.02',
+    '--no-git',
+    '--no-install',
+    '--ci',
+    'github,bitbucket',
+  );
   expect(init.stderr).not.toContain('error');
   expect((await slipway('build', '--env', 'dev')).code).toBe(0);
 });
