@@ -21,7 +21,9 @@ if (!(rounds >= 10)) throw new Error('--rounds must be at least 10 (medians of â
 const dir = mkdtempSync(path.join(os.tmpdir(), 'slipway-bench-cli-'));
 const project = path.join(dir, 'jkl');
 try {
-  execFileSync(process.execPath, [bin, 'init', project, '--scale', '0.01', '--no-install'], { stdio: 'ignore' });
+  execFileSync(process.execPath, [bin, 'init', project, '--scale', '0.01', '--no-install'], {
+    stdio: 'ignore',
+  });
   execFileSync(process.execPath, [bin, 'apply', '--env', 'dev', '--yes', '--project', project], {
     stdio: 'ignore',
   });
