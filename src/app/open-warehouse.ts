@@ -10,6 +10,7 @@ import { access, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { ProjectConfig } from '../project/schemas.js';
+import type { StatementObserver } from '../warehouse/statement-observer.js';
 import type { Warehouse, WarehouseCapabilities } from '../warehouse/warehouse.js';
 
 export type Connection = ProjectConfig['warehouse']['connections'][string];
@@ -28,6 +29,8 @@ export interface OpenWarehouseOptions {
   readonly whenMissing?: 'refuse' | 'empty';
   /** Where environment variables come from (a PostgreSQL URL). Default `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Sees every statement (tracing: src/telemetry/tracing/statement-spans.ts). */
+  readonly observer?: StatementObserver;
 }
 
 interface OpenRequest<C extends Connection> {
@@ -38,6 +41,7 @@ interface OpenRequest<C extends Connection> {
   /** The connection's name in slipway.yaml, for messages. */
   readonly name: string;
   readonly env: Readonly<Record<string, string | undefined>>;
+  readonly runtime: { readonly observer?: StatementObserver };
 }
 
 type Opener<C extends Connection> = (request: OpenRequest<C>) => Promise<Warehouse>;
@@ -62,23 +66,24 @@ async function openDuckDb({
   root,
   readOnly,
   whenMissing,
+  runtime,
 }: OpenRequest<Extract<Connection, { type: 'duckdb' }>>): Promise<Warehouse> {
   // Each engine's adapter (and its driver) is loaded only when a warehouse of it is opened.
   const { createDuckDbWarehouse } = await import('../warehouse/duckdb/duckdb-warehouse.js');
   if (connection.path === ':memory:') {
-    return createDuckDbWarehouse({ path: ':memory:', threads: connection.threads, readOnly });
+    return createDuckDbWarehouse({ path: ':memory:', threads: connection.threads, readOnly }, runtime);
   }
   const file = path.resolve(root, connection.path);
   if (!readOnly) {
     await mkdir(path.dirname(file), { recursive: true });
   } else if (!(await exists(file))) {
-    if (whenMissing === 'empty') return createDuckDbWarehouse({ path: ':memory:' });
+    if (whenMissing === 'empty') return createDuckDbWarehouse({ path: ':memory:' }, runtime);
     throw new InvalidArgumentError(
       `the warehouse ${path.relative(process.cwd(), file) || file} does not exist yet`,
       { hint: 'build an environment first: slipway build --env dev' },
     );
   }
-  return createDuckDbWarehouse({ path: file, threads: connection.threads, readOnly });
+  return createDuckDbWarehouse({ path: file, threads: connection.threads, readOnly }, runtime);
 }
 
 /**
@@ -91,6 +96,7 @@ async function openPostgres({
   name,
   env,
   readOnly,
+  runtime,
 }: OpenRequest<Extract<Connection, { type: 'postgres' }>>): Promise<Warehouse> {
   if (connection.schema_prefix !== undefined) {
     throw new InvalidArgumentError(
@@ -102,11 +108,14 @@ async function openPostgres({
   }
   const url = warehouseUrl(name, connection, env);
   const { createPostgresWarehouse } = await import('../warehouse/postgres/postgres-warehouse.js');
-  const warehouse = createPostgresWarehouse({
-    url,
-    source: `the ${connection.url_env} variable`,
-    readOnly,
-  });
+  const warehouse = createPostgresWarehouse(
+    {
+      url,
+      source: `the ${connection.url_env} variable`,
+      readOnly,
+    },
+    runtime,
+  );
   try {
     // The first statement opens the pool: a wrong URL fails here, not halfway through a command.
     await warehouse.query('select 1');
@@ -155,6 +164,7 @@ export async function openWarehouse(
     root = project.root,
     whenMissing = 'refuse',
     env = process.env,
+    observer,
   }: OpenWarehouseOptions = {},
 ): Promise<Warehouse> {
   const name =
@@ -162,7 +172,7 @@ export async function openWarehouse(
   const connection = project.config.warehouse.connections[name];
   if (!connection) throw new InvalidArgumentError(`unknown warehouse connection '${name}'`);
   const { open } = ENGINES[connection.type] as Engine<typeof connection>;
-  return open({ connection, root, readOnly, whenMissing, name, env });
+  return open({ connection, root, readOnly, whenMissing, name, env, runtime: observer ? { observer } : {} });
 }
 
 async function exists(file: string): Promise<boolean> {

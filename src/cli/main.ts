@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import {
   errorMessage,
   formatDiagnostic,
+  InvalidArgumentError,
   ProjectError,
   SlipwayError,
   WorkFailedError,
@@ -21,6 +22,7 @@ import { registerDiff } from './commands/diff-command.js';
 import { registerGc } from './commands/gc-command.js';
 import { registerGenerate } from './commands/generate-command.js';
 import { registerHistory } from './commands/history-command.js';
+import { registerInfra } from './commands/infra-command.js';
 import { registerInit } from './commands/init-command.js';
 import { registerOperator } from './commands/operator-command.js';
 import { registerPlan } from './commands/plan-command.js';
@@ -41,10 +43,19 @@ export function createProgram(): Command {
     .version('0.1.0')
     .option('--project <dir>', 'project folder (default: the current folder)')
     .option('--json', 'machine-readable output on stdout')
+    .option('--log-format <format>', 'log lines as json or pretty (default: pretty only on a terminal)')
+    .hook('preAction', function setLogFormat(command) {
+      const format = command.opts<{ logFormat?: string }>().logFormat;
+      if (format === undefined) return;
+      if (format !== 'json' && format !== 'pretty')
+        throw new InvalidArgumentError(`--log-format must be json or pretty, not '${format}'`);
+      process.env['SLIPWAY_LOG_FORMAT'] = format;
+    })
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(pc.red(text)) });
   registerInit(program);
+  registerInfra(program);
   registerValidate(program);
   registerBuild(program);
   registerQuery(program);

@@ -17,6 +17,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { type Observability, openObservability } from '../app/open-observability.js';
 import { openSqlParser } from '../app/open-sql-parser.js';
 import { openOperatorState, type StateConfig } from '../app/open-state.js';
 import { openWarehouse } from '../app/open-warehouse.js';
@@ -37,7 +38,7 @@ import { createServerApp } from '../server/create-server-app.js';
 import { type RunningServer, startHttpServer } from '../server/start-http-server.js';
 import type { StateStore } from '../state/state-store.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
-import { createTelemetry } from '../telemetry/tracer.js';
+import type { StatementObserver } from '../warehouse/statement-observer.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 
 export const OPERATOR_FILE = 'operator.json';
@@ -68,6 +69,8 @@ export interface OperatorRuntimeOptions {
    * an explicit `undefined` is the SQLite default in the home.
    */
   readonly state?: StateConfig | undefined;
+  /** Where the telemetry variables (OTEL_*, OPENLINEAGE_*) are read. Default `process.env`. */
+  readonly telemetryEnv?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface OperatorRuntime {
@@ -77,6 +80,8 @@ export interface OperatorRuntime {
   readonly reconciler: GitOpsReconciler;
   readonly backend: GitOpsBackend;
   readonly state: StateStore;
+  /** Traces, metrics and lineage of this operator. */
+  readonly observability: Observability;
   /** Resolves when this process has become the leader. */
   leader(): Promise<void>;
   stop(): Promise<void>;
@@ -117,7 +122,14 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
     'state' in options ? options.state : await operatorStateConfig({ mirror, workspace, home, logger });
   const adapters = await openOperatorState(stateConfig, { home });
   const { state, store, lease } = adapters;
-  const telemetry = createTelemetry();
+  const warehouseFiles = new Set<string>();
+  const observability = openObservability({
+    ...(options.telemetryEnv ? { env: options.telemetryEnv } : {}),
+    operator: true,
+    warehouseFiles: () => [...warehouseFiles],
+    logger,
+  });
+  const { telemetry } = observability;
   let operator: Operator | undefined;
   const timers = new Set<NodeJS.Timeout>();
   const later = (ms: number, body: () => void): void => {
@@ -137,7 +149,14 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
     workspace,
     commitInfo: (sha) => mirror.commit(sha),
     head: () => mirror.head().catch(() => undefined),
-    openWarehouse: (commit) => openOperatorWarehouse(commit, home),
+    openWarehouse: (commit) => {
+      const connection = commit.config.warehouse.connections[commit.config.warehouse.default];
+      if (connection?.type === 'duckdb' && connection.path !== ':memory:') {
+        warehouseFiles.clear();
+        warehouseFiles.add(path.resolve(home, connection.path));
+      }
+      return openOperatorWarehouse(commit, home, observability.statementObserver);
+    },
     lockLeaseMs: leaseTtlMs,
     logger,
     telemetry,
@@ -185,7 +204,7 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
           await withEnvironmentLocks(
             state,
             [request.environment],
-            { purpose: `run ${request.environment}`, wait: 60_000, leaseMs: leaseTtlMs },
+            { purpose: `run ${request.environment}`, wait: 60_000, leaseMs: leaseTtlMs, telemetry },
             () =>
               runEnvironment(services, {
                 project: loaded.project,
@@ -236,6 +255,7 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
     leaseTtlMs,
     ...(options.standbyRetryMs === undefined ? {} : { standbyRetryMs: options.standbyRetryMs }),
     logger,
+    telemetry,
     onStateChange: (s) => {
       options.onStateChange?.(s);
       if (s === 'leader') void onLeader();
@@ -253,6 +273,11 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
     tokens: options.tokens,
     ...(options.webhookSecrets ? { webhookSecrets: options.webhookSecrets } : {}),
     logger,
+    telemetry,
+    telemetryEndpoints: {
+      metrics: () => (observability.metrics as NonNullable<Observability['metrics']>).exposition(),
+      traces: (query) => observability.recentTraces?.list(query) ?? [],
+    },
     health: () => ({
       state: operator?.state,
       holder: operator?.holderId,
@@ -264,7 +289,7 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
     server = await startHttpServer(app, { port: options.port, hostname: options.host });
   } catch (error) {
     await adapters.close().catch(() => undefined);
-    await telemetry.shutdown();
+    await observability.shutdown();
     throw error;
   }
   const running = server;
@@ -281,7 +306,7 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
     await workspace.clear().catch(() => undefined);
     await removeOperatorFile(home, process.pid);
     await adapters.close();
-    await telemetry.shutdown();
+    await observability.shutdown();
   };
   return {
     url: running.url,
@@ -290,6 +315,7 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
     reconciler,
     backend,
     state,
+    observability,
     leader: () => leaderPromise,
     stop: () => {
       stopping ??= stop();
@@ -299,8 +325,12 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
 }
 
 /** The project's warehouse, its relative path resolved in the operator home, opened for writing now. */
-async function openOperatorWarehouse(commit: CommitConfig, home: string): Promise<Warehouse> {
-  const warehouse = await openWarehouse({ config: commit.config, root: home });
+async function openOperatorWarehouse(
+  commit: CommitConfig,
+  home: string,
+  observer: StatementObserver,
+): Promise<Warehouse> {
+  const warehouse = await openWarehouse({ config: commit.config, root: home }, { observer });
   try {
     await warehouse.listSchemas();
   } catch (error) {

@@ -6,6 +6,7 @@
  */
 import { appendFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
+import { openObservability } from '../app/open-observability.js';
 import { openSqlParser } from '../app/open-sql-parser.js';
 import { openProjectOperatorStore, openStateStore as openProjectState } from '../app/open-state.js';
 import { openWarehouse } from '../app/open-warehouse.js';
@@ -22,7 +23,6 @@ import { strategyFor } from '../release/strategies/strategy-for.js';
 import type { OperatorStore } from '../state/operator-store.js';
 import type { StateStore } from '../state/state-store.js';
 import { createLogger } from '../telemetry/logger.js';
-import { createTelemetry } from '../telemetry/tracer.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { type GlobalOptions, projectDir } from './project-context.js';
 
@@ -98,7 +98,10 @@ export function stepHookFromEnvironment(): StepHook | undefined {
   return async function testStep(step: string): Promise<void> {
     if (log) appendFileSync(log, `${step}\n`);
     if (step !== pauseAt) return;
-    process.stderr.write(`slipway-paused ${step}\n`);
+    // A log line like any other, so the log stream stays JSON.
+    process.stderr.write(
+      `${JSON.stringify({ level: 30, time: new Date().toISOString(), service: 'slipway', msg: `slipway-paused ${step}` })}\n`,
+    );
     const keepAlive = setInterval(() => {}, 60_000);
     await new Promise<void>((resolve) => process.once('SIGUSR2', () => resolve()));
     clearInterval(keepAlive);
@@ -142,8 +145,9 @@ export async function withReleaseSession<T>(
     operatorStore ??= openProjectOperatorStore(loaded.project.config.state, { root: loaded.root });
     return operatorStore;
   };
-  const telemetry = createTelemetry();
   const logger = createLogger({ level: process.env['SLIPWAY_LOG_LEVEL'] ?? 'warn' });
+  const observability = openObservability({ logger });
+  const { telemetry } = observability;
   try {
     return await withEnvironmentLocks(
       state,
@@ -157,6 +161,7 @@ export async function withReleaseSession<T>(
           warehouse = await openWarehouse(loaded.project, {
             root: loaded.root,
             readOnly: readOnlyWarehouse,
+            observer: observability.statementObserver,
             ...(warehouseEnvironment === undefined ? {} : { environment: warehouseEnvironment }),
           });
           await openNow(warehouse);
@@ -178,7 +183,7 @@ export async function withReleaseSession<T>(
     // A store that failed to open has told its caller so already; there is nothing to close.
     await (await operatorStore?.catch(() => undefined))?.close();
     await state.close();
-    await telemetry.shutdown();
+    await observability.shutdown();
   }
 }
 

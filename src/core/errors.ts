@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'state'
   | 'conflict'
   | 'work_failed'
+  | 'notifier'
   | 'internal';
 
 export interface SlipwayErrorOptions {
@@ -62,6 +63,22 @@ export class InvalidArgumentError extends SlipwayError {
   constructor(message: string, options: SlipwayErrorOptions = {}) {
     super('invalid_argument', message, options);
     this.name = 'InvalidArgumentError';
+  }
+}
+
+/** A reader asked for what a read may not do (a write, DDL, a file read). Exit 2; SQLSTATE 42501. */
+export class ReadRefusedError extends InvalidArgumentError {
+  constructor(message: string, options: SlipwayErrorOptions = {}) {
+    super(message, options);
+    this.name = 'ReadRefusedError';
+  }
+}
+
+/** A read ran past its statement timeout and was interrupted. SQLSTATE 57014. */
+export class ReadTimeoutError extends SlipwayError {
+  constructor(message: string, options: SlipwayErrorOptions = {}) {
+    super('work_failed', message, options);
+    this.name = 'ReadTimeoutError';
   }
 }
 

@@ -79,6 +79,8 @@ export interface ReleaseRecord {
   readonly verification: ReleaseVerification | undefined;
   /** Set when the status is `rolled_back`. */
   readonly rolledBack: ReleaseRollback | undefined;
+  /** The W3C trace id (32 hex) of the trace that shows this release. */
+  readonly traceId: string | undefined;
 }
 
 export interface EnvironmentPointer {

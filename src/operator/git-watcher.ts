@@ -11,6 +11,7 @@ import { errorMessage } from '../core/errors.js';
 import { redactUrl } from '../git/git-cli.js';
 import type { GitMirror } from '../git/git-mirror.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { Telemetry } from '../telemetry/tracer.js';
 
 export type SyncTrigger = 'webhook' | 'poll' | 'manual';
 
@@ -66,6 +67,8 @@ export interface GitWatcherOptions {
   /** Most commits listed in one event (the newest). Default 1000. */
   readonly maxCommits?: number;
   readonly logger?: Logger;
+  /** Each sync is a root span with its git fetch as a child. */
+  readonly telemetry?: Telemetry;
   /** Failures of fetches and of the handler; the watcher keeps going. */
   readonly onError?: (error: unknown) => void;
   readonly random?: () => number;
@@ -98,6 +101,7 @@ export class GitWatcher {
   readonly #settleMs: number;
   readonly #maxSettleMs: number;
   readonly #logger: Logger | undefined;
+  readonly #telemetry: Telemetry | undefined;
   readonly #onError: ((error: unknown) => void) | undefined;
   readonly #random: () => number;
   #lastSynced: string | undefined;
@@ -126,6 +130,7 @@ export class GitWatcher {
     settleMs = 250,
     maxSettleMs = 2000,
     logger,
+    telemetry,
     onError,
     random = Math.random,
   }: GitWatcherOptions) {
@@ -138,6 +143,7 @@ export class GitWatcher {
     this.#settleMs = Math.max(0, settleMs);
     this.#maxSettleMs = Math.max(this.#settleMs, maxSettleMs);
     this.#logger = logger;
+    this.#telemetry = telemetry;
     this.#onError = onError;
     this.#random = random;
   }
@@ -236,7 +242,19 @@ export class GitWatcher {
       const waiters = this.#waiters.splice(0);
       this.#pending = undefined;
       try {
-        const event = await this.#syncOnce(trigger, requestedAt, expected);
+        const telemetry = this.#telemetry;
+        const event = telemetry
+          ? await telemetry.rootSpan(
+              'sync',
+              { 'slipway.span': 'sync', 'slipway.trigger': trigger, 'cicd.pipeline.name': 'sync' },
+              async (span) => {
+                const synced = await this.#syncOnce(trigger, requestedAt, expected);
+                span.setAttribute('slipway.changed', synced !== undefined);
+                if (synced) span.setAttribute('vcs.ref.head.revision', synced.sha);
+                return synced;
+              },
+            )
+          : await this.#syncOnce(trigger, requestedAt, expected);
         this.#lastError = undefined;
         for (const waiter of waiters) waiter.resolve(event);
       } catch (error) {
@@ -272,7 +290,17 @@ export class GitWatcher {
     requestedAt: number,
     expected: string | undefined,
   ): Promise<CommitsEvent | undefined> {
-    const sha = await this.#source.fetch();
+    const sha = this.#telemetry
+      ? await this.#telemetry.span(
+          'git fetch',
+          {
+            'slipway.span': 'git',
+            'slipway.git.operation': 'fetch',
+            'vcs.ref.head.name': this.#source.branch,
+          },
+          () => this.#source.fetch(),
+        )
+      : await this.#source.fetch();
     this.#lastFetchedAt = Date.now();
     if (expected !== undefined) await this.#checkExpected(expected, sha, trigger);
     const previous = this.#lastSynced;

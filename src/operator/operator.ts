@@ -13,6 +13,7 @@ import { hostname } from 'node:os';
 import { SlipwayError } from '../core/errors.js';
 import type { LeaderLease, LeaseGrant } from '../state/leader-lease.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { Telemetry } from '../telemetry/tracer.js';
 import { type CommitSource, type CommitsEvent, GitWatcher, type SyncTrigger } from './git-watcher.js';
 
 /** What the operator drives with each new head (the reconcile loop; the integrator's part). */
@@ -64,6 +65,8 @@ export interface OperatorOptions {
   readonly pollIntervalMs?: number;
   readonly settleMs?: number;
   readonly logger?: Logger;
+  /** Syncs and git fetches are traced with it. */
+  readonly telemetry?: Telemetry;
   readonly onStateChange?: (state: OperatorState, grant: LeaseGrant | undefined) => void;
 }
 
@@ -209,7 +212,7 @@ export class Operator implements SyncRequester {
   }
 
   async #lead(): Promise<void> {
-    const { source, reconciler, logger, pollIntervalMs, settleMs } = this.#options;
+    const { source, reconciler, logger, telemetry, pollIntervalMs, settleMs } = this.#options;
     this.#abort = new AbortController();
     const since = await reconciler.lastHandledCommit();
     if (this.#state !== 'standby') return; // stopping: #shutdown releases the grant
@@ -220,6 +223,7 @@ export class Operator implements SyncRequester {
       ...(pollIntervalMs === undefined ? {} : { pollIntervalMs }),
       ...(settleMs === undefined ? {} : { settleMs }),
       ...(logger ? { logger } : {}),
+      ...(telemetry ? { telemetry } : {}),
       handler: async (event) => {
         const current = this.#grant;
         if (this.#state !== 'leader' || !current || this.#fenceAt <= Date.now()) {

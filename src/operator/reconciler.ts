@@ -125,6 +125,7 @@ export class GitOpsReconciler implements Reconciler {
       state: options.state,
       store: options.store,
       logger: options.logger,
+      telemetry: options.telemetry,
       now: options.now ?? Date.now,
       ...(options.lockLeaseMs === undefined ? {} : { lockLeaseMs: options.lockLeaseMs }),
       ...(options.onTimeline ? { onTimeline: options.onTimeline } : {}),

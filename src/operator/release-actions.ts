@@ -24,6 +24,7 @@ import { expectVerification } from '../release/verify-release.js';
 import type { Fence, OperatorStore, ReleaseMeta } from '../state/operator-store.js';
 import type { StateStore } from '../state/state-store.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { Telemetry } from '../telemetry/tracer.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { approveRelease } from './approve-release.js';
 import type { LoadedCommit } from './commit-workspace.js';
@@ -35,6 +36,8 @@ import type { PassContext, TimelineEntry } from './reconciler.js';
 export const LOCK_WAIT_MS = 30_000;
 
 export interface ReleaseActionsOptions {
+  /** Traces the waits for environment locks. */
+  readonly telemetry?: Telemetry;
   readonly state: StateStore;
   /**
    * The lease of the environment locks the operator takes: its leader lease time, so a lock a
@@ -70,8 +73,13 @@ export class ReleaseActions {
 
   /** How the operator takes an environment's lock for `purpose`. */
   lockOptions(purpose: string): LockOptions {
-    const { lockLeaseMs } = this.#o;
-    return { purpose, wait: LOCK_WAIT_MS, ...(lockLeaseMs === undefined ? {} : { leaseMs: lockLeaseMs }) };
+    const { lockLeaseMs, telemetry } = this.#o;
+    return {
+      purpose,
+      wait: LOCK_WAIT_MS,
+      ...(lockLeaseMs === undefined ? {} : { leaseMs: lockLeaseMs }),
+      ...(telemetry ? { telemetry } : {}),
+    };
   }
 
   /** False while auto-sync is paused for `desired`; a different desired commit resumes it. */

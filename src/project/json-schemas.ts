@@ -3,6 +3,7 @@
  * are validated by the loader itself (for better messages), so here they get the check schema.
  */
 import { z } from 'zod';
+import { alertsFileSchema } from './alerts-schema.js';
 import {
   checkSchema,
   modelHeaderSchema,
@@ -25,6 +26,7 @@ export function projectJsonSchemas(): Readonly<Record<string, JsonObject>> {
     'sources.schema.json': make('Slipway sources file', sourcesFileSchema),
     'tests.schema.json': make('Slipway unit tests file', testsFileSchema),
     'model-header.schema.json': make('Slipway SQL model header', modelHeaderSchema),
+    'alerts.schema.json': make('Slipway alerts.yaml', alertsFileSchema),
   };
 }
 

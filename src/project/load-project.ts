@@ -11,6 +11,7 @@ import { type Diagnostic, ProjectError, type SourcePosition } from '../core/erro
 import { PLANNED_STRATEGIES, RELEASE_STRATEGIES } from '../core/release.js';
 import { type SqlParser, utf8OffsetMapper } from '../core/sql-parser.js';
 import { findCycle, topologicalOrder } from './dependency-graph.js';
+import { loadAlerts } from './load-alerts.js';
 import { modelFromHeader, splitModelHeader } from './model-header.js';
 import { parseChecks } from './parse-checks.js';
 import type {
@@ -85,6 +86,11 @@ export async function loadProject(root: string, { parser }: LoadOptions): Promis
 
   const tests = await loadTests(absoluteRoot, paths.tests, modelMap, nodes, diagnostics);
   if (config) validateEnvironments(config, diagnostics, absoluteRoot);
+  const alerts = await loadAlerts(
+    absoluteRoot,
+    config ? Object.keys(config.environments) : undefined,
+    diagnostics,
+  );
 
   if (diagnostics.length > 0 || !config) {
     throw new ProjectError(sortDiagnostics(diagnostics));
@@ -96,6 +102,7 @@ export async function loadProject(root: string, { parser }: LoadOptions): Promis
     models: modelMap,
     tests,
     order: topologicalOrder(edges),
+    ...(alerts ? { alerts } : {}),
   };
 }
 

@@ -2,7 +2,9 @@
  * The loaded, validated project: what the rest of Slipway works from. Plain readonly data; the
  * loader builds it, nothing mutates it.
  */
+
 import type { SourcePosition } from '../core/errors.js';
+import type { AlertsFile } from './alerts-schema.js';
 import type { CheckKind, ProjectConfig } from './schemas.js';
 import type { TableReference } from './sql-references.js';
 
@@ -107,6 +109,8 @@ export interface Project {
   readonly tests: readonly UnitTest[];
   /** Every node name in dependency order (parents before children). */
   readonly order: readonly string[];
+  /** `alerts.yaml`, when the project has one. */
+  readonly alerts?: AlertsFile;
 }
 
 /** Looks up a model or source by name, case-insensitively, as SQL engines do. */

@@ -72,11 +72,13 @@ export function planChecks(
 ): readonly Promise<CheckNode>[] {
   const dialect = warehouse.checkDialect;
   const grouping = maxGroupValues > 0 && (dialect.sample !== undefined || dialect.statistics !== undefined);
-  // Grouping a scan's value checks by value costs a read of the column per grouped column (the
-  // rows outside its common values) and one of the row count: cheap where the engine skips blocks
-  // and reads one column at a time (DuckDB), a whole extra scan each where it does not (PostgreSQL,
-  // 2.5x slower than row by row in bench/checks). There, every check stays in the one shared scan.
-  const groupValues = grouping && dialect.skipsBlocks;
+  // Where the engine skips blocks and reads one column at a time (DuckDB), each grouped value
+  // column gets a cheap read of its own (the rows outside its common values, found by a sample).
+  // Where it does not (PostgreSQL), a read of its own would be a whole extra scan: the one shared
+  // scan groups its rows by the value columns instead (`scan-statements.ts`), so each value check
+  // is judged once per combination of values, and no sample is needed.
+  const groupValues = grouping;
+  const ownReads = dialect.skipsBlocks;
   const wanted = new Map<string, { relation: RelationRef; distinct: Set<string>; bounds: Set<string> }>();
   const want = (relation: RelationRef, part: keyof EstimateRequest, columns: readonly string[]): void => {
     if (columns.length === 0) return;
@@ -130,7 +132,7 @@ export function planChecks(
       // Sampled side by side with the statistics and the filters' parse: the values of every text
       // column a value check reads (most are low-cardinality), with the answers of every condition
       // that may turn out to be evaluated per value.
-      const columns = groupValues
+      const columns = ownReads
         ? valueColumnsOf(scan.probes).filter((name) =>
             TEXT_TYPES.test(scan.columns.find((c) => c.name === name)?.type ?? ''),
           )
@@ -152,9 +154,10 @@ export function planChecks(
         filterColumns,
       ]);
       const probes = scan.probes.map((p) => withFilterColumn(p, scan.columns, reads));
-      const grouped = groupValues
+      const lowCardinality = groupValues
         ? lowCardinalityColumns(estimate, valueColumnsOf(probes), maxGroupValues)
         : [];
+      const grouped = ownReads ? lowCardinality : withinGroups(estimate, lowCardinality);
       const valueColumns = grouped.map((name) => {
         const at = columns.indexOf(name);
         const relevant = (conditions[at] ?? [])
@@ -192,6 +195,26 @@ export function planChecks(
     });
   }
 }
+
+/**
+ * The value columns one shared scan groups its rows by (engines without block skipping): in order,
+ * as long as the estimated combinations of their values stay within `MAX_SCAN_GROUPS`, which a hash
+ * aggregate holds in memory at no cost worth measuring.
+ */
+function withinGroups(estimate: ColumnEstimates | undefined, columns: readonly string[]): string[] {
+  const chosen: string[] = [];
+  let combinations = 1;
+  for (const column of columns) {
+    const distinct = estimate?.distinct.get(column);
+    if (distinct === undefined || combinations * Math.max(1, distinct) > MAX_SCAN_GROUPS) continue;
+    combinations *= Math.max(1, distinct);
+    chosen.push(column);
+  }
+  return chosen;
+}
+
+/** The most value combinations a shared scan groups its rows into. */
+export const MAX_SCAN_GROUPS = 4096;
 
 export const relationKey = (relation: RelationRef): string => `${relation.schema}\u0000${relation.name}`;
 

@@ -8,7 +8,8 @@
  * values. Each other check is a filtered count in a scalar subquery, which DuckDB answers from its
  * per-block min/max and NULL statistics wherever they rule failing rows out, so clean data costs
  * next to nothing and dirty data costs a read of the checked columns. Engines without block
- * skipping (PostgreSQL) get those counts as aggregates of one shared scan instead. Uniqueness
+ * skipping (PostgreSQL) get those counts as aggregates of one shared scan instead, its rows grouped
+ * by the value columns, so a value condition is judged once per combination of values. Uniqueness
  * probes share one distinct-count query of their own (a bitmap for an integer key).
  */
 
@@ -111,17 +112,40 @@ export function scanStatement(warehouse: Warehouse, scan: ScanNode): ScanStateme
     );
     return name;
   };
-  const perValue = (column: ValueColumn, condition: SqlFragment | undefined): SqlFragment =>
-    condition
+  // Engines without block skipping group the one shared scan's rows by the value columns (planning
+  // kept their combinations few): the aggregates are per group, summed (or their max taken) in the
+  // outer SELECT, and a per-value condition is judged once per group there.
+  const grouped = !dialect.skipsBlocks && scan.valueColumns.length > 0;
+  const perValue = (column: ValueColumn, condition: SqlFragment | undefined): SqlFragment => {
+    if (grouped) {
+      rowCount(); // the rows of each group, which the outer sums are taken over
+      return condition
+        ? sql`coalesce(sum(slipway_aggregate.slipway_n) FILTER (WHERE ${condition}), 0)`
+        : sql`coalesce(sum(slipway_aggregate.slipway_n), 0)`;
+    }
+    return condition
       ? sql`(SELECT coalesce(sum(slipway_n) FILTER (WHERE ${condition}), 0) FROM ${groups(column)})`
       : sql`(SELECT coalesce(sum(slipway_n), 0) FROM ${groups(column)})`;
+  };
   // Aggregates of one shared scan (engines without block skipping only).
   const aggregates: SqlFragment[] = [];
-  const aggregateOf = (aggregate: SqlFragment): SqlFragment => {
-    const alias = raw(`slipway_a${aggregates.length}`);
-    aggregates.push(sql`${aggregate} AS ${alias}`);
-    return sql`slipway_aggregate.${alias}`;
+  const aggregateNames = new Set<string>();
+  const aggregateOf = (
+    aggregate: SqlFragment,
+    combine: 'sum' | 'max',
+    name: SqlFragment = raw(`slipway_a${aggregates.length}`),
+  ): SqlFragment => {
+    const key = displaySql(name);
+    if (!aggregateNames.has(key)) {
+      aggregateNames.add(key);
+      aggregates.push(sql`${aggregate} AS ${name}`);
+    }
+    const value = sql`slipway_aggregate.${name}`;
+    if (!grouped) return value;
+    return combine === 'sum' ? sql`coalesce(sum(${value}), 0)` : sql`max(${value})`;
   };
+  /** The relation's rows, as an aggregate of the shared scan (per group when grouped). */
+  const rowCount = (): SqlFragment => aggregateOf(sql`count(*)`, 'sum', raw('slipway_n'));
   const outer: SqlFragment[] = [];
   const totals = new Map<string, string>();
   /** Rows under a probe's `where`: all rows, per value of the column it reads, or counted. */
@@ -135,12 +159,12 @@ export function scanStatement(warehouse: Warehouse, scan: ScanNode): ScanStateme
     const value = !probe.filter
       ? dialect.skipsBlocks
         ? allRows()
-        : aggregateOf(sql`count(*)`)
+        : rowCount()
       : column
         ? perValue(column, probe.filter)
         : dialect.skipsBlocks
           ? sql`(SELECT count(*) FROM ${relation} WHERE ${probe.filter})`
-          : aggregateOf(dialect.countIf(probe.filter));
+          : aggregateOf(dialect.countIf(probe.filter), 'sum');
     outer.push(sql`${value} AS ${raw(alias)}`);
     return alias;
   };
@@ -162,6 +186,7 @@ export function scanStatement(warehouse: Warehouse, scan: ScanNode): ScanStateme
                 probe.filter
                   ? sql`max(${probe.value}) FILTER (WHERE ${probe.filter})`
                   : sql`max(${probe.value})`,
+                'max',
               ),
               probe.type,
             );
@@ -173,14 +198,19 @@ export function scanStatement(warehouse: Warehouse, scan: ScanNode): ScanStateme
     } else if (how === 'filtered') {
       answer = sql`(SELECT count(*) FROM ${relation} WHERE ${and(probe.filter, probe.failing)})`;
     } else {
-      answer = aggregateOf(dialect.countIf(and(probe.filter, probe.failing)));
+      answer = aggregateOf(dialect.countIf(and(probe.filter, probe.failing)), 'sum');
     }
     const alias = `slipway_p${index}`;
     outer.push(sql`${answer} AS ${raw(alias)}`);
     return { total, answer: alias };
   });
-  if (aggregates.length > 0)
-    ctes.push(sql`slipway_aggregate AS (SELECT ${join(aggregates, ',\n    ')} FROM ${relation})`);
+  if (aggregates.length > 0) {
+    const keys = grouped ? scan.valueColumns.map((c) => q(c.name)) : [];
+    const groupBy = keys.length > 0 ? sql` GROUP BY ${join(keys, ', ')}` : sql``;
+    ctes.push(
+      sql`slipway_aggregate AS (SELECT ${join([...keys, ...aggregates], ',\n    ')} FROM ${relation}${groupBy})`,
+    );
+  }
   const withClause = ctes.length > 0 ? sql`WITH ${join(ctes, ',\n')}\n` : sql``;
   const from = aggregates.length > 0 ? sql`\nFROM slipway_aggregate` : sql``;
   const statement = sql`${withClause}SELECT ${join(outer, ',\n  ')}${from}`;

@@ -14,6 +14,11 @@ export interface ModelVersionJob {
   /** The model's SELECT with every reference resolved. */
   readonly compile: () => Promise<string>;
   readonly signal?: AbortSignal | undefined;
+  /** What lineage needs (only read when lineage is on): the job's name and what the model reads. */
+  readonly lineage?: {
+    readonly job: string;
+    readonly inputs: readonly RelationRef[];
+  };
 }
 
 /**
@@ -34,20 +39,53 @@ export async function buildModelVersion(
   return services.telemetry.span(
     `model ${job.model}`,
     {
+      'slipway.span': 'model',
       'slipway.model': job.model,
       'slipway.kind': job.kind,
       'slipway.relation': `${relation.schema}.${relation.name}`,
+      'cicd.pipeline.task.name': job.model,
+      'cicd.pipeline.task.type': 'build',
     },
     async function buildModelSpan(span) {
       const sql = await job.compile();
-      if (job.kind === 'view') {
-        await warehouse.createView(relation, sql);
-        return undefined;
+      const lineage = services.telemetry.lineage;
+      const namespace = lineage?.datasetNamespace(warehouse.engine) ?? '';
+      const dataset = (r: RelationRef) => ({ namespace, name: `${r.schema}.${r.name}` });
+      const run =
+        lineage && job.lineage
+          ? lineage.start({
+              name: job.lineage.job,
+              inputs: job.lineage.inputs.map(dataset),
+              outputs: [dataset(relation)],
+              sql,
+            })
+          : undefined;
+      try {
+        let rows: number | undefined;
+        if (job.kind === 'view') {
+          await warehouse.createView(relation, sql);
+        } else {
+          await warehouse.createTableAs(relation, sql, job.signal ? { signal: job.signal } : undefined);
+          rows = await warehouse.rowCount(relation);
+          span.setAttribute('slipway.rows', rows);
+        }
+        if (run) {
+          const schema = (await warehouse.describe(relation))?.map((c) => ({ name: c.name, type: c.type }));
+          run.complete({
+            outputs: [
+              {
+                dataset: dataset(relation),
+                ...(schema ? { schema } : {}),
+                ...(rows === undefined ? {} : { rowCount: rows }),
+              },
+            ],
+          });
+        }
+        return rows;
+      } catch (error) {
+        run?.fail(error instanceof Error ? error.message : String(error));
+        throw error;
       }
-      await warehouse.createTableAs(relation, sql, job.signal ? { signal: job.signal } : undefined);
-      const rows = await warehouse.rowCount(relation);
-      span.setAttribute('slipway.rows', rows);
-      return rows;
     },
   );
 }

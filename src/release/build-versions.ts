@@ -54,6 +54,12 @@ export async function buildVersions(request: BuildVersionsRequest): Promise<Buil
     if (!pointer) throw new Error(`${name} is not part of the release`);
     return warehouse.quoteRelation(physicalTable(pointer.table));
   };
+  const inputRelation = (name: string): RelationRef[] => {
+    const source = project.sources.get(name);
+    if (source) return [sourceRelation(source)];
+    const pointer = target[name];
+    return pointer ? [physicalTable(pointer.table)] : [];
+  };
   const results = new BuildResults(request.logger, reporter);
   const outcomes = await runDag<BuiltVersion>({
     order: request.build.map((b) => b.model),
@@ -83,6 +89,7 @@ export async function buildVersions(request: BuildVersionsRequest): Promise<Buil
           relation,
           compile: () => compileModel(model, resolve, warehouse),
           signal: request.signal,
+          lineage: { job: model.name, inputs: model.dependsOn.flatMap((d) => inputRelation(d)) },
         });
         await step(STEP.materialized(name));
         const columns = (await warehouse.describe(relation))?.map((c) => ({ name: c.name, type: c.type }));

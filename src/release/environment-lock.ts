@@ -8,6 +8,7 @@ import { hostname, userInfo } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConflictError } from '../core/errors.js';
 import type { LockHolder, LockLease, StateStore } from '../state/state-store.js';
+import type { Telemetry } from '../telemetry/tracer.js';
 
 export const DEFAULT_LEASE_MS = 60_000;
 
@@ -18,6 +19,8 @@ export interface LockOptions {
   readonly wait?: boolean | number;
   readonly leaseMs?: number;
   readonly pollMs?: number;
+  /** Traces the wait for the locks (`slipway_lock_wait_seconds`). */
+  readonly telemetry?: Pick<Telemetry, 'span'>;
 }
 
 export function environmentLockName(environment: string): string {
@@ -44,7 +47,7 @@ export function currentHolder(purpose: string): LockHolder {
 export async function withEnvironmentLocks<T>(
   state: StateStore,
   environments: readonly string[],
-  { purpose, wait = false, leaseMs = DEFAULT_LEASE_MS, pollMs = 250 }: LockOptions,
+  { purpose, wait = false, leaseMs = DEFAULT_LEASE_MS, pollMs = 250, telemetry }: LockOptions,
   body: () => Promise<T>,
 ): Promise<T> {
   const holder = currentHolder(purpose);
@@ -53,16 +56,27 @@ export async function withEnvironmentLocks<T>(
   const deadline = typeof wait === 'number' ? Date.now() + wait : wait ? Number.POSITIVE_INFINITY : 0;
   let renewal: NodeJS.Timeout | undefined;
   try {
-    for (const name of names) {
-      while (true) {
-        const attempt = await state.tryLock(name, holder, leaseMs);
-        if (attempt.acquired) {
-          held.push(name);
-          break;
+    const acquire = async (): Promise<void> => {
+      for (const name of names) {
+        while (true) {
+          const attempt = await state.tryLock(name, holder, leaseMs);
+          if (attempt.acquired) {
+            held.push(name);
+            break;
+          }
+          if (Date.now() >= deadline) throw lockedError(attempt.heldBy, wait !== false);
+          await sleep(pollMs);
         }
-        if (Date.now() >= deadline) throw lockedError(attempt.heldBy, wait !== false);
-        await sleep(pollMs);
       }
+    };
+    if (telemetry) {
+      await telemetry.span(
+        'lock wait',
+        { 'slipway.span': 'lock', 'slipway.environment': [...environments].sort().join(',') },
+        acquire,
+      );
+    } else {
+      await acquire();
     }
     renewal = setInterval(
       () => {

@@ -18,6 +18,7 @@ import type { Logger } from '../telemetry/logger.js';
 import type { Telemetry } from '../telemetry/tracer.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import type { BuiltVersion } from './build-versions.js';
+import { checkSpanAttributes, resultsOf } from './check-span-attributes.js';
 import type { ReleasePlan } from './plan-release.js';
 import { STEP, type StepHook } from './release-steps.js';
 import { strategyFor } from './strategies/strategy-for.js';
@@ -102,14 +103,25 @@ export async function executeRelease(services: ReleaseServices, spec: ReleaseSpe
   const began = performance.now();
   const { plan } = spec;
   const strategy = strategyFor(spec.strategy);
-  return services.telemetry.span(
+  return services.telemetry.rootSpan(
     `release ${spec.environment}`,
-    { 'slipway.environment': spec.environment, 'slipway.kind': spec.kind, 'slipway.strategy': spec.strategy },
+    {
+      'slipway.span': 'release',
+      'slipway.environment': spec.environment,
+      'slipway.kind': spec.kind,
+      'slipway.strategy': spec.strategy,
+      'cicd.pipeline.name': `release ${spec.environment}`,
+      'cicd.pipeline.action.name': 'RUN',
+      ...(spec.commit ? { 'vcs.ref.head.revision': spec.commit.sha } : {}),
+    },
     async (span) => {
       const pointer = await state.getPointer(spec.environment);
       const id = newReleaseId();
       span.setAttribute('slipway.release', id);
+      span.setAttribute('cicd.pipeline.run.id', id);
+      const traceId = span.spanContext().traceId;
       await state.createRelease({
+        traceId,
         id,
         environment: spec.environment,
         kind: spec.kind,
@@ -123,6 +135,7 @@ export async function executeRelease(services: ReleaseServices, spec: ReleaseSpe
       });
       await step(STEP.recorded);
       const fail = async (error: unknown, timings: Record<string, number>): Promise<never> => {
+        span.setAttribute('cicd.pipeline.result', 'failure');
         const message = errorMessage(error);
         await state.setReleaseStatus(id, 'failed', { error: message, timings });
         throw error;
@@ -158,13 +171,25 @@ export async function executeRelease(services: ReleaseServices, spec: ReleaseSpe
       spec.signal?.throwIfAborted();
       let switchMs = 0;
       try {
-        switchMs = await warehouse.environments.switch({
-          environment: spec.environment,
-          releaseId: id,
-          models: plan.target,
-          removed: plan.models.filter((m) => m.change === 'removed').map((m) => m.model),
-        });
+        switchMs = await services.telemetry.span(
+          `switch ${spec.environment}`,
+          {
+            'slipway.span': 'switch',
+            'slipway.environment': spec.environment,
+            'slipway.release': id,
+            'cicd.pipeline.task.name': 'switch',
+            'cicd.pipeline.task.type': 'deploy',
+          },
+          () =>
+            warehouse.environments.switch({
+              environment: spec.environment,
+              releaseId: id,
+              models: plan.target,
+              removed: plan.models.filter((m) => m.change === 'removed').map((m) => m.model),
+            }),
+        );
       } catch (error) {
+        span.setAttribute('cicd.pipeline.result', 'failure');
         await fail(error, { buildMs, gateMs });
       }
       await step(STEP.afterSwitch);
@@ -184,6 +209,7 @@ export async function executeRelease(services: ReleaseServices, spec: ReleaseSpe
       // After the switch the gate can only report: the environment already shows the release.
       const gatedAfterSwitch = spec.gate !== undefined && strategy.gate === 'after-switch';
       if (spec.gate && gatedAfterSwitch) gate = await askGate(services, spec, spec.gate, id, built);
+      span.setAttribute('cicd.pipeline.result', gate?.passed === false ? 'failure' : 'success');
       return {
         release: (await state.getRelease(id)) as ReleaseRecord,
         built,
@@ -203,14 +229,28 @@ async function askGate(
   releaseId: string,
   built: readonly BuiltVersion[],
 ): Promise<GateResult> {
-  const result = await gate({
-    environment: spec.environment,
-    strategy: spec.strategy,
-    kind: spec.kind,
-    plan: spec.plan,
-    built,
-    target: spec.plan.target,
-  });
+  const result = await services.telemetry.span(
+    `gate ${spec.environment}`,
+    {
+      'slipway.span': 'checks',
+      'slipway.environment': spec.environment,
+      'cicd.pipeline.task.name': 'gate',
+      'cicd.pipeline.task.type': 'test',
+    },
+    async (span) => {
+      const verdict = await gate({
+        environment: spec.environment,
+        strategy: spec.strategy,
+        kind: spec.kind,
+        plan: spec.plan,
+        built,
+        target: spec.plan.target,
+      });
+      span.setAttribute('slipway.passed', verdict.passed);
+      span.setAttributes(checkSpanAttributes(resultsOf(verdict.details)));
+      return verdict;
+    },
+  );
   await services.state.appendEvent({
     type: result.passed ? 'release.gate_passed' : 'release.gate_failed',
     environment: spec.environment,

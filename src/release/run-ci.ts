@@ -81,7 +81,27 @@ export interface CiOutcome {
   readonly durationMs: number;
 }
 
-export async function runCi(services: ReleaseServices, request: CiRequest): Promise<CiOutcome> {
+export function runCi(services: ReleaseServices, request: CiRequest): Promise<CiOutcome> {
+  return services.telemetry.rootSpan(
+    `ci ${request.ciEnvironment}`,
+    {
+      'slipway.span': 'ci',
+      'slipway.environment': request.environment,
+      'cicd.pipeline.name': 'slipway ci',
+      'cicd.pipeline.action.name': 'BUILD',
+      ...(request.commit ? { 'vcs.ref.head.revision': request.commit.sha } : {}),
+    },
+    async (span) => {
+      const outcome = await runCiInSpan(services, request);
+      const blocked = outcome.blockers.length > 0;
+      span.setAttribute('cicd.pipeline.result', blocked ? 'failure' : 'success');
+      if (blocked) span.setStatus({ code: 2, message: outcome.blockers.slice(0, 3).join('; ') });
+      return outcome;
+    },
+  );
+}
+
+async function runCiInSpan(services: ReleaseServices, request: CiRequest): Promise<CiOutcome> {
   const began = performance.now();
   const { state, warehouse } = services;
   const { project, ciEnvironment } = request;

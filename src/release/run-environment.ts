@@ -12,6 +12,7 @@ import { compileSqlModel } from '../project/compile-model.js';
 import { topologicalOrder } from '../project/dependency-graph.js';
 import type { Project } from '../project/project.js';
 import type { RunRecord } from '../state/state-store.js';
+import type { RelationRef } from '../warehouse/warehouse.js';
 import { buildModelVersion } from './build-model-version.js';
 import { compileModel } from './build-models.js';
 import type { ReleaseServices } from './execute-release.js';
@@ -45,7 +46,27 @@ export interface RunOutcome {
   readonly models: readonly ModelRunResult[];
 }
 
-export async function runEnvironment(services: ReleaseServices, request: RunRequest): Promise<RunOutcome> {
+export function runEnvironment(services: ReleaseServices, request: RunRequest): Promise<RunOutcome> {
+  return services.telemetry.rootSpan(
+    `run ${request.environment}`,
+    {
+      'slipway.span': 'run',
+      'slipway.environment': request.environment,
+      'cicd.pipeline.name': `run ${request.environment}`,
+      'cicd.pipeline.action.name': 'RUN',
+    },
+    async (span) => {
+      const outcome = await runInSpan(services, request);
+      span.setAttribute('cicd.pipeline.run.id', outcome.run.id);
+      const failed = outcome.run.status === 'failed';
+      span.setAttribute('cicd.pipeline.result', failed ? 'failure' : 'success');
+      if (failed) span.setStatus({ code: 2, message: outcome.run.error ?? 'the run failed' });
+      return outcome;
+    },
+  );
+}
+
+async function runInSpan(services: ReleaseServices, request: RunRequest): Promise<RunOutcome> {
   const { state, warehouse } = services;
   await recoverEnvironment(state, warehouse, request.environment);
   const pointer = await state.getPointer(request.environment);
@@ -134,6 +155,15 @@ export async function runEnvironment(services: ReleaseServices, request: RunRequ
             kind: definition.kind,
             relation,
             compile,
+            lineage: {
+              job: name,
+              inputs: definition.dependsOn.flatMap((d): RelationRef[] => {
+                const target = pointer.models[d];
+                if (target) return [physicalTable(target.table)];
+                const source = request.project.sources.get(d);
+                return source ? [sourceRelation(source)] : [];
+              }),
+            },
           });
           results.set(name, {
             ...base,

@@ -14,6 +14,7 @@ import type { Project } from '../project/project.js';
 import { projectChecks } from '../quality/project-checks.js';
 import { type CheckRunSummary, runChecks } from '../quality/run-checks.js';
 import type { RelationRef } from '../warehouse/warehouse.js';
+import { checkSpanAttributes } from './check-span-attributes.js';
 import type { ReleaseServices } from './execute-release.js';
 import { environmentRelation, PHYSICAL_SCHEMA, physicalTable, sourceRelation } from './physical-layout.js';
 import {
@@ -54,8 +55,14 @@ export async function verifyEnvironment(
   const began = performance.now();
   return services.telemetry.span(
     `verify ${request.environment}`,
-    { 'slipway.environment': request.environment, 'slipway.release': request.release.id },
-    async () => {
+    {
+      'slipway.span': 'verify',
+      'slipway.environment': request.environment,
+      'slipway.release': request.release.id,
+      'cicd.pipeline.task.name': 'verify',
+      'cicd.pipeline.task.type': 'test',
+    },
+    async (span) => {
       const [checks, rowCounts] = await Promise.all([
         request.policy.checks ? liveChecks(services, request) : Promise.resolve(undefined),
         request.policy.maxRowChangePercent === undefined
@@ -63,6 +70,8 @@ export async function verifyEnvironment(
           : changedRowCounts(services, request),
       ]);
       const verdict = judgeVerification(request.policy, { checks: checks?.results, rowCounts });
+      span.setAttribute('slipway.passed', verdict.passed);
+      span.setAttributes(checkSpanAttributes(checks?.results ?? []));
       return { ...verdict, checks, rowCounts, durationMs: performance.now() - began };
     },
   );

@@ -12,10 +12,12 @@ import { SlipwayError } from '../core/errors.js';
 import type { SyncRequester } from '../operator/operator.js';
 import type { OperatorBackend, Role } from '../operator/operator-backend.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { Telemetry } from '../telemetry/tracer.js';
 import { apiRoutes } from './api-routes.js';
 import { type ApiTokens, roleAllows } from './api-tokens.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { honoPath, type RouteDefinition, type ServerEnv } from './route-definition.js';
+import { type TelemetryEndpoints, telemetryRoutes } from './telemetry-routes.js';
 import { ReplayGuard } from './webhooks/replay-guard.js';
 import { webhookRoutes } from './webhooks/webhook-routes.js';
 
@@ -35,6 +37,9 @@ export interface ServerAppOptions {
   readonly health?: () => Record<string, unknown>;
   readonly logger?: Logger;
   readonly version?: string;
+  /** `/metrics` and `/api/v1/traces`; webhooks are traced with `telemetry`. */
+  readonly telemetryEndpoints?: TelemetryEndpoints;
+  readonly telemetry?: Telemetry;
 }
 
 /** Reads `SLIPWAY_GITHUB_WEBHOOK_SECRET` and `SLIPWAY_BITBUCKET_WEBHOOK_SECRET`. */
@@ -58,6 +63,8 @@ export function createServerApp({
   health = () => ({}),
   logger,
   version = '0.1.0',
+  telemetryEndpoints,
+  telemetry,
 }: ServerAppOptions): Hono<ServerEnv> {
   const app = new Hono<ServerEnv>();
   const routes: RouteDefinition[] = [];
@@ -93,6 +100,7 @@ export function createServerApp({
       ...(logger ? { logger } : {}),
     }),
     ...apiRoutes(backend),
+    ...(telemetryEndpoints ? telemetryRoutes(telemetryEndpoints) : []),
   );
   openapi = buildOpenApiDocument(routes, { title: 'Slipway operator API', version });
 
@@ -111,6 +119,21 @@ export function createServerApp({
       'http request',
     );
   });
+  if (telemetry) {
+    // Each webhook delivery is the root of its own trace (the sync it asks for is another).
+    app.use('/hooks/*', async function traceWebhook(c, next) {
+      const provider = c.req.path.split('/')[2] ?? 'unknown';
+      await telemetry.rootSpan(
+        `webhook ${provider}`,
+        { 'slipway.span': 'webhook', 'slipway.provider': provider, 'http.request.method': c.req.method },
+        async (span) => {
+          await next();
+          span.setAttribute('http.response.status_code', c.res.status);
+          if (c.res.status >= 500) span.setStatus({ code: 2 });
+        },
+      );
+    });
+  }
   for (const route of routes) {
     const path = honoPath(route.path);
     const guard = requireAccess(route.access, tokens);

@@ -31,6 +31,8 @@ export interface NewRelease {
   readonly plan: unknown;
   readonly previousReleaseId: string | undefined;
   readonly source?: string;
+  /** The W3C trace id of the release's trace (its root span), when traced. */
+  readonly traceId?: string;
 }
 
 /** The definition behind a fingerprint: enough to diff it, classify a change and re-run it. */

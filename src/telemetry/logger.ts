@@ -1,20 +1,43 @@
 /**
  * The structured logger (pino). Not on a terminal it writes JSON lines (for Splunk, CloudWatch,
- * `jq`); on a terminal, short readable lines. Every line carries the active trace id. Keys that
- * look like secrets are redacted before anything is written.
+ * `jq`); on a terminal (or with `--log-format pretty`), short readable lines. Every line carries
+ * the active trace id. Keys that look like secrets are redacted, and so are secret values
+ * anywhere in the line (environment secrets, URL passwords, tokens: `logs/secret-redactor.ts`)
+ * before anything is written. Further sinks (a rotating file, Splunk HEC) always get JSON.
  */
 import { Writable } from 'node:stream';
 import pc from 'picocolors';
 import { type Logger, pino } from 'pino';
+import { createSecretRedactor, type SecretRedactor } from './logs/secret-redactor.js';
 import { activeTraceId } from './tracer.js';
 
 export type { Logger } from 'pino';
 
 export interface LoggerOptions {
   readonly level?: string;
-  /** Defaults to JSON when stderr is not a terminal. */
+  /** Default `SLIPWAY_LOG_FORMAT` (`--log-format`), else JSON unless the destination is a terminal. */
   readonly format?: 'json' | 'pretty';
   readonly destination?: NodeJS.WritableStream;
+  /** More places every line goes, as JSON (a rotating file, Splunk HEC). */
+  readonly sinks?: readonly LogSink[];
+  /** Default: the secrets of this process's environment. */
+  readonly redactor?: SecretRedactor;
+}
+
+/** Somewhere log lines go besides the log stream. */
+export interface LogSink {
+  write(line: string): boolean;
+}
+
+export type LogFormat = 'json' | 'pretty';
+
+/** `--log-format`'s value, or the default for the stream (pretty only on a terminal). */
+export function logFormat(
+  value: string | undefined,
+  stream: { isTTY?: boolean } = process.stderr,
+): LogFormat {
+  if (value === 'json' || value === 'pretty') return value;
+  return stream.isTTY ? 'pretty' : 'json';
 }
 
 const REDACT = [
@@ -30,15 +53,25 @@ const REDACT = [
 
 export function createLogger({
   level = process.env['SLIPWAY_LOG_LEVEL'] ?? 'info',
-  format = process.stderr.isTTY ? 'pretty' : 'json',
   destination = process.stderr,
+  format = logFormat(process.env['SLIPWAY_LOG_FORMAT'], destination as { isTTY?: boolean }),
+  sinks = [],
+  redactor = createSecretRedactor(),
 }: LoggerOptions = {}): Logger {
-  const stream = format === 'json' ? destination : prettyStream(destination);
+  const main = format === 'json' ? destination : prettyStream(destination);
+  const stream =
+    sinks.length === 0
+      ? main
+      : pino.multistream([
+          { level: 'trace', stream: main },
+          ...sinks.map((sink) => ({ level: 'trace' as const, stream: sink })),
+        ]);
   return pino(
     {
       level,
       base: { service: 'slipway' },
       redact: { paths: REDACT, censor: '[redacted]' },
+      hooks: { streamWrite: (line) => redactor.redact(line) },
       timestamp: pino.stdTimeFunctions.isoTime,
       mixin() {
         const traceId = activeTraceId();

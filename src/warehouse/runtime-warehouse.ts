@@ -13,6 +13,7 @@
  */
 
 import { errorMessage, SlipwayError, WarehouseError } from '../core/errors.js';
+import type { StatementInfo, StatementObserver } from './statement-observer.js';
 import type {
   ColumnInfo,
   ExecuteOptions,
@@ -63,9 +64,29 @@ export class RuntimeWarehouse implements Warehouse {
   #closePromise: Promise<void> | undefined;
   readonly #inFlight = new Set<Promise<unknown>>();
   #roles: WarehouseRoles | undefined;
+  readonly #observer: StatementObserver | undefined;
 
-  constructor(adapter: WarehouseAdapter) {
+  /** `observer` sees every statement (tracing); without one statements run as they are. */
+  constructor(adapter: WarehouseAdapter, { observer }: { readonly observer?: StatementObserver } = {}) {
     this.#adapter = adapter;
+    this.#observer = observer;
+  }
+
+  #observe<T>(
+    method: string,
+    sql: string | undefined,
+    work: () => Promise<T>,
+    relation?: RelationRef,
+  ): () => Promise<T> {
+    const observer = this.#observer;
+    if (!observer) return work;
+    const info: StatementInfo = {
+      method,
+      sql,
+      engine: this.#adapter.engine,
+      ...(relation ? { relation } : {}),
+    };
+    return () => observer.observe(info, work);
   }
 
   get capabilities(): WarehouseCapabilities {
@@ -96,6 +117,10 @@ export class RuntimeWarehouse implements Warehouse {
     return this.#rolesOf().checkDialect;
   }
 
+  get reads(): WarehouseRoles['reads'] {
+    return this.#rolesOf().reads;
+  }
+
   #rolesOf(): WarehouseRoles {
     this.#roles ??= this.#adapter.createRoles(this);
     return this.#roles;
@@ -107,11 +132,19 @@ export class RuntimeWarehouse implements Warehouse {
   }
 
   execute(sql: string, options?: ExecuteOptions): Promise<void> {
-    return this.#run(sql, options?.signal, () => this.#adapter.execute(sql, options));
+    return this.#run(
+      sql,
+      options?.signal,
+      this.#observe('execute', sql, () => this.#adapter.execute(sql, options)),
+    );
   }
 
   query(sql: string, options?: ExecuteOptions): Promise<QueryResult> {
-    return this.#run(sql, options?.signal, () => this.#adapter.query(sql, options));
+    return this.#run(
+      sql,
+      options?.signal,
+      this.#observe('query', sql, () => this.#adapter.query(sql, options)),
+    );
   }
 
   stream(sql: string, options?: StreamOptions): AsyncIterable<readonly Row[]> {
@@ -135,7 +168,9 @@ export class RuntimeWarehouse implements Warehouse {
       }
     };
     try {
-      return await this.#track(() => this.#adapter.transaction(guardedBody));
+      return await this.#track(
+        this.#observe('transaction', undefined, () => this.#adapter.transaction(guardedBody)),
+      );
     } catch (error) {
       if (bodyFailure !== undefined && bodyFailure.error === error) throw error;
       throw toWarehouseError(error, undefined, undefined, callSite);
@@ -151,39 +186,86 @@ export class RuntimeWarehouse implements Warehouse {
   }
 
   listSchemas(): Promise<string[]> {
-    return this.#run(undefined, undefined, () => this.#adapter.listSchemas());
+    return this.#run(
+      undefined,
+      undefined,
+      this.#observe('listSchemas', undefined, () => this.#adapter.listSchemas()),
+    );
   }
 
   listRelations(schema: string): Promise<RelationInfo[]> {
-    return this.#run(undefined, undefined, () => this.#adapter.listRelations(schema));
+    return this.#run(
+      undefined,
+      undefined,
+      this.#observe('listRelations', undefined, () => this.#adapter.listRelations(schema), {
+        schema,
+        name: '',
+      }),
+    );
   }
 
   describe(ref: RelationRef): Promise<ColumnInfo[] | undefined> {
-    return this.#run(undefined, undefined, () => this.#adapter.describe(ref));
+    return this.#run(
+      undefined,
+      undefined,
+      this.#observe('describe', undefined, () => this.#adapter.describe(ref), ref),
+    );
   }
 
   rowCount(ref: RelationRef): Promise<number> {
-    return this.#run(undefined, undefined, () => this.#adapter.rowCount(ref));
+    return this.#run(
+      undefined,
+      undefined,
+      this.#observe('rowCount', undefined, () => this.#adapter.rowCount(ref), ref),
+    );
   }
 
   createSchema(schema: string): Promise<void> {
-    return this.#run(undefined, undefined, () => this.#adapter.createSchema(schema));
+    return this.#run(
+      undefined,
+      undefined,
+      this.#observe('createSchema', undefined, () => this.#adapter.createSchema(schema), {
+        schema,
+        name: '',
+      }),
+    );
   }
 
   createTableAs(ref: RelationRef, sql: string, options?: ExecuteOptions): Promise<void> {
-    return this.#run(sql, options?.signal, () => this.#adapter.createTableAs(ref, sql, options));
+    return this.#run(
+      sql,
+      options?.signal,
+      this.#observe('createTableAs', sql, () => this.#adapter.createTableAs(ref, sql, options), ref),
+    );
   }
 
   createView(ref: RelationRef, sql: string): Promise<void> {
-    return this.#run(sql, undefined, () => this.#adapter.createView(ref, sql));
+    return this.#run(
+      sql,
+      undefined,
+      this.#observe('createView', sql, () => this.#adapter.createView(ref, sql), ref),
+    );
   }
 
   replaceViews(views: readonly ViewDefinition[]): Promise<void> {
-    return this.#run(undefined, undefined, () => this.#adapter.replaceViews(views));
+    return this.#run(
+      undefined,
+      undefined,
+      this.#observe('replaceViews', undefined, () => this.#adapter.replaceViews(views)),
+    );
   }
 
   dropRelation(ref: RelationRef, kind: 'table' | 'view'): Promise<void> {
-    return this.#run(undefined, undefined, () => this.#adapter.dropRelation(ref, kind));
+    return this.#run(
+      undefined,
+      undefined,
+      this.#observe(
+        kind === 'table' ? 'dropTable' : 'dropView',
+        undefined,
+        () => this.#adapter.dropRelation(ref, kind),
+        ref,
+      ),
+    );
   }
 
   /** Stop accepting work, wait for statements in flight, then release the engine. Idempotent. */
@@ -301,8 +383,18 @@ export class RuntimeWarehouse implements Warehouse {
       }
     };
     return {
-      execute: (sql, options) => run(sql, options?.signal, () => tx.execute(sql, options)),
-      query: (sql, options) => run(sql, options?.signal, () => tx.query(sql, options)),
+      execute: (sql, options) =>
+        run(
+          sql,
+          options?.signal,
+          this.#observe('execute', sql, () => tx.execute(sql, options)),
+        ),
+      query: (sql, options) =>
+        run(
+          sql,
+          options?.signal,
+          this.#observe('query', sql, () => tx.query(sql, options)),
+        ),
     };
   }
 }

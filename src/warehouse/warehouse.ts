@@ -91,6 +91,8 @@ export interface Warehouse {
   readonly files: FileReader;
   /** The engine's pieces of data-quality check SQL; its optional members are capabilities. */
   readonly checkDialect: CheckDialect;
+  /** Sandboxed reads for people (query serving, `slipway query`), where the adapter has them. */
+  readonly reads?: ReadSessions;
 
   /** Run one statement that returns nothing useful (DDL, DML). */
   execute(sql: string, options?: ExecuteOptions): Promise<void>;
@@ -142,6 +144,7 @@ export interface WarehouseRoles {
   readonly incremental: IncrementalMerge;
   readonly files: FileReader;
   readonly checkDialect: CheckDialect;
+  readonly reads?: ReadSessions;
 }
 
 /*
@@ -234,4 +237,39 @@ export interface FileReader {
   selectFiles(files: string, format: FileFormat): string;
   /** Creates `ref` from a CSV file with a header row: types inferred, or every column as text. */
   createTableFromCsv(ref: RelationRef, file: string, options: { readonly allText: boolean }): Promise<void>;
+}
+
+export interface ReadRequest {
+  /** One SELECT, as a person wrote it; unqualified names resolve to `schema`. */
+  readonly sql: string;
+  readonly params?: readonly SqlValue[];
+  /** The environment (schema) the read is on. */
+  readonly schema: string;
+  /** Schemas a qualified name may read besides `schema` (other environments, sources). */
+  readonly alsoReadable?: readonly string[];
+  /** Rows returned at most; the result says when more were there. */
+  readonly maxRows: number;
+  /** The statement is interrupted after this long (a `ReadTimeoutError`). */
+  readonly timeoutMs?: number;
+  /** Aborting interrupts the statement (the client went away). */
+  readonly signal?: AbortSignal;
+}
+
+export interface ReadResult extends QueryResult {
+  /** More rows than `maxRows` were there; only `maxRows` are returned. */
+  readonly truncated: boolean;
+}
+
+/**
+ * Reads for people: one SELECT over an environment's views, checked by the engine's own parser
+ * against what a reader may do (no writes, DDL, ATTACH/INSTALL/LOAD, COPY, PRAGMA, SET, no file or
+ * URL reads, no schema outside the environment's and the catalogs), on connections of their own
+ * beside the writers', with a row cap and a statement timeout. One statement reads one snapshot,
+ * and a switch is one transaction, so a read never mixes two releases.
+ */
+export interface ReadSessions {
+  /** Refuses (`ReadRefusedError`) what a reader may not run; resolves when `request` may run. */
+  check(request: Pick<ReadRequest, 'sql' | 'schema' | 'alsoReadable'>): Promise<void>;
+  /** Checks, then runs the read. */
+  query(request: ReadRequest): Promise<ReadResult>;
 }

@@ -31,11 +31,14 @@ export const TOKEN_RULES: readonly TokenRule[] = [
     name: 'PostgreSQL SQL',
     pattern:
       /\b(pg_catalog|pg_stats|pg_class|pg_namespace|pg_attribute|pg_\w*advisory\w*|pg_stat_\w+|pg_cancel_backend|pg_terminate_backend|generate_series|to_regclass)\b|::regclass\b/g,
-    // DuckDB has a `pg_catalog` schema of its own, which its introspector hides from listings.
+    // DuckDB has a `pg_catalog` schema of its own, which its introspector hides from listings and
+    // its readers may read, and a `generate_series` table function the read sandbox allows.
     allowedIn: [
       'src/warehouse/postgres/',
       'src/state/postgres/',
       'src/warehouse/duckdb/duckdb-introspector.ts',
+      'src/warehouse/duckdb/duckdb-read-sandbox.ts',
+      'src/warehouse/duckdb/duckdb-reads.ts',
     ],
   },
 ];

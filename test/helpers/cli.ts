@@ -52,14 +52,14 @@ export interface PausedCli {
 
 /**
  * Starts the CLI with `SLIPWAY_TEST_PAUSE_AT=step` and resolves once it has stopped there
- * (or rejects if it ended without reaching the step).
+ * (or rejects if it ended without reaching the step). The pause is a JSON log line whose message ends there.
  */
 export function slipwayPausedAt(
   step: string,
   args: readonly string[],
   options: { cwd: string; env?: NodeJS.ProcessEnv },
 ): Promise<PausedCli> {
-  return slipwayOnceItSays(`slipway-paused ${step}\n`, args, {
+  return slipwayOnceItSays(`slipway-paused ${step}"`, args, {
     ...options,
     env: { ...options.env, SLIPWAY_TEST_PAUSE_AT: step },
   });

@@ -60,7 +60,11 @@ export interface GitOpsFixture {
   mergeFiles(files: Record<string, string>, pr: number, message?: string, branch?: string): Promise<string>;
   /** Commits `files` straight on main; the commit's sha. */
   commitFiles(files: Record<string, string>, message: string): Promise<string>;
-  start(options?: { pollMs?: number; onTimeline?: (e: TimelineEntry) => void }): Promise<OperatorRuntime>;
+  start(options?: {
+    pollMs?: number;
+    onTimeline?: (e: TimelineEntry) => void;
+    telemetryEnv?: Record<string, string>;
+  }): Promise<OperatorRuntime>;
   remove(): Promise<void>;
 }
 
@@ -102,7 +106,7 @@ export async function gitopsFixture(config = GITOPS_CONFIG): Promise<GitOpsFixtu
       for (const [file, text] of Object.entries(files)) await project.write(file, text);
       return commitAll(project.root, message);
     },
-    async start({ pollMs = 0, onTimeline } = {}) {
+    async start({ pollMs = 0, onTimeline, telemetryEnv = {} } = {}) {
       const runtime = await startOperatorRuntime({
         repo: project.root,
         branch: 'main',
@@ -120,6 +124,8 @@ export async function gitopsFixture(config = GITOPS_CONFIG): Promise<GitOpsFixtu
         webhookSecrets: { github: SECRET },
         logger: createLogger({ level: 'silent' }),
         ...(onTimeline ? { onTimeline } : {}),
+        // The tests' telemetry is what each test names, never the variables of the shell running them.
+        telemetryEnv,
       });
       runtimes.push(runtime);
       return runtime;

@@ -11,7 +11,7 @@ import { InvalidArgumentError } from '../../core/errors.js';
 import { defaultStandbyRetryMs } from '../../operator/operator.js';
 import { ApiTokens } from '../../server/api-tokens.js';
 import { webhookSecretsFromEnv } from '../../server/create-server-app.js';
-import { createLogger } from '../../telemetry/logger.js';
+import { openLogPipeline } from '../../telemetry/logs/log-pipeline.js';
 import { startOperatorRuntime } from '../operator-runtime.js';
 import type { GlobalOptions } from '../project-context.js';
 import { stepHookFromEnvironment } from '../release-context.js';
@@ -26,11 +26,15 @@ interface OperatorOptions extends GlobalOptions {
   readonly poll: string;
   readonly leaseTtl: string;
   readonly standbyRetry?: string;
+  readonly logFormat?: string;
+  readonly logTo: string;
+  readonly logFile?: string;
 }
 
 export async function operatorAction(this: Command) {
   const options = this.optsWithGlobals<OperatorOptions>();
-  const output = createOutput({ json: Boolean(options.json) });
+  // With the log stream on stdout, stdout carries log lines only.
+  const output = createOutput({ json: Boolean(options.json) || options.logTo === 'stdout' });
   const port = Number(options.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new InvalidArgumentError(`--port must be 0..65535, not '${options.port}'`);
@@ -46,7 +50,17 @@ export async function operatorAction(this: Command) {
     );
   const tokens = await ApiTokens.load();
   const webhookSecrets = webhookSecretsFromEnv();
-  const logger = createLogger({ level: process.env['SLIPWAY_LOG_LEVEL'] ?? 'info' });
+  if (options.logTo !== 'stderr' && options.logTo !== 'stdout')
+    throw new InvalidArgumentError(`--log-to must be stderr or stdout, not '${options.logTo}'`);
+  // Every line on the log stream is a pino line (JSON unless a terminal or --log-format pretty),
+  // so a log shipper can parse all of it; only stdout carries the human summary.
+  const logs = openLogPipeline({
+    level: process.env['SLIPWAY_LOG_LEVEL'] ?? 'info',
+    format: options.logFormat,
+    to: options.logTo,
+    file: options.logFile,
+  });
+  const logger = logs.logger;
   const runtime = await startOperatorRuntime({
     repo: options.repo,
     branch: options.branch,
@@ -60,9 +74,13 @@ export async function operatorAction(this: Command) {
     webhookSecrets,
     logger,
     ...(stepHookFromEnvironment() ? { step: stepHookFromEnvironment() } : {}),
-    onStateChange: (state) => output.note(status.dim(`operator ${state}`)),
+    onStateChange: (state) => logger.info({ state }, `operator ${state}`),
   });
-  output.data({ url: runtime.url, pid: process.pid, home: runtime.home });
+  if (options.logTo === 'stderr') output.data({ url: runtime.url, pid: process.pid, home: runtime.home });
+  logger.info(
+    { url: runtime.url, pid: process.pid, home: runtime.home, repo: options.repo, branch: options.branch },
+    'operator listening',
+  );
   output.line(`${status.ok('✓')} slipway operator listening on ${pc.bold(runtime.url)} (pid ${process.pid})`);
   output.line(
     status.dim(
@@ -76,6 +94,10 @@ export async function operatorAction(this: Command) {
     ),
   );
   if (!tokens.size)
+    logger.warn('no API tokens (SLIPWAY_API_TOKENS or SLIPWAY_API_TOKENS_FILE): the API answers 401');
+  if (!webhookSecrets.github && !webhookSecrets.bitbucket)
+    logger.warn('no webhook secret (SLIPWAY_GITHUB_WEBHOOK_SECRET…): polling only');
+  if (!tokens.size)
     output.line(
       status.warn('  no API tokens (SLIPWAY_API_TOKENS or SLIPWAY_API_TOKENS_FILE): the API answers 401'),
     );
@@ -86,7 +108,8 @@ export async function operatorAction(this: Command) {
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   });
-  output.note(status.dim('stopping: finishing the step in progress and releasing the lease…'));
+  logger.info('stopping: finishing the step in progress and releasing the lease');
   await runtime.stop();
-  output.note(status.dim('stopped'));
+  logger.info('stopped');
+  await logs.close();
 }

@@ -30,5 +30,7 @@ export function registerOperator(program: Command): void {
       '--standby-retry <duration>',
       'how often a standby tries to take the lease (default: lease time / 5)',
     )
+    .option('--log-to <stream>', 'the log stream: stderr or stdout', 'stderr')
+    .option('--log-file <file>', 'also write JSON log lines to this file, rotated at 10 MiB (5 kept)')
     .action(lazyAction(() => import('./operator-action.js'), 'operatorAction'));
 }

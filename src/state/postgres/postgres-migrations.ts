@@ -155,6 +155,14 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       create index operator_check_results_release on operator_check_results (release_id);
     `,
   },
+  {
+    version: 3,
+    name: 'release trace ids',
+    // The W3C trace id of the trace that shows the release (null for releases before tracing).
+    sql: `
+      alter table releases add column trace_id text;
+    `,
+  },
 ];
 
 /**

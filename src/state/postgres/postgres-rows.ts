@@ -52,6 +52,7 @@ export function toRelease(row: PgRow): ReleaseRecord {
     plan: row['plan'] ?? null,
     previousReleaseId: opt(row['previous_release_id']),
     source: opt(row['source']),
+    traceId: opt(row['trace_id']),
     error: opt(row['error']),
     createdAt: iso(row['created_at']),
     switchedAt: optIso(row['switched_at']),

@@ -93,8 +93,8 @@ export class PostgresStateStore implements StateStore {
     return this.#write(async (tx, at) => {
       const [row] = await tx.query(
         `insert into releases (id, environment, kind, strategy, status, commit_sha, commit_author,
-           commit_time, commit_message, actor, models, plan, previous_release_id, source, created_at)
-         values ($1, $2, $3, $4, 'building', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) returning *`,
+           commit_time, commit_message, actor, models, plan, previous_release_id, source, created_at, trace_id)
+         values ($1, $2, $3, $4, 'building', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) returning *`,
         [
           release.id,
           release.environment,
@@ -110,6 +110,7 @@ export class PostgresStateStore implements StateStore {
           release.previousReleaseId ?? null,
           release.source ?? null,
           at,
+          release.traceId ?? null,
         ],
       );
       await this.#insertEvent(tx, at, {

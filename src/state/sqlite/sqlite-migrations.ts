@@ -150,4 +150,12 @@ export const MIGRATIONS: readonly Migration[] = [
       alter table locks add column released_at text;
     `,
   },
+  {
+    version: 4,
+    name: 'release trace ids',
+    // The W3C trace id of the trace that shows the release (null for releases before tracing).
+    sql: `
+      alter table releases add column trace_id text;
+    `,
+  },
 ];

@@ -48,6 +48,7 @@ export function toRelease(row: SqlRow): ReleaseRecord {
     plan: JSON.parse(String(row['plan'])),
     previousReleaseId: opt(row['previous_release_id']),
     source: opt(row['source']),
+    traceId: opt(row['trace_id']),
     error: opt(row['error']),
     createdAt: String(row['created_at']),
     switchedAt: opt(row['switched_at']),

@@ -98,6 +98,8 @@ export class SqliteStateStore implements StateStore {
 
   async createRelease(release: NewRelease): Promise<ReleaseRecord> {
     const at = this.#stamp();
+    // Untraced releases leave the column out, so a file at an older schema version still takes them.
+    const traced = release.traceId !== undefined;
     this.#write(() => {
       const seq = Number(
         (this.#db.prepare('select coalesce(max(seq), 0) + 1 as s from releases').get() as SqlRow)['s'],
@@ -105,8 +107,8 @@ export class SqliteStateStore implements StateStore {
       this.#db
         .prepare(
           `insert into releases (id, seq, environment, kind, strategy, status, commit_sha, commit_author,
-             commit_time, commit_message, actor, models, plan, previous_release_id, source, created_at)
-           values (?, ?, ?, ?, ?, 'building', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             commit_time, commit_message, actor, models, plan, previous_release_id, source, created_at${traced ? ', trace_id' : ''})
+           values (?, ?, ?, ?, ?, 'building', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?${traced ? ', ?' : ''})`,
         )
         .run(
           release.id,
@@ -124,6 +126,7 @@ export class SqliteStateStore implements StateStore {
           release.previousReleaseId ?? null,
           release.source ?? null,
           at,
+          ...(traced ? [release.traceId] : []),
         );
       this.#insertEvent({
         type: 'release.started',

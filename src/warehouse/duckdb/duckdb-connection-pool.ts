@@ -34,10 +34,26 @@ export class DuckDbConnectionPool {
   readonly #waiters: Waiter[] = [];
   #opening = 0;
   #destroyed = false;
+  /** Pools over the same instance (`sibling`); destroyed with this one. */
+  readonly #siblings: DuckDbConnectionPool[] = [];
+  readonly #ownsInstance: boolean;
 
-  private constructor(instance: DuckDBInstance, size: number) {
+  private constructor(instance: DuckDBInstance, size: number, ownsInstance = true) {
     this.#instance = instance;
     this.#size = size;
+    this.#ownsInstance = ownsInstance;
+  }
+
+  /**
+   * Another pool of `size` connections to the same database, so one kind of work (sandboxed
+   * reads) has connections of its own and never waits behind, or changes settings of, the
+   * writers'. Destroyed when this pool is.
+   */
+  sibling(size: number): DuckDbConnectionPool {
+    if (this.#destroyed) throw new WarehouseError('the DuckDB connection pool is closed');
+    const pool = new DuckDbConnectionPool(this.#instance, size, false);
+    this.#siblings.push(pool);
+    return pool;
   }
 
   /** Opens the database and returns a pool over it; no connection is made until needed. */
@@ -118,7 +134,8 @@ export class DuckDbConnectionPool {
       connection.closeSync();
     }
     this.#leased.clear();
-    this.#instance.closeSync();
+    for (const sibling of this.#siblings.splice(0)) await sibling.destroy();
+    if (this.#ownsInstance) this.#instance.closeSync();
   }
 
   async #connect(): Promise<DuckDBConnection> {

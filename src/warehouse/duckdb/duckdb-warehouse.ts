@@ -9,6 +9,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { errorMessage, InvalidArgumentError, WarehouseError } from '../../core/errors.js';
 import { RuntimeWarehouse, type WarehouseAdapter } from '../runtime-warehouse.js';
+import type { StatementObserver } from '../statement-observer.js';
 import type {
   ColumnInfo,
   ExecuteOptions,
@@ -28,6 +29,7 @@ import { DuckDbEnvironmentSwitch } from './duckdb-environment-switch.js';
 import { DuckDbFileReader } from './duckdb-file-reader.js';
 import { DuckDbIncrementalMerge } from './duckdb-incremental-merge.js';
 import { DuckDbIntrospector } from './duckdb-introspector.js';
+import { DuckDbReads } from './duckdb-reads.js';
 import {
   executeOn,
   interruptible,
@@ -50,6 +52,8 @@ export interface DuckDbWarehouseOptions {
   readonly poolSize?: number;
   /** Open the file read-only; several processes may then share it. */
   readonly readOnly?: boolean;
+  /** Connections of the sandboxed readers (`reads`), beside the writers'. Default 2. */
+  readonly readerPoolSize?: number;
 }
 
 /** Rows per batch `stream()` yields unless the caller asks otherwise. */
@@ -65,8 +69,11 @@ const DEFAULT_POOL_SIZE = 4;
  * const { rows } = await warehouse.query('select $1::int + 1 as answer', { params: [41] });
  * await warehouse.close();
  */
-export function createDuckDbWarehouse(options: DuckDbWarehouseOptions): Warehouse {
-  return new RuntimeWarehouse(new DuckDbWarehouse(options));
+export function createDuckDbWarehouse(
+  options: DuckDbWarehouseOptions,
+  runtime: { readonly observer?: StatementObserver } = {},
+): Warehouse {
+  return new RuntimeWarehouse(new DuckDbWarehouse(options), runtime);
 }
 
 /** The adapter itself; use `createDuckDbWarehouse` unless you are composing runtimes. */
@@ -77,6 +84,7 @@ export class DuckDbWarehouse implements WarehouseAdapter {
   readonly #options: DuckDbWarehouseOptions;
   readonly #introspector: DuckDbIntrospector;
   #pool: DuckDbConnectionPool | undefined;
+  #readers: DuckDbConnectionPool | undefined;
 
   constructor(options: DuckDbWarehouseOptions) {
     this.#options = options;
@@ -97,6 +105,12 @@ export class DuckDbWarehouse implements WarehouseAdapter {
       incremental: new DuckDbIncrementalMerge(warehouse),
       files: new DuckDbFileReader(warehouse),
       checkDialect: duckDbCheckDialect,
+      reads: new DuckDbReads(async () => {
+        // Through the lifecycle wrapper: it opens the database once, or refuses after close.
+        if (this.#pool === undefined) await warehouse.execute('select 1');
+        this.#readers ??= this.#connections().sibling(this.#options.readerPoolSize ?? 2);
+        return this.#readers;
+      }),
     };
   }
 
@@ -110,6 +124,7 @@ export class DuckDbWarehouse implements WarehouseAdapter {
   }
 
   async destroy(): Promise<void> {
+    this.#readers = undefined;
     await this.#pool?.destroy();
   }
 

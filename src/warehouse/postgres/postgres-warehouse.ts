@@ -10,6 +10,7 @@
 
 import { errorMessage, InvalidArgumentError, WarehouseError } from '../../core/errors.js';
 import { RuntimeWarehouse, type WarehouseAdapter } from '../runtime-warehouse.js';
+import type { StatementObserver } from '../statement-observer.js';
 import type {
   ColumnInfo,
   ExecuteOptions,
@@ -59,8 +60,11 @@ const MAX_IDENTIFIER_BYTES = 63;
  * const { rows } = await warehouse.query('select $1::int + 1 as answer', { params: [41] });
  * await warehouse.close();
  */
-export function createPostgresWarehouse(options: PostgresWarehouseOptions): Warehouse {
-  return new RuntimeWarehouse(new PostgresWarehouse(options));
+export function createPostgresWarehouse(
+  options: PostgresWarehouseOptions,
+  runtime: { readonly observer?: StatementObserver } = {},
+): Warehouse {
+  return new RuntimeWarehouse(new PostgresWarehouse(options), runtime);
 }
 
 /**

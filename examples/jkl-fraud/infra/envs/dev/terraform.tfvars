@@ -1,0 +1,12 @@
+region                      = "eu-central-1"
+environment                 = "dev"
+owner                       = "data-platform"
+lake_noncurrent_days        = 7
+athena_bytes_scanned_cutoff = 10737418240
+emr_max_vcpu                = "8 vCPU"
+emr_max_memory              = "32 GB"
+log_retention_days          = 14
+alert_email                 = "data-alerts+dev@jkl.example"
+slack_channel_id            = "C0JKLdev"
+slack_team_id               = "T0JKLFRAUD"
+splunk_hec_endpoint         = "https://splunk.jkl.example:8088"

@@ -1,0 +1,12 @@
+region                      = "eu-central-1"
+environment                 = "prod"
+owner                       = "data-platform"
+lake_noncurrent_days        = 90
+athena_bytes_scanned_cutoff = 1099511627776
+emr_max_vcpu                = "64 vCPU"
+emr_max_memory              = "256 GB"
+log_retention_days          = 365
+alert_email                 = "data-alerts+prod@jkl.example"
+slack_channel_id            = "C0JKLprod"
+slack_team_id               = "T0JKLFRAUD"
+splunk_hec_endpoint         = "https://splunk.jkl.example:8088"

@@ -1,0 +1,3 @@
+bucket = "jkl-fraud-terraform-state"
+key    = "data-platform/staging.tfstate"
+region = "eu-central-1"

@@ -1,0 +1,12 @@
+region                      = "eu-central-1"
+environment                 = "staging"
+owner                       = "data-platform"
+lake_noncurrent_days        = 14
+athena_bytes_scanned_cutoff = 107374182400
+emr_max_vcpu                = "16 vCPU"
+emr_max_memory              = "64 GB"
+log_retention_days          = 30
+alert_email                 = "data-alerts+staging@jkl.example"
+slack_channel_id            = "C0JKLstaging"
+slack_team_id               = "T0JKLFRAUD"
+splunk_hec_endpoint         = "https://splunk.jkl.example:8088"

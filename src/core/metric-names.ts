@@ -1,0 +1,14 @@
+/**
+ * Slipway's metric names, one list: the metrics registry (`telemetry/metrics`) declares its
+ * series under these names, and the CloudWatch dashboards (`infra generate`) chart them.
+ */
+export const SLIPWAY_METRICS = {
+  releaseDuration: 'slipway_release_duration_seconds',
+  releases: 'slipway_releases_total',
+  checkResults: 'slipway_check_results_total',
+  runDuration: 'slipway_run_duration_seconds',
+  switchDuration: 'slipway_switch_duration_seconds',
+} as const;
+
+/** CloudWatch namespace the metrics are published under (through the ADOT collector). */
+export const SLIPWAY_METRICS_NAMESPACE = 'Slipway';
