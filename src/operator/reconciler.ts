@@ -365,7 +365,7 @@ export class GitOpsReconciler implements Reconciler {
         const loaded = await this.#loadCurrent();
         if (!loaded) throw new WorkFailedError('the operator has not loaded a commit yet');
         await this.#actions.apply(services, env, loaded, ctx);
-        await this.#retryIfTransient(env, loaded.sha);
+        await this.#retryIfTransient(env, loaded);
       } else {
         const wait = await this.#actions.promote(services, env, env.promoteFrom, desired, ctx, (sha) =>
           this.#pullRequestOf(sha),
@@ -438,7 +438,8 @@ export class GitOpsReconciler implements Reconciler {
    * backoff, and the status shows Degraded with the reason meanwhile; a success or a lasting
    * failure (the commit itself is wrong) ends the retries.
    */
-  async #retryIfTransient(env: ManagedEnvironment, sha: string): Promise<void> {
+  async #retryIfTransient(env: ManagedEnvironment, loaded: LoadedCommit): Promise<void> {
+    const sha = loaded.sha;
     const attempt = await this.#o.store.lastAttempt(env.name);
     const message = attempt?.message ?? '';
     if (attempt?.status !== 'failed' || attempt.commit !== sha || !isTransientFailure(message)) {
@@ -452,7 +453,7 @@ export class GitOpsReconciler implements Reconciler {
       commit: sha,
       attempt: n,
       retryAt: new Date((this.#o.now ?? Date.now)() + delay).toISOString(),
-      reason: message.split('\n')[0]?.slice(0, 500) ?? '',
+      reason: transientReason(message, loaded.missingLinks ?? []),
     };
     this.#retries.set(env.name, retry);
     this.#o.logger.warn({ environment: env.name, sha, attempt: n, delayMs: delay }, 'sync failed, retrying');
@@ -463,6 +464,8 @@ export class GitOpsReconciler implements Reconciler {
       data: {
         summary: `retry ${n} of ${sha.slice(0, 10)} in ${Math.round(delay / 1000)} s: ${retry.reason}`,
         sha,
+        attempt: n,
+        delayMs: delay,
       },
     });
     this.#schedulePass(`retry:${env.name}:${n}`, delay);
@@ -594,4 +597,10 @@ export class GitOpsReconciler implements Reconciler {
     }, idleMs);
     this.#idleTimer.unref();
   }
+}
+
+/** The first line of a transient failure, naming the input folders the operator's home lacks. */
+function transientReason(message: string, missing: readonly string[]): string {
+  const first = (message.split('\n').find((line) => line.trim() !== '') ?? message).trim().slice(0, 500);
+  return missing.length === 0 ? first : `input data missing: no ${missing.join(', ')} yet (${first})`;
 }

@@ -64,6 +64,8 @@ export interface GitOpsFixture {
     pollMs?: number;
     onTimeline?: (e: TimelineEntry) => void;
     telemetryEnv?: Record<string, string>;
+    retryBaseMs?: number;
+    dataDir?: string;
   }): Promise<OperatorRuntime>;
   remove(): Promise<void>;
 }
@@ -106,7 +108,7 @@ export async function gitopsFixture(config = GITOPS_CONFIG): Promise<GitOpsFixtu
       for (const [file, text] of Object.entries(files)) await project.write(file, text);
       return commitAll(project.root, message);
     },
-    async start({ pollMs = 0, onTimeline, telemetryEnv = {} } = {}) {
+    async start({ pollMs = 0, onTimeline, telemetryEnv = {}, retryBaseMs, dataDir } = {}) {
       const runtime = await startOperatorRuntime({
         repo: project.root,
         branch: 'main',
@@ -124,6 +126,8 @@ export async function gitopsFixture(config = GITOPS_CONFIG): Promise<GitOpsFixtu
         webhookSecrets: { github: SECRET },
         logger: createLogger({ level: 'silent' }),
         ...(onTimeline ? { onTimeline } : {}),
+        ...(retryBaseMs === undefined ? {} : { retryBaseMs }),
+        ...(dataDir === undefined ? {} : { dataDir }),
         // The tests' telemetry is what each test names, never the variables of the shell running them.
         telemetryEnv,
       });
