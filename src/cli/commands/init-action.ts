@@ -122,7 +122,9 @@ export async function initAction(this: Command, dir: string) {
     const written = await writeCiFiles(target, providers);
     output.data({ project: target, ci: written });
     for (const f of written) output.line(`${status.ok('✓')} wrote ${f}`);
-    output.line(status.dim('make the job a required status check (see the comment at the top of the file)'));
+    output.line(
+      status.dim('require it to pass before merging: the comment at the top of each file says how'),
+    );
     return;
   }
   const present = (await readdir(target)).filter((f) => f !== '.git');
@@ -216,7 +218,7 @@ export async function initAction(this: Command, dir: string) {
       `  ${rows} rows loaded into ${seeded.length} tables (${seeded.map((t) => t.table).join(', ')}) of the database ${options.urlEnv} names`,
     );
   }
-  for (const f of ciWritten) output.line(`  ${f} (make its job a required status check)`);
+  for (const f of ciWritten) output.line(`  ${f} (require it before merging: see the comment at its top)`);
   output.line();
   output.line(
     database
