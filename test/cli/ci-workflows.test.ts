@@ -20,7 +20,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pullRequestStep, runBitbucketStep, runGitHubJob, type StepResult } from '../helpers/ci-runner.js';
-import { NPM_TEST_ENV, packSlipway } from '../helpers/packed-slipway.js';
+import { localPrebuildEnv, NPM_TEST_ENV, packSlipway } from '../helpers/packed-slipway.js';
 
 const exec = promisify(execFile);
 const CHECK = 'int_card_profile.card_id.unique';
@@ -30,12 +30,14 @@ const RUN_TIMEOUT_MS = 1_200_000;
 
 let workspace: string;
 let origin: string;
+/** npm's settings for every install here (npm's cache first; better-sqlite3 from a local prebuild). */
+let npmEnv: Readonly<Record<string, string>> = NPM_TEST_ENV;
 const branches = { ok: '', dup: '' };
 
 async function sh(cwd: string, command: string): Promise<string> {
   const { stdout } = await exec('bash', ['-euo', 'pipefail', '-c', command], {
     cwd,
-    env: { ...process.env, NO_COLOR: '1', ...NPM_TEST_ENV },
+    env: { ...process.env, NO_COLOR: '1', ...npmEnv },
     maxBuffer: 64 * 1024 * 1024,
   });
   return stdout.trim();
@@ -68,6 +70,7 @@ async function branch(project: string, name: string, edit: (sql: string) => stri
 beforeAll(async () => {
   workspace = await mkdtemp(path.join(tmpdir(), 'slipway-ci-workflows-'));
   const tarball = packSlipway(workspace);
+  npmEnv = { ...NPM_TEST_ENV, ...localPrebuildEnv(path.join(workspace, 'prebuilds')) };
   const work = path.join(workspace, 'work');
   await mkdir(work);
   await sh(work, `npm init -y >/dev/null && npm install --save-dev ../${tarball}`);
@@ -85,7 +88,7 @@ beforeAll(async () => {
   branches.dup = await branch(project, 'feature/by-device', (sql) =>
     sql.replace(/group by card_id\s*$/, 'group by card_id, device_id\n'),
   );
-}, 1_200_000);
+}, 2_400_000);
 
 afterAll(async () => {
   if (workspace) await rm(workspace, { recursive: true, force: true });
@@ -130,7 +133,7 @@ async function githubRun(name: string, head: string) {
       GITHUB_RUN_ID: '1',
       RUNNER_OS: 'Linux',
       RUNNER_TEMP: temp,
-      ...NPM_TEST_ENV,
+      ...npmEnv,
     },
     expressions: {
       'github.event.repository.default_branch': 'main',
@@ -191,7 +194,7 @@ async function bitbucketRun(name: string, head: string) {
         BITBUCKET_REPO_SLUG: 'fraud-pipelines',
         BITBUCKET_BUILD_NUMBER: '1',
         SLIPWAY_PIPELINES_PROXY: proxy.url,
-        ...NPM_TEST_ENV,
+        ...npmEnv,
       },
     });
     return { ...result, clone, requests: proxy.requests };
