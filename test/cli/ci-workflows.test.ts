@@ -297,9 +297,9 @@ describe('the Bitbucket pipeline on a fresh runner', () => {
       expect(annotations?.url).toBe(
         `http://api.bitbucket.org/2.0/repositories/jkl/fraud-pipelines/commit/${branches.dup}/reports/slipway/annotations`,
       );
-      const named = (annotations?.body as { summary?: string; path?: string; result?: string }[]).find((a) =>
-        a.summary?.includes(CHECK),
-      );
+      const named = (
+        (annotations?.body ?? []) as { summary?: string; path?: string; result?: string }[]
+      ).find((a) => a.summary?.includes(CHECK));
       expect(named).toMatchObject({ path: PROFILE, result: 'FAILED' });
     },
     RUN_TIMEOUT_MS,
