@@ -71,6 +71,8 @@ export interface OperatorRuntimeOptions {
   readonly webhookSecrets?: { readonly github?: string; readonly bitbucket?: string };
   /** Input data linked into each checkout as `data/`. Default `<home>/data`, else `<repo>/data`. */
   readonly dataDir?: string;
+  /** First retry of a sync that failed for a transient cause, doubling after (default 5 s). */
+  readonly retryBaseMs?: number;
   readonly logger?: Logger;
   readonly step?: StepHook;
   readonly onTimeline?: (entry: TimelineEntry) => void;
@@ -223,6 +225,7 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
       return openOperatorWarehouse(commit, home, observability.statementObserver);
     },
     lockLeaseMs: leaseTtlMs,
+    ...(options.retryBaseMs === undefined ? {} : { retryBaseMs: options.retryBaseMs }),
     logger,
     telemetry,
     ...(options.step ? { step: options.step } : {}),

@@ -18,10 +18,16 @@ export function projectDir(options: GlobalOptions): string {
   return path.resolve(options.project ?? process.cwd());
 }
 
+/** Where commands keep what they may compute again (`<project>/.slipway/cache`). */
+export function projectCacheDir(root: string): string {
+  return path.join(root, '.slipway', 'cache');
+}
+
 export async function openProject(options: GlobalOptions): Promise<Project> {
-  const parser = await openSqlParser();
+  const root = projectDir(options);
+  const parser = await openSqlParser({ cacheDir: projectCacheDir(root) });
   try {
-    return await loadProject(projectDir(options), { parser });
+    return await loadProject(root, { parser });
   } finally {
     await parser.close();
   }

@@ -24,7 +24,7 @@ import type { OperatorStore } from '../state/operator-store.js';
 import type { StateStore } from '../state/state-store.js';
 import { createLogger } from '../telemetry/logger.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
-import { type GlobalOptions, projectDir } from './project-context.js';
+import { type GlobalOptions, projectCacheDir, projectDir } from './project-context.js';
 
 export interface LoadedRelease {
   readonly project: Project;
@@ -37,7 +37,7 @@ export interface LoadedRelease {
 /** Loads the project from the working tree, or as of `commit` when given. */
 export async function loadReleaseProject(options: GlobalOptions, commit?: string): Promise<LoadedRelease> {
   const root = projectDir(options);
-  const parser = await openSqlParser();
+  const parser = await openSqlParser({ cacheDir: projectCacheDir(root) });
   try {
     if (commit !== undefined) {
       const checkout = await checkoutCommit(root, commit);

@@ -22,6 +22,8 @@ export interface LoadedCommit {
   readonly info: CommitInfo;
   readonly project: Project;
   readonly fingerprints: ReadonlyMap<string, string>;
+  /** Linked folders (e.g. `data/`) that did not exist in the home when the commit was loaded. */
+  readonly missingLinks?: readonly string[];
 }
 
 /** A commit's `slipway.yaml` alone: enough for the environments and the warehouse. */
@@ -55,7 +57,13 @@ export class CommitWorkspace {
   /** Loads (checks out and parses) a commit once: callers asking for it meanwhile share the load. */
   async load(sha: string): Promise<LoadedCommit> {
     const cached = this.#cache.get(sha);
-    if (cached) return cached;
+    // Data added to the home after the load (the first sync found no data/): load the commit
+    // again so its checkout links it, instead of running on the checkout made without it.
+    if (cached && !(await this.#linkAppeared(cached))) return cached;
+    if (cached) {
+      this.#cache.delete(sha);
+      this.#recent.splice(this.#recent.indexOf(sha), 1);
+    }
     const loading = this.#loading.get(sha) ?? this.#checkOutAndLoad(sha);
     this.#loading.set(sha, loading);
     try {
@@ -74,13 +82,13 @@ export class CommitWorkspace {
     this.#checkouts.set(sha, checkout);
     const present = new Set(await readdir(checkout.directory));
     const reroot = new Map<string, string>();
+    const missingLinks: string[] = [];
     for (const [entry, to] of Object.entries(links)) {
       if (present.has(entry)) continue;
-      const exists = await lstat(to).then(
-        () => true,
-        () => false,
-      );
-      if (!exists) continue;
+      if (!(await pathExists(to))) {
+        missingLinks.push(to);
+        continue;
+      }
       await symlink(to, path.join(checkout.directory, entry));
       reroot.set(path.join(checkout.directory, entry), await realpath(to));
     }
@@ -88,7 +96,13 @@ export class CommitWorkspace {
     const fingerprints = fingerprintProject(loaded);
     const project = rerootSources(loaded, reroot);
     const info = await mirror.commit(sha);
-    const result: LoadedCommit = { sha, info, project, fingerprints };
+    const result: LoadedCommit = {
+      sha,
+      info,
+      project,
+      fingerprints,
+      ...(missingLinks.length > 0 ? { missingLinks } : {}),
+    };
     this.#cache.set(sha, result);
     this.#recent.push(sha);
     await this.#prune();
@@ -104,6 +118,11 @@ export class CommitWorkspace {
     if (cached) return { sha, config: cached.project.config };
     const text = await this.#options.mirror.show(sha, PROJECT_FILE);
     return { sha, config: parseProjectConfig(text, path.join(this.#options.directory, sha)) };
+  }
+
+  async #linkAppeared(loaded: LoadedCommit): Promise<boolean> {
+    for (const to of loaded.missingLinks ?? []) if (await pathExists(to)) return true;
+    return false;
   }
 
   /** Removes every checkout (on shutdown). */
@@ -140,4 +159,11 @@ function rerootSources(project: Project, reroot: ReadonlyMap<string, string>): P
     sources.set(name, files === source.files ? source : { ...source, files });
   }
   return { ...project, sources };
+}
+
+function pathExists(file: string): Promise<boolean> {
+  return lstat(file).then(
+    () => true,
+    () => false,
+  );
 }

@@ -58,17 +58,22 @@ export class GitOpsBackend implements OperatorBackend {
     const pending = await store.pendingApproval(name);
     const meta = release ? await store.releaseMeta(release.id) : undefined;
     const verification = await latestVerification(state, name);
+    const failed = attempt?.status === 'failed' && attempt.commit === desired;
+    const retry = reconciler.retry(name);
+    const waiting = retry?.commit === desired ? retry : undefined;
     let sync: EnvironmentStatus['sync'];
     if (reconciler.isProgressing(name)) sync = 'Progressing';
+    // A sync of the desired commit failed: Degraded, even before the first release (no data yet).
+    else if (failed || (pointer && drift.length > 0)) sync = 'Degraded';
     else if (!pointer) sync = desired ? 'OutOfSync' : 'Unknown';
-    else if (drift.length > 0 || (attempt?.status === 'failed' && attempt.commit === desired))
-      sync = 'Degraded';
     else if (desired !== null && (attempt?.commit === desired || release?.commit?.sha === desired))
       sync = 'Synced';
     else sync = 'OutOfSync';
     return {
       name,
       sync,
+      reason: degradedReason(sync, failed ? (waiting?.reason ?? attempt?.message) : undefined, drift),
+      retry: waiting ? { attempt: waiting.attempt, at: waiting.retryAt } : null,
       policy: env.policy,
       promoteFrom: env.promoteFrom ?? null,
       desiredCommit: desired,
@@ -358,4 +363,17 @@ function runOf(run: RunRecord): Run {
     finishedAt: run.finishedAt ?? null,
     message: run.error ?? null,
   };
+}
+
+/** Why an environment reads Degraded, in one line: the failed sync's message, else the drift. */
+function degradedReason(
+  sync: EnvironmentStatus['sync'],
+  failure: string | null | undefined,
+  drift: readonly { relation: string; problem: string }[],
+): string | null {
+  if (sync !== 'Degraded') return null;
+  const first = failure?.split('\n').find((line) => line.trim() !== '');
+  if (first) return first.trim().slice(0, 500);
+  if (drift.length > 0) return `drift: ${drift.map((d) => `${d.relation} ${d.problem}`).join('; ')}`;
+  return null;
 }

@@ -36,6 +36,13 @@ export const EnvironmentStatusSchema = z
   .object({
     name: z.string(),
     sync: z.enum(SYNC_STATUSES),
+    /** Why the environment is `Degraded`: the failed sync's first line, or the drift found; else null. */
+    reason: z.string().nullable(),
+    /** The next try of a sync that failed for a cause that may pass (input data missing, warehouse or git unreachable). */
+    retry: z
+      .object({ attempt: z.number().int(), at: z.string().describe('ISO 8601') })
+      .readonly()
+      .nullable(),
     policy: z.enum(['auto', 'manual']),
     promoteFrom: z.string().nullable(),
     /** The commit the environment should be on (branch head, or its promotion source's). */

@@ -32,6 +32,7 @@ import type { Reconciler } from './operator.js';
 import { PostDeployVerifier } from './post-deploy-verifier.js';
 import { type ManagedEnvironment, promotionChain } from './promotion-chain.js';
 import { ReleaseActions } from './release-actions.js';
+import { isTransientFailure, retryDelayMs } from './transient-failure.js';
 
 /** One line of the release timeline (the demo prints these; tests wait on them). */
 export interface TimelineEntry {
@@ -77,6 +78,16 @@ export interface GitOpsReconcilerOptions {
   readonly idleCloseMs?: number;
   /** The lease of the environment locks it takes (the runtime passes its leader lease time). */
   readonly lockLeaseMs?: number;
+  /** First retry of a sync that failed for a transient cause (doubling after; default 5 s). */
+  readonly retryBaseMs?: number;
+}
+
+/** A root environment's sync waiting to be retried (it failed for a cause that may pass). */
+export interface SyncRetry {
+  readonly commit: string;
+  readonly attempt: number;
+  readonly retryAt: string;
+  readonly reason: string;
 }
 
 export interface PassContext {
@@ -111,6 +122,7 @@ export class GitOpsReconciler implements Reconciler {
   readonly #drift = new Map<string, readonly DriftItem[]>();
   readonly #reported = new Map<string, string>();
   readonly #passTimers = new Set<string>();
+  readonly #retries = new Map<string, SyncRetry>();
 
   constructor(options: GitOpsReconcilerOptions) {
     this.#o = options;
@@ -150,6 +162,11 @@ export class GitOpsReconciler implements Reconciler {
 
   isProgressing(environment: string): boolean {
     return this.#progressing.has(environment);
+  }
+
+  /** The retry waiting for an environment whose last sync failed for a transient cause. */
+  retry(environment: string): SyncRetry | undefined {
+    return this.#retries.get(environment);
   }
 
   drift(environment: string): readonly DriftItem[] {
@@ -237,7 +254,12 @@ export class GitOpsReconciler implements Reconciler {
   refresh(fence: Fence, trigger: SyncTrigger = 'poll'): Promise<void> {
     return this.#exclusive(async () => {
       if (!(await this.#ensureCurrent())) return;
-      await this.#pass({ trigger, fence }, { rootsToo: false });
+      // Root environments sync here only when a retry of theirs came due.
+      const now = (this.#o.now ?? Date.now)();
+      const due = new Set(
+        [...this.#retries].filter(([, r]) => Date.parse(r.retryAt) <= now + 100).map(([name]) => name),
+      );
+      await this.#pass({ trigger, fence }, { rootsToo: false, due });
       this.#o.onPass?.();
     });
   }
@@ -349,12 +371,15 @@ export class GitOpsReconciler implements Reconciler {
     });
   }
 
-  async #pass(ctx: PassContext, { rootsToo = true }: { rootsToo?: boolean } = {}): Promise<void> {
+  async #pass(
+    ctx: PassContext,
+    { rootsToo = true, due }: { rootsToo?: boolean; due?: ReadonlySet<string> } = {},
+  ): Promise<void> {
     for (const env of this.environments) {
       if (ctx.signal?.aborted) return;
       // A verification that came due (a `verify.delay` ended) runs whatever the sync policy.
       await this.#verify(env, ctx);
-      if (env.promoteFrom === undefined && !rootsToo) continue;
+      if (env.promoteFrom === undefined && !rootsToo && !due?.has(env.name)) continue;
       await this.#syncEnvironment(env, ctx);
     }
     await this.#checkDrift(ctx.fence);
@@ -373,6 +398,7 @@ export class GitOpsReconciler implements Reconciler {
         const loaded = await this.#loadCurrent();
         if (!loaded) throw new WorkFailedError('the operator has not loaded a commit yet');
         await this.#actions.apply(services, env, loaded, ctx);
+        await this.#retryIfTransient(env, loaded);
       } else {
         const wait = await this.#actions.promote(services, env, env.promoteFrom, desired, ctx, (sha) =>
           this.#pullRequestOf(sha),
@@ -437,6 +463,45 @@ export class GitOpsReconciler implements Reconciler {
   async #verify(env: ManagedEnvironment, ctx: PassContext): Promise<void> {
     const wait = await this.#verifier.verifyDue(() => this.#services(), env, ctx);
     if (wait !== undefined) this.#schedulePass(`verify:${env.name}`, wait);
+  }
+
+  /**
+   * After a root environment's sync: when it failed for a cause that may pass (input data not
+   * there yet, the warehouse or git unreachable), another try is scheduled with exponential
+   * backoff, and the status shows Degraded with the reason meanwhile; a success or a lasting
+   * failure (the commit itself is wrong) ends the retries.
+   */
+  async #retryIfTransient(env: ManagedEnvironment, loaded: LoadedCommit): Promise<void> {
+    const sha = loaded.sha;
+    const attempt = await this.#o.store.lastAttempt(env.name);
+    const message = attempt?.message ?? '';
+    if (attempt?.status !== 'failed' || attempt.commit !== sha || !isTransientFailure(message)) {
+      this.#retries.delete(env.name);
+      return;
+    }
+    const previous = this.#retries.get(env.name);
+    const n = previous?.commit === sha ? previous.attempt + 1 : 1;
+    const delay = retryDelayMs(n, { baseMs: this.#o.retryBaseMs ?? 5_000 });
+    const retry: SyncRetry = {
+      commit: sha,
+      attempt: n,
+      retryAt: new Date((this.#o.now ?? Date.now)() + delay).toISOString(),
+      reason: transientReason(message, loaded.missingLinks ?? []),
+    };
+    this.#retries.set(env.name, retry);
+    this.#o.logger.warn({ environment: env.name, sha, attempt: n, delayMs: delay }, 'sync failed, retrying');
+    await this.#o.state.appendEvent({
+      type: 'sync.retry_scheduled',
+      environment: env.name,
+      actor: 'operator',
+      data: {
+        summary: `retry ${n} of ${sha.slice(0, 10)} in ${Math.round(delay / 1000)} s: ${retry.reason}`,
+        sha,
+        attempt: n,
+        delayMs: delay,
+      },
+    });
+    this.#schedulePass(`retry:${env.name}:${n}`, delay);
   }
 
   /** Asks for a pass after `waitMs` (a soak or a verification delay ends), once per `key` at a time. */
@@ -520,7 +585,8 @@ export class GitOpsReconciler implements Reconciler {
   async #loadCurrent(): Promise<LoadedCommit | undefined> {
     const current = this.#current;
     if (!current) return undefined;
-    if (this.#loaded?.sha !== current.sha) this.#loaded = await this.#o.workspace.load(current.sha);
+    // The workspace keeps the load; it loads again only when data arrived since (its data/ link).
+    this.#loaded = await this.#o.workspace.load(current.sha);
     return this.#loaded;
   }
 
@@ -580,4 +646,10 @@ export class GitOpsReconciler implements Reconciler {
     }, idleMs);
     this.#idleTimer.unref();
   }
+}
+
+/** The first line of a transient failure, naming the input folders the operator's home lacks. */
+function transientReason(message: string, missing: readonly string[]): string {
+  const first = (message.split('\n').find((line) => line.trim() !== '') ?? message).trim().slice(0, 500);
+  return missing.length === 0 ? first : `input data missing: no ${missing.join(', ')} yet (${first})`;
 }

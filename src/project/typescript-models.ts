@@ -1,50 +1,31 @@
 /**
- * Loads `*.model.ts` files. They are imported through tsx (TypeScript without a build step), with
- * the bare specifier `slipway` resolved to this package so projects need no node_modules of their
- * own. The default export must be a `defineModel()` value.
+ * Loads `*.model.ts` files. They are compiled by esbuild (TypeScript without a build step) and
+ * imported, with the bare specifier `slipway` resolved to this package so projects need no
+ * node_modules of their own. The default export must be a `defineModel()` value.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { register } from 'node:module';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Diagnostic } from '../core/errors.js';
+import { importTypeScriptModel } from './compile-typescript-model.js';
 import { parseChecks } from './parse-checks.js';
 import type { CheckDeclaration, ColumnDeclaration, ModelNode } from './project.js';
 import { typescriptModelSchema } from './schemas.js';
 import { parseYamlSource, zodDiagnostics } from './yaml-source.js';
 
-let hookRegistered = false;
-
-/** Resolves `import … from 'slipway'` in project files to this package's entry point. */
-function registerSlipwayResolution(): void {
-  if (hookRegistered) return;
-  hookRegistered = true;
-  const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  const entry = new URL(`../index${extension}`, import.meta.url).href;
-  const hook = `export async function resolve(specifier, context, next) {
-    if (specifier === 'slipway') return { url: ${JSON.stringify(entry)}, shortCircuit: true };
-    return next(specifier, context);
-  }`;
-  register(`data:text/javascript,${encodeURIComponent(hook)}`);
-}
-
 export async function loadTypeScriptModel(
   root: string,
   file: string,
 ): Promise<{ readonly model: ModelNode | undefined; readonly diagnostics: Diagnostic[] }> {
-  registerSlipwayResolution();
   const at = { file, line: 1, column: 1 };
   const absolute = path.join(root, file);
   const text = await readFile(absolute, 'utf8');
   let exported: unknown;
   try {
-    // tsx is loaded only for a project that has TypeScript models.
-    const { tsImport } = await import('tsx/esm/api');
-    const module = (await tsImport(pathToFileURL(absolute).href, import.meta.url)) as { default?: unknown };
-    exported = module.default;
+    // esbuild is loaded only for a project that has TypeScript models.
+    exported = await importTypeScriptModel(root, absolute);
   } catch (error) {
-    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    const message = compileErrorMessage(error);
     return {
       model: undefined,
       diagnostics: [
@@ -123,4 +104,19 @@ export async function loadTypeScriptModel(
     },
     diagnostics,
   };
+}
+
+/** The first line of a failure to compile or import a model (esbuild's first error with its place). */
+function compileErrorMessage(error: unknown): string {
+  const errors = (
+    error as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] }
+  ).errors;
+  const first = errors?.[0];
+  if (first) {
+    const at = first.location
+      ? `${first.location.file}:${first.location.line}:${first.location.column + 1}: `
+      : '';
+    return `${at}${first.text}`;
+  }
+  return error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
 }

@@ -1,10 +1,9 @@
 /**
- * Slipway as a user gets it: the `npm pack` tarball installed into an empty folder, then every
- * command of the README's "Using Slipway" section run as written, by bash. The tarball is packed
- * from the built dist/ (`--ignore-scripts`: the suite's global setup has built it, and rebuilding
- * dist/ here would pull it from under the other suites). Dependencies come from npm's cache
- * first (`npm_config_prefer_offline`) and the registry for what the cache lacks; no time limit
- * beyond a generous timeout, since a cold cache downloads DuckDB's native build.
+ * Slipway as a user gets it: the `npm pack` tarball (packSlipway) installed into an empty folder,
+ * then every command of the README's "Using Slipway" section run as written, by bash.
+ * Dependencies come from npm's cache first (`npm_config_prefer_offline`) and the registry for what
+ * the cache lacks; no time limit beyond a generous timeout, since a cold cache downloads DuckDB's
+ * native build.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -12,6 +11,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NPM_TEST_ENV, packSlipway } from '../helpers/packed-slipway.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
@@ -29,16 +29,7 @@ let result: { code: number; stdout: string; stderr: string };
 
 beforeAll(async () => {
   workspace = await mkdtemp(path.join(tmpdir(), 'slipway-packaged-'));
-  const packed = execFileSync(
-    'npm',
-    ['pack', '--ignore-scripts', '--pack-destination', workspace, '--json'],
-    {
-      cwd: ROOT,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    },
-  );
-  const [{ filename }] = JSON.parse(packed) as [{ filename: string }];
+  const filename = packSlipway(workspace);
   expect(existsSync(path.join(workspace, filename))).toBe(true);
   const script = ['set -euo pipefail', 'set -x', ...usingSlipwayBlocks()].join('\n');
   result = await new Promise((resolve) => {
@@ -48,7 +39,7 @@ beforeAll(async () => {
       {
         cwd: workspace,
         // npm_config_*: npm's own settings from the environment; the commands stay as written.
-        env: { ...process.env, NO_COLOR: '1', npm_config_prefer_offline: 'true', npm_config_audit: 'false' },
+        env: { ...process.env, NO_COLOR: '1', ...NPM_TEST_ENV },
         timeout: 1_500_000,
         maxBuffer: 64 * 1024 * 1024,
       },

@@ -74,6 +74,8 @@ export interface GitOpsFixture {
     readLimits?: { maxRows?: number; timeoutMs?: number };
     pgTls?: { certFile: string; keyFile: string };
     alerting?: Pick<OperatorRuntimeOptions, 'alertEnv' | 'alertIntervalMs' | 'alertDelivery'>;
+    retryBaseMs?: number;
+    dataDir?: string;
   }): Promise<OperatorRuntime>;
   remove(): Promise<void>;
 }
@@ -125,6 +127,8 @@ export async function gitopsFixture(config = GITOPS_CONFIG): Promise<GitOpsFixtu
       readLimits,
       pgTls,
       alerting = {},
+      retryBaseMs,
+      dataDir,
     } = {}) {
       const runtime = await startOperatorRuntime({
         repo: project.root,
@@ -143,6 +147,8 @@ export async function gitopsFixture(config = GITOPS_CONFIG): Promise<GitOpsFixtu
         webhookSecrets: { github: SECRET },
         logger: createLogger({ level: process.env['SLIPWAY_TEST_LOG_LEVEL'] ?? 'silent' }),
         ...(onTimeline ? { onTimeline } : {}),
+        ...(retryBaseMs === undefined ? {} : { retryBaseMs }),
+        ...(dataDir === undefined ? {} : { dataDir }),
         // The tests' telemetry is what each test names, never the variables of the shell running them.
         telemetryEnv,
         ...(pgPort === undefined ? {} : { pgPort }),

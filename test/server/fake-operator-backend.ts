@@ -33,6 +33,8 @@ function environment(name: string, promoteFrom: string | null): EnvironmentStatu
   return {
     name,
     sync: 'Synced',
+    reason: null,
+    retry: null,
     policy: 'auto',
     promoteFrom,
     desiredCommit: COMMIT.sha,

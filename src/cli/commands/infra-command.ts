@@ -1,18 +1,9 @@
 /**
- * `slipway infra generate`: Terraform JSON for what the project defines (CloudWatch dashboard
- * per environment, the environments' warehouse databases) into infra/generated/. Files whose
- * bytes would not change are left alone.
+ * `slipway infra generate`: its options and help; the action (infra-action.ts, with the project
+ * loader and the Terraform generator) is imported when the command runs.
  */
-import path from 'node:path';
 import type { Command } from 'commander';
-import { generateInfra, writeGeneratedInfra } from '../../infra/generate.js';
-import { type GlobalOptions, openProject } from '../project-context.js';
-import { createOutput, status } from '../render/terminal.js';
-
-interface InfraGenerateOptions extends GlobalOptions {
-  out?: string;
-  region: string;
-}
+import { lazyAction } from '../lazy-action.js';
 
 export function registerInfra(program: Command): void {
   const infra = program.command('infra').description('infrastructure as code for the project');
@@ -21,22 +12,5 @@ export function registerInfra(program: Command): void {
     .description('write Terraform JSON (*.tf.json) for the dashboards and warehouse databases')
     .option('--out <dir>', 'output folder (default: <project>/infra/generated)')
     .option('--region <region>', 'AWS region of the dashboards', 'eu-central-1')
-    .action(async function infraGenerateAction(this: Command) {
-      const options = this.optsWithGlobals<InfraGenerateOptions>();
-      const output = createOutput({ json: Boolean(options.json) });
-      const project = await openProject(options);
-      const files = generateInfra({
-        name: project.config.name,
-        owner: project.config.defaults?.owner ?? 'unknown',
-        region: options.region,
-        // An environment's relations live in the schema named after it (release/physical-layout.ts).
-        environments: Object.keys(project.config.environments).map((name) => ({ name, schema: name })),
-      });
-      const dir = options.out ?? path.join(project.root, 'infra', 'generated');
-      const written = await writeGeneratedInfra(dir, files);
-      output.data({ dir, files: Object.keys(files).sort(), written });
-      output.line(
-        `${status.ok('✓')} ${Object.keys(files).length} files in ${dir}; ${written.length} changed`,
-      );
-    });
+    .action(lazyAction(() => import('./infra-action.js'), 'infraGenerateAction'));
 }

@@ -7,7 +7,7 @@
  * loaded into tables there and the project reads them (and keeps its state) in that database.
  */
 import { execFile } from 'node:child_process';
-import { access, cp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { access, cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -15,9 +15,16 @@ import type { Command } from 'commander';
 import { moveReferenceProjectToPostgres, openSeedDatabase } from '../../app/postgres-reference-project.js';
 import type { SeededSource } from '../../app/seed-postgres-sources.js';
 import { errorMessage, InvalidArgumentError } from '../../core/errors.js';
+import { PROJECT_FILE, parseProjectConfig } from '../../project/load-project.js';
 import type { Warehouse } from '../../warehouse/warehouse.js';
 import type { GlobalOptions } from '../project-context.js';
 import { createOutput, status } from '../render/terminal.js';
+import {
+  bitbucketPipeline,
+  type CiWorkflowOptions,
+  ciWorkflowOptions,
+  githubWorkflow,
+} from './ci-workflows.js';
 import { generateData } from './generate-action.js';
 import { slipwayDependency, writeProjectPackage } from './init-package.js';
 import { TEMPLATES } from './init-templates.js';
@@ -44,10 +51,15 @@ async function writeEditorSchemas(target: string): Promise<void> {
   await writeFile(path.join(target, '.vscode', 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
 }
 
-/** The CI files each provider gets, as they sit in the template (the reference project ships them). */
+/** The CI file each provider gets (the reference project ships the same, for its embedded defaults). */
 export const CI_FILES: Readonly<Record<string, string>> = {
   github: '.github/workflows/slipway.yml',
   bitbucket: 'bitbucket-pipelines.yml',
+};
+
+const CI_WRITERS: Readonly<Record<string, (options: CiWorkflowOptions) => string>> = {
+  github: githubWorkflow,
+  bitbucket: bitbucketPipeline,
 };
 
 interface InitOptions extends GlobalOptions {
@@ -78,18 +90,19 @@ function parseProviders(values: readonly string[] | undefined): string[] {
   return providers;
 }
 
-/** Copies the providers' CI files from the template into `target`; returns what it wrote. */
-async function writeCiFiles(
-  template: string,
-  target: string,
-  providers: readonly string[],
-): Promise<string[]> {
+/**
+ * Writes the providers' CI files into the project at `target`, shaped by its `slipway.yaml` (a
+ * shared PostgreSQL store is read through secrets; else sample data); returns what it wrote.
+ */
+async function writeCiFiles(target: string, providers: readonly string[]): Promise<string[]> {
+  const file = path.join(target, PROJECT_FILE);
+  const options = ciWorkflowOptions(parseProjectConfig(await readFile(file, 'utf8'), target));
   const written: string[] = [];
   for (const p of providers) {
-    const file = CI_FILES[p] as string;
-    await mkdir(path.dirname(path.join(target, file)), { recursive: true });
-    await cp(path.join(template, file), path.join(target, file));
-    written.push(file);
+    const name = CI_FILES[p] as string;
+    await mkdir(path.dirname(path.join(target, name)), { recursive: true });
+    await writeFile(path.join(target, name), CI_WRITERS[p]?.(options) ?? '');
+    written.push(name);
   }
   return written;
 }
@@ -106,10 +119,12 @@ export async function initAction(this: Command, dir: string) {
   const existed = await exists(target);
   await mkdir(target, { recursive: true });
   if (providers.length > 0 && (await exists(path.join(target, 'slipway.yaml')))) {
-    const written = await writeCiFiles(template, target, providers);
+    const written = await writeCiFiles(target, providers);
     output.data({ project: target, ci: written });
     for (const f of written) output.line(`${status.ok('✓')} wrote ${f}`);
-    output.line(status.dim('make the job a required status check (see the comment at the top of the file)'));
+    output.line(
+      status.dim('require it to pass before merging: the comment at the top of each file says how'),
+    );
     return;
   }
   const present = (await readdir(target)).filter((f) => f !== '.git');
@@ -126,8 +141,9 @@ export async function initAction(this: Command, dir: string) {
     // PostgreSQL is reached before anything is written, so a bad URL costs no generation.
     if (options.warehouse === 'postgres') database = await openSeedDatabase(options.urlEnv);
     output.note(status.dim(`generating sample data (scale ${scale})…`));
-    ({ generated, ciWritten } = await scaffoldProject(template, target, { providers, scale }));
+    generated = await scaffoldProject(template, target, { scale });
     if (database) seeded = await loadIntoPostgres(target, database, options.urlEnv, output.note);
+    ciWritten = await writeCiFiles(target, providers);
   } catch (error) {
     // Nothing half done: the folder was empty (but for .git), so what is there now is ours.
     if (!existed) await rm(target, { recursive: true, force: true });
@@ -202,7 +218,7 @@ export async function initAction(this: Command, dir: string) {
       `  ${rows} rows loaded into ${seeded.length} tables (${seeded.map((t) => t.table).join(', ')}) of the database ${options.urlEnv} names`,
     );
   }
-  for (const f of ciWritten) output.line(`  ${f} (make its job a required status check)`);
+  for (const f of ciWritten) output.line(`  ${f} (require it before merging: see the comment at its top)`);
   output.line();
   output.line(
     database
@@ -230,31 +246,32 @@ async function loadIntoPostgres(
 }
 
 /**
- * Copies the template into `target` (without data, state or CI files other than `providers`'),
+ * Copies the template into `target` (without data, state or CI files: `--ci` writes those),
  * writes `.gitignore` and the editor schemas, and generates the sample data into `target/data`.
  */
 export async function scaffoldProject(
   template: string,
   target: string,
-  { providers = [], scale }: { readonly providers?: readonly string[]; readonly scale: number },
-): Promise<{ generated: Awaited<ReturnType<typeof generateData>>; ciWritten: string[] }> {
+  { scale }: { readonly scale: number },
+): Promise<Awaited<ReturnType<typeof generateData>>> {
   const ciFiles = new Set(Object.values(CI_FILES).map((f) => path.normalize(f)));
   await cp(template, target, {
     recursive: true,
     filter: (src) => {
       const relative = path.relative(template, src);
       const rel = relative.split(path.sep);
-      // CI files are copied only for the providers asked for.
+      // CI files are written for the providers asked for (writeCiFiles).
       if (ciFiles.has(relative) || relative === '.github' || relative === path.join('.github', 'workflows'))
         return false;
       return !rel.includes('node_modules') && rel[0] !== 'data' && rel[0] !== '.slipway';
     },
   });
-  const ciWritten = await writeCiFiles(template, target, providers);
-  await writeFile(path.join(target, '.gitignore'), '.slipway/\ndata/\nnode_modules/\n');
+  await writeFile(
+    path.join(target, '.gitignore'),
+    '.slipway/\ndata/\nnode_modules/\nreports/\ntest-results/\n',
+  );
   await writeEditorSchemas(target);
-  const generated = await generateData(target, { scale, slice: 0, seed: 42 });
-  return { generated, ciWritten };
+  return generateData(target, { scale, slice: 0, seed: 42 });
 }
 
 async function exists(file: string): Promise<boolean> {

@@ -173,11 +173,7 @@ export function renderOperatorStatus(environments: readonly EnvironmentStatus[])
     ],
     environments.map((e) => [
       status.bold(e.name),
-      e.sync === 'Synced'
-        ? status.ok(e.sync)
-        : e.sync === 'Degraded'
-          ? status.fail(e.sync)
-          : status.warn(e.sync),
+      syncCell(e),
       e.live?.releaseId ?? status.dim('none'),
       e.live?.commit.sha.slice(0, 10) ?? '',
       e.live?.commit.pullRequest == null ? '' : `#${e.live.commit.pullRequest}`,
@@ -200,6 +196,14 @@ export function pendingText(dueAt: string, now: number = Date.now()): string {
   return late > 60_000
     ? `pending, overdue by ${formatDuration(late)} (due ${dueAt})`
     : `pending (due ${dueAt})`;
+}
+
+/** The sync status, with the reason when Degraded and the next try when a retry waits. */
+function syncCell(e: EnvironmentStatus): string {
+  if (e.sync === 'Synced') return status.ok(e.sync);
+  if (e.sync !== 'Degraded') return status.warn(e.sync);
+  const retry = e.retry ? ` (retry ${e.retry.attempt} at ${e.retry.at})` : '';
+  return status.fail(e.reason ? `Degraded: ${e.reason}${retry}` : `Degraded${retry}`);
 }
 
 /** The latest post-deploy verification: its release and outcome (a failure with its reason). */
