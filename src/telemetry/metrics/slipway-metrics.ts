@@ -65,7 +65,7 @@ export class SlipwayMetrics {
       registers,
     });
     this.runs = new Counter({
-      name: 'slipway_runs_total',
+      name: SLIPWAY_METRICS.runs,
       help: 'Data refresh runs by environment and outcome.',
       labelNames: ['environment', 'outcome'],
       registers,
