@@ -9,6 +9,7 @@
 
 import type { ReleaseCommit as CommitInfo } from '../core/commit.js';
 import { ConflictError } from '../core/errors.js';
+import type { ReleaseInfraStep } from '../core/infra-change.js';
 import type { ReleaseStrategy } from '../core/release.js';
 import type { Project } from '../project/project.js';
 import { createSourceViews, prepareSchemas } from './build-models.js';
@@ -37,12 +38,14 @@ export interface ApplyRequest {
   readonly gate?: ReleaseGate;
   readonly reporter?: BuildReporter;
   readonly signal?: AbortSignal;
+  /** The environment's infrastructure step, when the commit changed infrastructure (src/app wires it). */
+  readonly infra?: ReleaseInfraStep;
 }
 
 /** What carrying out a plan needs besides the plan: the project it builds from, and who asks. */
 export type ApplyPlanRequest = Pick<
   ApplyRequest,
-  'project' | 'fingerprints' | 'actor' | 'concurrency' | 'gate' | 'reporter' | 'signal'
+  'project' | 'fingerprints' | 'actor' | 'concurrency' | 'gate' | 'reporter' | 'signal' | 'infra'
 > & {
   /** `build` for the dev loop's `slipway build` (recorded so that `history` tells them apart). */
   readonly kind?: 'apply' | 'build';
@@ -123,7 +126,8 @@ export async function applyReleasePlan(
   const drifted =
     pointer !== undefined &&
     (await warehouse.environments.switchedRelease(environment)) !== pointer.releaseId;
-  if (!plan.changes && plan.build.length === 0 && !drifted) return undefined;
+  // An infrastructure change is a release too, even when no model changed: it is recorded.
+  if (!plan.changes && plan.build.length === 0 && !drifted && !request.infra) return undefined;
   const desired = desiredModels(request.project, request.fingerprints);
   await state.putModelVersions(
     desired.map((d) => ({ fingerprint: d.fingerprint, model: d.definition.name, definition: d.definition })),
@@ -139,6 +143,7 @@ export async function applyReleasePlan(
     plan,
     ...(request.gate ? { gate: request.gate } : {}),
     ...(request.signal ? { signal: request.signal } : {}),
+    ...(request.infra ? { infra: request.infra } : {}),
     build: (step) =>
       buildVersions({
         project: request.project,
