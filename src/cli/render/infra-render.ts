@@ -3,8 +3,13 @@
  * Terraform's own plan (`+` add, `~` change, `-` remove), in Markdown for the pull request.
  */
 import type { InfraPlan } from '../../core/infra-change.js';
-import { escapeCell, escapeText } from '../../quality/reports/markdown-report.js';
+import { escapeText } from '../../quality/reports/markdown-report.js';
 import { pc } from './terminal.js';
+
+/** An address inside a code span in a table cell: no backtick, no pipe, no line break. */
+function codeCell(text: string): string {
+  return text.replaceAll('`', "'").replaceAll('|', '\\|').replace(/\r?\n/g, ' ');
+}
 
 function counts(plan: InfraPlan): string {
   const c = plan.changes;
@@ -44,7 +49,7 @@ export function renderInfraMarkdown(plan: InfraPlan): string {
     ];
     if (rows.length > 0) {
       out.push('| action | resource |', '|---|---|');
-      for (const [action, address] of rows) out.push(`| ${action} | \`${escapeCell(address ?? '')}\` |`);
+      for (const [action, address] of rows) out.push(`| ${action} | \`${codeCell(address ?? '')}\` |`);
       out.push('');
     }
   }
