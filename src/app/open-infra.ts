@@ -128,7 +128,8 @@ export async function planInfra(request: InfraPlanRequest): Promise<InfraPlan | 
 async function diffAgainstBase(request: InfraPlanRequest, paths: readonly string[]) {
   const head = await readFolders(request.project.root, paths);
   if (request.base === undefined) return diffInfra({ root: '', files: [] }, head);
-  const checkout = await checkoutCommit(request.repository, request.base);
+  const checkout = await checkoutCommit(request.repository, request.base).catch(() => undefined);
+  if (!checkout) return diffInfra({ root: '', files: [] }, head);
   try {
     return diffInfra(await readFolders(checkout.dir, paths), head);
   } finally {
@@ -163,4 +164,22 @@ export function infraStepForRelease(
       return runner.apply(signal);
     },
   };
+}
+
+/**
+ * The operator's infrastructure step for a commit it releases: planned against the commit the
+ * environment shows (in the commit's checkout, a worktree of the mirror), run only when the
+ * environment configures `infra:` and a file under its folders changed, and refused (a failed
+ * step) when `infra.approval` is `manual`.
+ */
+export async function operatorInfraStep(request: {
+  readonly project: Project;
+  readonly environment: string;
+  readonly base: string | undefined;
+  readonly head: string;
+}): Promise<ReleaseInfraStep | undefined> {
+  const { project, environment } = request;
+  if (!settingsOf(project, environment)) return undefined;
+  const plan = await planInfra({ ...request, repository: project.root });
+  return infraStepForRelease(project, plan, { automated: true });
 }

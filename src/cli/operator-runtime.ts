@@ -14,9 +14,11 @@
  *   mirror.git, checkouts/  the bare clone and commit checkouts
  *   operator.json           URL and pid of the leader, for the CLI to find it
  */
+
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { operatorInfraStep } from '../app/open-infra.js';
 import { type Observability, openObservability } from '../app/open-observability.js';
 import { openSqlParser } from '../app/open-sql-parser.js';
 import { openOperatorState, type StateConfig } from '../app/open-state.js';
@@ -160,6 +162,8 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
     lockLeaseMs: leaseTtlMs,
     logger,
     telemetry,
+    infraFor: ({ loaded, environment, base }) =>
+      operatorInfraStep({ project: loaded.project, environment, base, head: loaded.sha }),
     ...(options.step ? { step: options.step } : {}),
     ...(options.onTimeline ? { onTimeline: options.onTimeline } : {}),
     onPass: () => {

@@ -5,23 +5,24 @@
  * (https://developer.hashicorp.com/terraform/internals/machine-readable-ui): one JSON object per
  * line with `@level`, `@message`, `@module`, `@timestamp` and a `type` — `version`,
  * `planned_change`, `change_summary`, `apply_start`, `apply_complete`, `diagnostic`.
- * `$TF_STAND_IN_FAIL=apply` makes apply fail with an error diagnostic (exit 1), `plan` the plan.
+ * `$TF_STAND_IN_FAIL=apply` (or `failNext('apply')`, for a stand-in run by an in-process
+ * operator) makes apply fail with an error diagnostic (exit 1), `plan` the plan.
  * The planned change is `$TF_STAND_IN_CHANGE` (`update` by default) of the EMR application.
  */
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 const SCRIPT = String.raw`
-const { appendFileSync } = require('node:fs');
+const { appendFileSync, existsSync, readFileSync } = require('node:fs');
 const args = process.argv.slice(2);
-appendFileSync(process.env.TF_STAND_IN_LOG, JSON.stringify({ cwd: process.cwd(), args }) + '\n');
+appendFileSync(process.env.TF_STAND_IN_LOG || LOG, JSON.stringify({ cwd: process.cwd(), args }) + '\n');
 const at = '2026-12-04T00:00:00.000000Z';
 const out = (o) => process.stdout.write(JSON.stringify({ '@module': 'terraform.ui', '@timestamp': at, ...o }) + '\n');
 const addr = 'module.data_platform.aws_emrserverless_application.spark';
 const resource = { addr, module: 'module.data_platform', resource: 'aws_emrserverless_application.spark',
   implied_provider: 'aws', resource_type: 'aws_emrserverless_application', resource_name: 'spark', resource_key: null };
 const action = process.env.TF_STAND_IN_CHANGE || 'update';
-const fail = process.env.TF_STAND_IN_FAIL || '';
+const fail = process.env.TF_STAND_IN_FAIL || (existsSync(LOG + '.fail') ? readFileSync(LOG + '.fail', 'utf8').trim() : '');
 const diagnostic = (summary) => out({ '@level': 'error', '@message': 'Error: ' + summary, type: 'diagnostic',
   diagnostic: { severity: 'error', summary, detail: 'api error AccessDeniedException: not authorized',
     range: { filename: '../../modules/data-platform/compute.tf', start: { line: 1, column: 1, byte: 0 }, end: { line: 1, column: 40, byte: 39 } } } });
@@ -53,6 +54,10 @@ export interface TerraformStandIn {
   /** Put this folder first on PATH. */
   readonly bin: string;
   readonly log: string;
+  /** The executable's path. */
+  readonly command: string;
+  /** Makes later calls fail (`apply`, `plan`), or succeed again (`''`). */
+  failNext(mode: 'apply' | 'plan' | ''): Promise<void>;
   /** The calls so far. */
   calls(): Promise<{ cwd: string; args: string[] }[]>;
 }
@@ -61,13 +66,15 @@ export async function terraformStandIn(dir: string): Promise<TerraformStandIn> {
   const bin = path.join(dir, 'bin');
   await mkdir(bin, { recursive: true });
   const file = path.join(bin, 'terraform');
-  await writeFile(file, `#!${process.execPath}\n${SCRIPT}`);
-  await chmod(file, 0o755);
   const log = path.join(dir, 'terraform-calls.jsonl');
+  await writeFile(file, `#!${process.execPath}\nconst LOG = ${JSON.stringify(log)};\n${SCRIPT}`);
+  await chmod(file, 0o755);
   await writeFile(log, '');
   return {
     bin,
     log,
+    command: file,
+    failNext: (mode) => writeFile(`${log}.fail`, mode),
     async calls() {
       const text = await readFile(log, 'utf8');
       return text
