@@ -15,12 +15,14 @@
  *   mirror.git, checkouts/  the bare clone and commit checkouts
  *   operator.json           URL and pid of the leader, for the CLI to find it
  */
+
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { alertRulesAtHandledCommit, processResourceReader } from '../app/alert-inputs.js';
 import { modelWritesFrom } from '../app/model-writes.js';
 import { type Alerting, type AlertingOptions, openAlerting } from '../app/open-alerting.js';
+import { operatorInfraStep } from '../app/open-infra.js';
 import { type Observability, openObservability } from '../app/open-observability.js';
 import { openSqlParser } from '../app/open-sql-parser.js';
 import { openOperatorState, type StateConfig } from '../app/open-state.js';
@@ -228,6 +230,8 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
     ...(options.retryBaseMs === undefined ? {} : { retryBaseMs: options.retryBaseMs }),
     logger,
     telemetry,
+    infraFor: ({ loaded, environment, base }) =>
+      operatorInfraStep({ project: loaded.project, environment, base, head: loaded.sha }),
     ...(options.step ? { step: options.step } : {}),
     ...(options.onTimeline ? { onTimeline: options.onTimeline } : {}),
     onPass: () => {

@@ -1,12 +1,14 @@
 /**
  * Slipway's metric names, one list: the metrics registry (`telemetry/metrics`) declares its
- * series under these names, and the CloudWatch dashboards (`infra generate`) chart them.
+ * series under these names, the CloudWatch dashboards (`infra generate`) chart them, and the
+ * CloudWatch alarms generated from alerts.yaml query them.
  */
 export const SLIPWAY_METRICS = {
   releaseDuration: 'slipway_release_duration_seconds',
   releases: 'slipway_releases_total',
   checkResults: 'slipway_check_results_total',
   runDuration: 'slipway_run_duration_seconds',
+  runs: 'slipway_runs_total',
   switchDuration: 'slipway_switch_duration_seconds',
 } as const;
 

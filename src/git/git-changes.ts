@@ -70,3 +70,20 @@ export async function changesSince(root: string, base: string): Promise<BranchCh
   const prefix = await git(root, ['rev-parse', '--show-prefix']);
   return { base, mergeBase, head, commits, files, prefix };
 }
+
+/**
+ * Files under `paths` (relative to the project folder `root`) that differ between commit `base`
+ * and `head`, or the working tree (untracked files included) when `head` is undefined.
+ */
+export async function changedPaths(
+  root: string,
+  base: string,
+  head: string | undefined,
+  paths: readonly string[],
+): Promise<string[]> {
+  const range = head === undefined ? [base] : [base, head];
+  const diff = await git(root, ['diff', '--name-only', '--relative', ...range, '--', ...paths]);
+  const untracked =
+    head === undefined ? await git(root, ['ls-files', '--others', '--exclude-standard', '--', ...paths]) : '';
+  return [...new Set([...diff.split('\n'), ...untracked.split('\n')].filter(Boolean))].sort();
+}

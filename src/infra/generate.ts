@@ -4,11 +4,12 @@
  * databases, the warehouse side of infra/modules/data-platform). Pure: values in, file texts out;
  * keys are sorted so re-generating with nothing changed gives byte-identical files.
  *
- * Seam for alarms: `alarmResources(rules)` turns alert-rule definitions into
- * `aws_cloudwatch_metric_alarm` resources; the alert rules (alerts.yaml) come with the
- * observability work and are passed in by the caller.
+ * CloudWatch alarms: `alarmResources` turns the alarm definitions `alarmDefinitions` reads from
+ * alerts.yaml into `aws_cloudwatch_metric_alarm` resources whose actions notify the SNS alert
+ * topic infra/modules/data-platform creates (`<project>-<environment>-alerts`, looked up by name).
  */
 import { SLIPWAY_METRICS, SLIPWAY_METRICS_NAMESPACE } from '../core/metric-names.js';
+import { type AlarmRuleDefinition, METRIC_LABELS } from './alarm-rules.js';
 
 export interface InfraEnvironment {
   readonly name: string;
@@ -21,17 +22,6 @@ export interface InfraProject {
   readonly owner: string;
   readonly region: string;
   readonly environments: readonly InfraEnvironment[];
-}
-
-/** An alert rule as the alarm seam needs it. */
-export interface AlarmRuleDefinition {
-  readonly name: string;
-  readonly environment: string;
-  readonly metric: (typeof SLIPWAY_METRICS)[keyof typeof SLIPWAY_METRICS];
-  readonly statistic: 'Average' | 'Sum' | 'Maximum';
-  readonly comparison: 'GreaterThanThreshold' | 'LessThanThreshold';
-  readonly threshold: number;
-  readonly periodSeconds: number;
 }
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -56,24 +46,50 @@ function dashboardBody(project: InfraProject, env: InfraEnvironment): string {
   return stableStringify({ widgets } as unknown as Json, 0);
 }
 
+/** The SNS topic the data-platform module creates for an environment (alerts.tf). */
+export function alertTopicName(project: Pick<InfraProject, 'name'>, environment: string): string {
+  return `${project.name}-${environment}-alerts`;
+}
+
+const quoteSql = (s: string): string => `'${s.replace(/'/g, "''")}'`;
+
+/**
+ * A CloudWatch Metrics Insights query for the alarm: the metric's full label set as the schema
+ * (the ADOT collector publishes the labels as dimensions; a plain metric alarm would have to
+ * name every dimension value, and `release_failed` spans release kinds), filtered on the labels
+ * the rule pins.
+ */
+export function alarmQuery(alarm: AlarmRuleDefinition): string {
+  const labels = METRIC_LABELS[alarm.metric] ?? ['environment'];
+  const where: Record<string, string> = { environment: alarm.environment, ...alarm.where };
+  const conditions = Object.keys(where)
+    .sort()
+    .map((k) => `${k} = ${quoteSql(where[k] ?? '')}`)
+    .join(' AND ');
+  return `SELECT ${alarm.statistic}(${alarm.metric}) FROM SCHEMA("${SLIPWAY_METRICS_NAMESPACE}", ${labels.join(', ')}) WHERE ${conditions}`;
+}
+
 export function alarmResources(
   project: InfraProject,
-  rules: readonly AlarmRuleDefinition[],
+  alarms: readonly AlarmRuleDefinition[],
 ): Record<string, Json> {
   const out: Record<string, Json> = {};
-  for (const rule of rules) {
-    out[tfName(`${rule.environment}_${rule.name}`)] = [
+  for (const alarm of alarms) {
+    const topic = `\${data.aws_sns_topic.${tfName(alarm.environment)}.arn}`;
+    out[tfName(`${alarm.environment}_${alarm.name}`)] = [
       {
-        alarm_name: `${project.name}-${rule.environment}-${rule.name}`,
-        namespace: SLIPWAY_METRICS_NAMESPACE,
-        metric_name: rule.metric,
-        statistic: rule.statistic,
-        comparison_operator: rule.comparison,
-        threshold: rule.threshold,
-        period: rule.periodSeconds,
+        alarm_name: `${project.name}-${alarm.environment}-${alarm.name}`,
+        alarm_description: `${alarm.summary} (severity ${alarm.severity}, owner ${alarm.owner}; slipway alerts.yaml rule ${alarm.name})`,
+        comparison_operator: alarm.comparison,
+        threshold: alarm.threshold,
         evaluation_periods: 1,
-        dimensions: { environment: rule.environment },
-        tags: { environment: rule.environment, owner: project.owner },
+        treat_missing_data: 'notBreaching',
+        metric_query: [
+          { id: 'q1', expression: alarmQuery(alarm), period: alarm.periodSeconds, return_data: true },
+        ],
+        alarm_actions: [topic],
+        ok_actions: [topic],
+        tags: { environment: alarm.environment, owner: project.owner, severity: alarm.severity },
       },
     ];
   }
@@ -99,7 +115,12 @@ export function generateInfra(
   files['slipway-dashboards.tf.json'] = { resource: { aws_cloudwatch_dashboard: dashboards } };
   files['slipway-warehouse.tf.json'] = { resource: { aws_glue_catalog_database: databases } };
   if (alarms.length > 0) {
+    const topics: Record<string, Json> = {};
+    for (const env of [...new Set(alarms.map((a) => a.environment))].sort()) {
+      topics[tfName(env)] = [{ name: alertTopicName(project, env) }];
+    }
     files['slipway-alarms.tf.json'] = {
+      data: { aws_sns_topic: topics },
       resource: { aws_cloudwatch_metric_alarm: alarmResources(project, alarms) },
     };
   }

@@ -31,7 +31,7 @@ import type { CommitsEvent, SyncTrigger } from './git-watcher.js';
 import type { Reconciler } from './operator.js';
 import { PostDeployVerifier } from './post-deploy-verifier.js';
 import { type ManagedEnvironment, promotionChain } from './promotion-chain.js';
-import { ReleaseActions } from './release-actions.js';
+import { type InfraStepFactory, ReleaseActions } from './release-actions.js';
 import { isTransientFailure, retryDelayMs } from './transient-failure.js';
 
 /** One line of the release timeline (the demo prints these; tests wait on them). */
@@ -78,6 +78,8 @@ export interface GitOpsReconcilerOptions {
   readonly idleCloseMs?: number;
   /** The lease of the environment locks it takes (the runtime passes its leader lease time). */
   readonly lockLeaseMs?: number;
+  /** The infrastructure step of a release (src/app wires Terraform); none without it. */
+  readonly infraFor?: InfraStepFactory;
   /** First retry of a sync that failed for a transient cause (doubling after; default 5 s). */
   readonly retryBaseMs?: number;
 }
@@ -135,6 +137,7 @@ export class GitOpsReconciler implements Reconciler {
       ...(options.lockLeaseMs === undefined ? {} : { lockLeaseMs: options.lockLeaseMs }),
       ...(options.onTimeline ? { onTimeline: options.onTimeline } : {}),
       ...(options.step ? { step: options.step } : {}),
+      ...(options.infraFor ? { infraFor: options.infraFor } : {}),
     });
     this.#verifier = new PostDeployVerifier({
       state: options.state,

@@ -10,6 +10,7 @@
 
 import { type ReleaseCommit, releaseCommit } from '../core/commit.js';
 import { ConflictError, errorMessage, WorkFailedError } from '../core/errors.js';
+import type { ReleaseInfraStep } from '../core/infra-change.js';
 import type { EnvironmentModels, EnvironmentPointer, ReleaseRecord } from '../core/release.js';
 import type { CheckResult } from '../quality/check-result.js';
 import { applyRelease, applyReleasePlan, desiredModels } from '../release/apply-release.js';
@@ -50,7 +51,19 @@ export interface ReleaseActionsOptions {
   readonly now: () => number;
   readonly onTimeline?: (entry: TimelineEntry) => void;
   readonly step?: StepHook;
+  /**
+   * The environment's infrastructure step for releasing `loaded` over the commit `base` the
+   * environment shows (src/app wires it); undefined when nothing is to be applied.
+   */
+  readonly infraFor?: InfraStepFactory;
 }
+
+/** What the operator asks for before releasing a commit to an environment. */
+export type InfraStepFactory = (request: {
+  readonly loaded: LoadedCommit;
+  readonly environment: string;
+  readonly base: string | undefined;
+}) => Promise<ReleaseInfraStep | undefined>;
 
 type PullRequestOf = (sha: string) => Promise<number | null>;
 
@@ -80,6 +93,14 @@ export class ReleaseActions {
       ...(lockLeaseMs === undefined ? {} : { leaseMs: lockLeaseMs }),
       ...(telemetry ? { telemetry } : {}),
     };
+  }
+
+  async #infraFor(loaded: LoadedCommit, environment: string): Promise<ReleaseInfraStep | undefined> {
+    const { infraFor, state } = this.#o;
+    if (!infraFor) return undefined;
+    const pointer = await state.getPointer(environment);
+    const shown = pointer ? await state.getRelease(pointer.releaseId) : undefined;
+    return infraFor({ loaded, environment, base: shown?.commit?.sha });
   }
 
   /** False while auto-sync is paused for `desired`; a different desired commit resumes it. */
@@ -128,8 +149,10 @@ export class ReleaseActions {
         state,
         [env.name],
         this.lockOptions(`operator apply ${env.name}`),
-        () =>
-          applyRelease(services, {
+        async () => {
+          // Under the lock: the infrastructure is compared with the commit the environment shows.
+          const infra = await this.#infraFor(loaded, env.name);
+          return applyRelease(services, {
             project,
             fingerprints,
             environment: env.name,
@@ -139,7 +162,9 @@ export class ReleaseActions {
             concurrency: project.config.defaults?.concurrency ?? 4,
             gate,
             ...(ctx.signal ? { signal: ctx.signal } : {}),
-          }),
+            ...(infra ? { infra } : {}),
+          });
+        },
       );
       const release = result.outcome?.release;
       if (!release) {

@@ -3,6 +3,7 @@
  * every problem found (never just the first): YAML syntax, unknown keys, wrong types, SQL syntax,
  * unknown references, cycles, duplicate names, unsafe names and paths.
  */
+import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { closestMatch } from '../core/did-you-mean.js';
@@ -181,6 +182,26 @@ function configFromText(
         message: `environment '${name}' uses unknown connection '${env.warehouse}'`,
         hint: hintFor(env.warehouse, Object.keys(data.warehouse.connections)),
       });
+    }
+    for (const [key, dir] of [
+      ['dir', env.infra?.dir],
+      ...(env.infra?.paths ?? []).map((p, i) => [i, p] as const),
+    ] as const) {
+      if (dir === undefined) continue;
+      const where =
+        key === 'dir'
+          ? ['environments', name, 'infra', 'dir']
+          : ['environments', name, 'infra', 'paths', key];
+      const inside = !path.isAbsolute(dir) && !path.normalize(dir).startsWith('..');
+      if (!inside || (existsSync(root) && !existsSync(path.join(root, dir)))) {
+        diagnostics.push({
+          position: source.positionOf(where),
+          message: inside
+            ? `environment '${name}': infra folder '${dir}' does not exist`
+            : `environment '${name}': infra folder '${dir}' must be inside the project`,
+          hint: 'a folder relative to the project, such as infra/envs/prod',
+        });
+      }
     }
     if (name.startsWith('slipway_') || name.startsWith('ci_')) {
       diagnostics.push({

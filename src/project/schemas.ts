@@ -246,6 +246,35 @@ const canarySchema = z
 
 export type CanaryConfig = z.infer<typeof canarySchema>;
 
+/**
+ * An environment's infrastructure step: the Terraform root it applies before a data release
+ * whose commit changed the infrastructure files, and who may apply it.
+ */
+const infraSchema = z
+  .object({
+    dir: z
+      .string()
+      .min(1)
+      .describe("the environment's Terraform root, relative to the project (e.g. infra/envs/prod)"),
+    command: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('the Terraform executable, on PATH or a path (default terraform)'),
+    approval: z
+      .enum(['auto', 'manual'])
+      .optional()
+      .describe(
+        'auto: the operator and slipway apply run it (default); manual: only a person running slipway apply does, the operator stops the release and says so',
+      ),
+    paths: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe('folders whose changes need the step, relative to the project (default [infra])'),
+  })
+  .strict();
+
 const environmentSchema = z
   .object({
     strategy: z.enum(['direct', 'blue-green', 'canary']).optional(),
@@ -262,6 +291,11 @@ const environmentSchema = z
         'post-deploy verification after each switch of this environment (by the operator, slipway apply or promote); a failure rolls back',
       ),
     warehouse: identifier.optional().describe('connection name, when not the default'),
+    infra: infraSchema
+      .optional()
+      .describe(
+        'apply this Terraform root before a data release whose commit changed infrastructure files; plan and ci show its terraform plan',
+      ),
   })
   .strict();
 

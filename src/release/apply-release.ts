@@ -9,6 +9,7 @@
 
 import type { ReleaseCommit as CommitInfo } from '../core/commit.js';
 import { ConflictError } from '../core/errors.js';
+import type { ReleaseInfraStep } from '../core/infra-change.js';
 import type { ReleaseStrategy } from '../core/release.js';
 import type { Project } from '../project/project.js';
 import { createSourceViews, prepareSchemas } from './build-models.js';
@@ -40,12 +41,14 @@ export interface ApplyRequest {
   /** One line per stage a strategy rehearses (the canary's steps), for a terminal. */
   readonly progress?: (line: string) => void;
   readonly signal?: AbortSignal;
+  /** The environment's infrastructure step, when the commit changed infrastructure (src/app wires it). */
+  readonly infra?: ReleaseInfraStep;
 }
 
 /** What carrying out a plan needs besides the plan: the project it builds from, and who asks. */
 export type ApplyPlanRequest = Pick<
   ApplyRequest,
-  'project' | 'fingerprints' | 'actor' | 'concurrency' | 'gate' | 'reporter' | 'progress' | 'signal'
+  'project' | 'fingerprints' | 'actor' | 'concurrency' | 'gate' | 'reporter' | 'progress' | 'signal' | 'infra'
 > & {
   /** `build` for the dev loop's `slipway build` (recorded so that `history` tells them apart). */
   readonly kind?: 'apply' | 'build';
@@ -128,7 +131,8 @@ export async function applyReleasePlan(
     (await warehouse.environments.switchedRelease(environment)) !== pointer.releaseId;
   const { rehearse, refuse } = strategyFor(plan.strategy);
   refuse?.(request.project, plan);
-  if (!plan.changes && plan.build.length === 0 && !drifted) return undefined;
+  // An infrastructure change is a release too, even when no model changed: it is recorded.
+  if (!plan.changes && plan.build.length === 0 && !drifted && !request.infra) return undefined;
   const desired = desiredModels(request.project, request.fingerprints);
   await state.putModelVersions(
     desired.map((d) => ({ fingerprint: d.fingerprint, model: d.definition.name, definition: d.definition })),
@@ -144,6 +148,7 @@ export async function applyReleasePlan(
     plan,
     ...(request.gate ? { gate: request.gate } : {}),
     ...(request.signal ? { signal: request.signal } : {}),
+    ...(request.infra ? { infra: request.infra } : {}),
     build: async (step, releaseId) => {
       // The strategy's rehearsal (the canary's sample steps) comes before the full build; a
       // throw fails the release with nothing built in full or switched.

@@ -12,6 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ReleaseCommit as CommitInfo } from '../core/commit.js';
 import { errorMessage, WorkFailedError } from '../core/errors.js';
+import type { ReleaseInfraStep } from '../core/infra-change.js';
 import type { EnvironmentModels, ReleaseKind, ReleaseRecord, ReleaseStrategy } from '../core/release.js';
 import type { StateStore } from '../state/state-store.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -73,6 +74,11 @@ export interface ReleaseSpec {
   readonly build?: (step: StepHook, releaseId: string) => Promise<BuiltVersion[]>;
   readonly gate?: ReleaseGate;
   /**
+   * The environment's infrastructure step, run after the release is recorded and before anything
+   * is built; its failure fails the release and leaves the environment on its release.
+   */
+  readonly infra?: ReleaseInfraStep;
+  /**
    * Aborted when the caller may no longer switch (an operator that lost its lease): looked at
    * last thing before the switch, which is then not made; the release stays `switching` for the
    * next leader to settle (abandoned: the marker does not show it).
@@ -102,7 +108,7 @@ export async function executeRelease(services: ReleaseServices, spec: ReleaseSpe
   const { state, warehouse } = services;
   const step = services.step ?? (async () => {});
   const began = performance.now();
-  const { plan } = spec;
+  const plan = spec.infra && !spec.plan.infra ? { ...spec.plan, infra: spec.infra.plan } : spec.plan;
   const strategy = strategyFor(spec.strategy);
   return services.telemetry.rootSpan(
     `release ${spec.environment}`,
@@ -148,6 +154,12 @@ export async function executeRelease(services: ReleaseServices, spec: ReleaseSpe
       let built: BuiltVersion[] = [];
       let gate: GateResult | undefined;
       try {
+        if (spec.infra) {
+          const infraStarted = performance.now();
+          await runInfra(services, spec, spec.infra, id);
+          before['infraMs'] = performance.now() - infraStarted;
+          await step(STEP.infra);
+        }
         const buildStarted = performance.now();
         if (spec.build) built = await spec.build(step, id);
         before['buildMs'] = performance.now() - buildStarted;
@@ -166,7 +178,7 @@ export async function executeRelease(services: ReleaseServices, spec: ReleaseSpe
       } catch (error) {
         await fail(error, before);
       }
-      const { buildMs = 0, gateMs = 0 } = before;
+      const { buildMs = 0, gateMs = 0, infraMs } = before;
       await state.setReleaseStatus(id, 'switching');
       await step(STEP.beforeSwitch);
       spec.signal?.throwIfAborted();
@@ -191,11 +203,11 @@ export async function executeRelease(services: ReleaseServices, spec: ReleaseSpe
         );
       } catch (error) {
         span.setAttribute('cicd.pipeline.result', 'failure');
-        await fail(error, { buildMs, gateMs });
+        await fail(error, { buildMs, gateMs, ...(infraMs === undefined ? {} : { infraMs }) });
       }
       await step(STEP.afterSwitch);
       const totalMs = performance.now() - began;
-      const timings = { buildMs, gateMs, switchMs, totalMs };
+      const timings = { buildMs, gateMs, switchMs, totalMs, ...(infraMs === undefined ? {} : { infraMs }) };
       await state.completeRelease({
         environment: spec.environment,
         releaseId: id,
@@ -220,6 +232,51 @@ export async function executeRelease(services: ReleaseServices, spec: ReleaseSpe
       };
     },
   );
+}
+
+/**
+ * Runs the infrastructure step and records how it ended in the audit log; a failure throws, which
+ * fails the release before anything is built.
+ */
+async function runInfra(
+  services: ReleaseServices,
+  spec: ReleaseSpec,
+  infra: ReleaseInfraStep,
+  releaseId: string,
+): Promise<void> {
+  const outcome = await services.telemetry.span(
+    `infra ${spec.environment}`,
+    {
+      'slipway.span': 'infra',
+      'slipway.environment': spec.environment,
+      'slipway.release': releaseId,
+      'cicd.pipeline.task.name': 'infrastructure',
+      'cicd.pipeline.task.type': 'deploy',
+    },
+    async (span) => {
+      const result = await infra.run(spec.signal);
+      span.setAttribute('slipway.passed', result.ok);
+      return result;
+    },
+  );
+  const { changes } = infra.plan;
+  await services.state.appendEvent({
+    type: outcome.ok ? 'release.infra_applied' : 'release.infra_failed',
+    environment: spec.environment,
+    releaseId,
+    actor: spec.actor,
+    data: {
+      summary: `${releaseId} in ${spec.environment}: infrastructure ${outcome.ok ? 'applied' : 'failed'}: ${outcome.summary}`,
+      reason: infra.plan.reason,
+      applied: outcome.applied,
+      planned: { added: changes.added, changed: changes.changed, removed: changes.removed },
+      diagnostics: outcome.diagnostics,
+    },
+  });
+  if (!outcome.ok)
+    throw new WorkFailedError(`the infrastructure step failed: ${outcome.summary}`, {
+      hint: `${spec.environment} still shows its previous release; nothing was built`,
+    });
 }
 
 /** Runs the spec's gate on the release's new versions and records its verdict as an event. */

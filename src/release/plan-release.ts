@@ -10,8 +10,10 @@
  * their new fingerprints. A table already built for a fingerprint (by another environment, or an
  * interrupted release) is reused, never rebuilt.
  */
+
 import { createTwoFilesPatch } from 'diff';
 import type { ReleaseCommit as CommitInfo } from '../core/commit.js';
+import type { InfraPlan } from '../core/infra-change.js';
 import type { EnvironmentModels, ModelPointer, ReleaseStrategy } from '../core/release.js';
 import { type ChangeCategory, classifyChange } from './change-category.js';
 import { type ModelDefinition, modelBody } from './model-definition.js';
@@ -80,6 +82,8 @@ export interface ReleasePlan {
   /** True when the switch changes anything (a model added, re-pointed or removed). */
   readonly changes: boolean;
   readonly summary: Readonly<Record<ModelChangeKind, number>>;
+  /** What the release does about infrastructure, when the project has any (set by the caller). */
+  readonly infra?: InfraPlan;
 }
 
 export function planRelease(input: PlanInput): ReleasePlan {

@@ -11,6 +11,8 @@ export const noSteps: StepHook = async () => {};
 export const STEP = {
   locked: 'locked',
   recorded: 'release-recorded',
+  /** The environment's infrastructure step succeeded (releases whose commit changed infra). */
+  infra: 'infra-applied',
   build: (model: string) => `build:${model}`,
   /** The table exists in the warehouse but the state store still says `building`. */
   materialized: (model: string) => `materialized:${model}`,

@@ -5,15 +5,19 @@
  */
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
+import { infraStepForRelease } from '../../app/open-infra.js';
 import { formatDuration } from '../../core/duration.js';
 import { InvalidArgumentError, WorkFailedError } from '../../core/errors.js';
+import type { InfraStepOutcome, ReleaseInfraStep } from '../../core/infra-change.js';
 import { fingerprintProject } from '../../project/fingerprint.js';
 import { applyReleasePlan, planApply, prepareApply } from '../../release/apply-release.js';
 import { checkGate } from '../../release/check-gate.js';
+import { infraPlanFor, releasedCommit } from '../infra-context.js';
 import { interruptible } from '../interruptible.js';
 import { type GlobalOptions, requireEnvironment } from '../project-context.js';
 import { environmentStrategy, loadReleaseProject, withReleaseSession } from '../release-context.js';
 import { createBuildProgress } from '../render/build-progress.js';
+import { renderInfraText } from '../render/infra-render.js';
 import { renderPlanText } from '../render/plan-render.js';
 import { createOutput, status } from '../render/terminal.js';
 import { startVerification, verificationOutcome } from '../verify-after-switch.js';
@@ -62,8 +66,26 @@ export async function applyAction(this: Command) {
         // The plan is made after recovery and shown before anything is built; on a terminal
         // it is confirmed unless --yes. The same value is carried out below.
         const plan = await planApply(session, request);
+        // The infrastructure the commit changes, applied first when the environment configures it.
+        const infraPlan = await infraPlanFor(loaded, options.env, {
+          base: await releasedCommit(session.state, options.env),
+          head: options.commit === undefined ? undefined : loaded.commit?.sha,
+        });
+        const step = infraStepForRelease(project, infraPlan, { automated: false });
+        let infraOutcome: InfraStepOutcome | undefined;
+        const infra: ReleaseInfraStep | undefined = step && {
+          plan: step.plan,
+          run: async function recordingInfraStep(signal) {
+            infraOutcome = await step.run(signal);
+            return infraOutcome;
+          },
+        };
         if (plan.changes) output.line(renderPlanText(plan));
-        if (plan.changes && !options.yes && output.interactive && process.stdin.isTTY) {
+        if (infraPlan?.changes.filesChanged) {
+          output.line();
+          output.line(renderInfraText(infraPlan));
+        }
+        if ((plan.changes || infra) && !options.yes && output.interactive && process.stdin.isTTY) {
           const rl = createInterface({ input: process.stdin, output: process.stdout });
           const answer = await rl.question(`\nApply this plan to ${options.env}? [y/N] `);
           rl.close();
@@ -83,11 +105,14 @@ export async function applyAction(this: Command) {
             progress: (line: string) => output.note(line),
             signal,
             ...(gate ? { gate } : {}),
+            ...(infra ? { infra } : {}),
           });
-          const result = { plan, recovered, outcome };
+          const result = { plan, recovered, outcome, infra: infraPlan, infraOutcome };
           progress.stop();
           const release = result.outcome?.release;
           const gated = result.outcome?.gate;
+          if (infraOutcome?.ok)
+            output.line(`${status.ok('✓')} infrastructure of ${options.env}: ${infraOutcome.summary}`);
           if (gated) output.line(`${gated.passed ? status.ok('✓') : status.fail('✗')} ${gated.summary}`);
           if (release && result.outcome) {
             const t = result.outcome.timings;
@@ -117,6 +142,8 @@ export async function applyAction(this: Command) {
       release: verified?.release ?? null,
       recovered: result.recovered,
       plan: result.plan,
+      infra: result.infra ?? null,
+      infraStep: result.infraOutcome ?? null,
       built:
         result.outcome?.built.map((b) => ({
           model: b.model,

@@ -9,6 +9,7 @@
 import type { Command } from 'commander';
 import { openUnitTestEngines } from '../../app/open-unit-test-warehouse.js';
 import { InvalidArgumentError, ProjectError, WorkFailedError } from '../../core/errors.js';
+import type { InfraPlan } from '../../core/infra-change.js';
 import { plural } from '../../core/plural.js';
 import { changesSince } from '../../git/git-changes.js';
 import { isGitRepository, readCommit } from '../../git/git-commit.js';
@@ -16,10 +17,12 @@ import { fingerprintProject } from '../../project/fingerprint.js';
 import { renderDiagnosticAnnotations } from '../../quality/reports/github-annotations.js';
 import { ciEnvironmentName } from '../../release/ci-environment.js';
 import { runCi } from '../../release/run-ci.js';
+import { infraPlanFor, releasedCommit } from '../infra-context.js';
 import { type GlobalOptions, requireEnvironment } from '../project-context.js';
 import { environmentStrategy, loadReleaseProject, withReleaseSession } from '../release-context.js';
 import { createBuildProgress } from '../render/build-progress.js';
 import { ciJson, ciReport, printCiSummary } from '../render/ci-render.js';
+import { renderInfraMarkdown, renderInfraText } from '../render/infra-render.js';
 import { writeReportFiles } from '../render/quality-output.js';
 import type { ReportFileOptions } from '../render/report-options.js';
 import { createOutput, pc } from '../render/terminal.js';
@@ -69,6 +72,7 @@ async function ci(options: CiOptions): Promise<void> {
     const head = (await isGitRepository(root)) ? await readCommit(root) : undefined;
     const ciEnvironment = ciEnvironmentName(head?.sha);
     const progress = createBuildProgress(output, 0);
+    let infra: InfraPlan | undefined;
     const outcome = await withReleaseSession(
       loaded,
       {
@@ -78,6 +82,11 @@ async function ci(options: CiOptions): Promise<void> {
         wait: Boolean(options.wait),
       },
       async (session) => {
+        // Infrastructure beside the data plan: against the merge base, else what the environment shows.
+        infra = await infraPlanFor(loaded, options.env, {
+          base: changes?.mergeBase ?? (await releasedCommit(session.state, options.env)),
+          head: undefined,
+        });
         // The unit tests run on the project's engine: a scratch schema each on PostgreSQL.
         const unitTestEngines = await openUnitTestEngines(project);
         try {
@@ -105,9 +114,27 @@ async function ci(options: CiOptions): Promise<void> {
         }
       },
     );
-    await writeReportFiles(options, ciReport(project, outcome, changes));
-    output.data(ciJson(outcome, changes));
-    if (!output.json) printCiSummary(output, outcome);
+    const report = ciReport(project, outcome, changes);
+    await writeReportFiles(
+      options,
+      infra
+        ? {
+            ...report,
+            sections: [
+              ...(report.sections ?? []),
+              { title: 'Infrastructure', markdown: renderInfraMarkdown(infra) },
+            ],
+          }
+        : report,
+    );
+    output.data({ ...(ciJson(outcome, changes) as Record<string, unknown>), infra: infra ?? null });
+    if (!output.json) {
+      printCiSummary(output, outcome);
+      if (infra) {
+        output.line();
+        output.line(renderInfraText(infra));
+      }
+    }
     if (outcome.blockers.length > 0) {
       throw new WorkFailedError(
         `${plural(outcome.blockers.length, 'blocking problem')}: ${outcome.blockers.slice(0, 3).join('; ')}${outcome.blockers.length > 3 ? '; …' : ''}`,

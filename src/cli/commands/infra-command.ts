@@ -9,7 +9,7 @@ export function registerInfra(program: Command): void {
   const infra = program.command('infra').description('infrastructure as code for the project');
   infra
     .command('generate')
-    .description('write Terraform JSON (*.tf.json) for the dashboards and warehouse databases')
+    .description('write Terraform JSON (*.tf.json) for the dashboards, alarms and warehouse databases')
     .option('--out <dir>', 'output folder (default: <project>/infra/generated)')
     .option('--region <region>', 'AWS region of the dashboards', 'eu-central-1')
     .action(lazyAction(() => import('./infra-action.js'), 'infraGenerateAction'));

@@ -1,9 +1,14 @@
-/** `slipway plan --env E`: what a release of the working tree (or `--commit`) to E would do. */
+/**
+ * `slipway plan --env E`: what a release of the working tree (or `--commit`) to E would do — the
+ * data plan, and beside it the infrastructure the commit changes (terraform plan where E
+ * configures `infra:`, else the parsed HCL against the commit E shows).
+ */
 import type { Command } from 'commander';
 import { openWarehouse } from '../../app/open-warehouse.js';
 import { fingerprintProject } from '../../project/fingerprint.js';
 import { planApply } from '../../release/apply-release.js';
 import type { Warehouse } from '../../warehouse/warehouse.js';
+import { infraPlanFor, releasedCommit } from '../infra-context.js';
 import { type GlobalOptions, requireEnvironment } from '../project-context.js';
 import {
   environmentStrategy,
@@ -12,6 +17,7 @@ import {
   openNow,
   openStateStore,
 } from '../release-context.js';
+import { renderInfraMarkdown, renderInfraText } from '../render/infra-render.js';
 import { renderPlanMarkdown, renderPlanText } from '../render/plan-render.js';
 import { createOutput } from '../render/terminal.js';
 
@@ -42,8 +48,16 @@ export async function planAction(this: Command) {
           commit: loaded.commit,
         },
       );
-      output.data(plan);
+      const infra = await infraPlanFor(loaded, options.env, {
+        base: await releasedCommit(state, options.env),
+        head: options.commit === undefined ? undefined : loaded.commit?.sha,
+      });
+      output.data(infra ? { ...plan, infra } : plan);
       output.line(options.markdown ? renderPlanMarkdown(plan) : renderPlanText(plan));
+      if (infra) {
+        output.line();
+        output.line(options.markdown ? renderInfraMarkdown(infra) : renderInfraText(infra));
+      }
     } finally {
       await warehouse.close();
       await state.close();

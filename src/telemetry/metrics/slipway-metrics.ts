@@ -91,7 +91,7 @@ export class SlipwayMetrics {
       'Duration of data refresh runs of an environment.',
       ['environment', 'outcome'],
     );
-    this.runs = counter('slipway_runs_total', 'Data refresh runs by environment and outcome.', [
+    this.runs = counter(SLIPWAY_METRICS.runs, 'Data refresh runs by environment and outcome.', [
       'environment',
       'outcome',
     ]);
