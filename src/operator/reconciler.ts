@@ -403,8 +403,14 @@ export class GitOpsReconciler implements Reconciler {
         await this.#actions.apply(services, env, loaded, ctx);
         await this.#retryIfTransient(env, loaded);
       } else {
-        const wait = await this.#actions.promote(services, env, env.promoteFrom, desired, ctx, (sha) =>
-          this.#pullRequestOf(sha),
+        const wait = await this.#actions.promote(
+          services,
+          env,
+          env.promoteFrom,
+          desired,
+          ctx,
+          (sha) => this.#pullRequestOf(sha),
+          (sha) => this.#o.workspace.load(sha).catch(() => undefined),
         );
         if (wait !== undefined) this.#schedulePass(`promote:${env.name}`, wait);
       }

@@ -237,6 +237,7 @@ export class ReleaseActions {
     desired: string,
     ctx: PassContext,
     pullRequestOf: PullRequestOf,
+    loadCommit?: (sha: string) => Promise<LoadedCommit | undefined>,
   ): Promise<number | undefined> {
     const { state, store } = this.#o;
     const source = await state.getPointer(from);
@@ -245,7 +246,19 @@ export class ReleaseActions {
     if (sourceRelease?.status !== 'succeeded') return undefined;
     const pointer = await state.getPointer(env.name);
     const at = new Date(this.#o.now()).toISOString();
-    if (pointer && sameModels(pointer.models, source.models)) {
+    // The environment's own infrastructure step for the promoted release's commit, compared with
+    // the commit the environment shows (undefined when nothing there is to be applied).
+    const promotedSha = sourceRelease.commit?.sha;
+    const infraStep = async (): Promise<ReleaseInfraStep | undefined> => {
+      if (!this.#o.infraFor || !loadCommit || promotedSha === undefined) return undefined;
+      const loaded = await loadCommit(promotedSha);
+      return loaded ? this.#infraFor(loaded, env.name) : undefined;
+    };
+    const same = pointer !== undefined && sameModels(pointer.models, source.models);
+    const shownSha = pointer ? (await state.getRelease(pointer.releaseId))?.commit?.sha : undefined;
+    // A promotion asks under its locks; the same models are promoted only for the infrastructure.
+    const infraPending = !same || (shownSha !== promotedSha && (await infraStep()) !== undefined);
+    if (same && !infraPending) {
       if ((await store.lastAttempt(env.name))?.commit !== desired) {
         await store.setLastAttempt(
           env.name,
@@ -308,7 +321,17 @@ export class ReleaseActions {
         state,
         [from, env.name],
         this.lockOptions(`operator promote ${from} → ${env.name}`),
-        () => promoteRelease(services, { from, to: env.name, strategy: env.strategy, actor }),
+        async () => {
+          // Under the locks: compared with the commit the environment shows now.
+          const infra = infraPending ? await infraStep() : undefined;
+          return promoteRelease(services, {
+            from,
+            to: env.name,
+            strategy: env.strategy,
+            actor,
+            ...(infra ? { infra } : {}),
+          });
+        },
       );
       const release = result.outcome?.release;
       const pullRequest = await pullRequestOf(desired);

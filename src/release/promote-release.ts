@@ -4,6 +4,7 @@
  * Nothing is computed; a missing table refuses the release instead of switching to it.
  */
 import { InvalidArgumentError, WorkFailedError } from '../core/errors.js';
+import type { ReleaseInfraStep } from '../core/infra-change.js';
 import type { EnvironmentModels, ReleaseRecord, ReleaseStrategy } from '../core/release.js';
 import {
   executeRelease,
@@ -28,6 +29,8 @@ interface PointerRelease {
   readonly actor: string;
   readonly source: ReleaseRecord;
   readonly target: EnvironmentModels;
+  /** The environment's infrastructure step, when the release's commit changed it there. */
+  readonly infra?: ReleaseInfraStep;
   readonly gate?: ReleaseGate;
   readonly reason?: string;
 }
@@ -61,7 +64,8 @@ async function releasePointers(
       { hint: 'they were garbage-collected; apply that commit again instead' },
     );
   }
-  if (!plan.changes) return { plan, outcome: undefined, source: request.source };
+  // An infrastructure change is a release too, even when the models are the same.
+  if (!plan.changes && !request.infra) return { plan, outcome: undefined, source: request.source };
   const outcome = await executeRelease(services, {
     environment: request.environment,
     kind: request.kind,
@@ -71,6 +75,7 @@ async function releasePointers(
     plan,
     source: request.source.id,
     ...(request.gate ? { gate: request.gate } : {}),
+    ...(request.infra ? { infra: request.infra } : {}),
     ...(request.reason === undefined ? {} : { reason: request.reason }),
   });
   return { plan, outcome, source: request.source };
@@ -85,6 +90,8 @@ export async function promoteRelease(
     readonly strategy: ReleaseStrategy;
     readonly actor: string;
     readonly gate?: ReleaseGate;
+    /** `to`'s infrastructure step for the promoted release's commit (src/app wires it). */
+    readonly infra?: ReleaseInfraStep;
   },
 ): Promise<PointerReleaseResult> {
   if (request.from === request.to) throw new InvalidArgumentError('promote needs two different environments');
@@ -103,6 +110,7 @@ export async function promoteRelease(
     source,
     target: pointer.models,
     ...(request.gate ? { gate: request.gate } : {}),
+    ...(request.infra ? { infra: request.infra } : {}),
   });
 }
 

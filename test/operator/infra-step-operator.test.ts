@@ -32,7 +32,7 @@ warehouse:
 state: { type: sqlite, path: .slipway/state.db }
 environments:
   staging: { strategy: blue-green, sync: auto, infra: { dir: infra/envs/staging, command: ${command}, approval: ${approval} } }
-  prod: { strategy: blue-green, promote_from: staging, sync: auto }
+  prod: { strategy: blue-green, promote_from: staging, sync: auto, infra: { dir: infra/envs/prod, command: ${command} } }
 defaults: { concurrency: 1 }
 `;
 
@@ -43,7 +43,10 @@ beforeAll(async () => {
   standInDir = await mkdtemp(path.join(tmpdir(), 'slipway-tf-stand-in-'));
   terraform = await terraformStandIn(standInDir);
   fixture = await gitopsFixture(config(terraform.command));
-  await fixture.commitFiles({ 'infra/envs/staging/main.tf': MAIN_TF(15) }, 'staging infrastructure');
+  await fixture.commitFiles(
+    { 'infra/envs/staging/main.tf': MAIN_TF(15), 'infra/envs/prod/main.tf': MAIN_TF(15) },
+    'staging and prod infrastructure',
+  );
   runtime = await fixture.start({ onTimeline: (e) => timeline.push(e) });
   await runtime.leader();
 }, 120_000);
@@ -54,20 +57,24 @@ afterAll(async () => {
 });
 
 describe('the operator and the infrastructure step', () => {
-  it('applies staging infrastructure before its first release, records it, and promotes to prod', async () => {
+  it("applies each environment's infrastructure before its first release (a promotion too), and records it", async () => {
     const sha = await git(fixture.project.root, 'rev-parse', 'HEAD');
     await reached(sha, 'prod', ['promoted']);
     const calls = await terraform.calls();
-    expect(calls.map((c) => c.args[0])).toEqual(['init', 'plan', 'init', 'apply']);
-    expect(calls[3]?.args).toEqual(['apply', '-json', '-input=false', '-auto-approve']);
+    const inDir = (env: string) => calls.filter((c) => c.cwd.endsWith(path.join('infra', 'envs', env)));
+    expect(inDir('staging').map((c) => c.args[0])).toEqual(['init', 'plan', 'init', 'apply']);
+    expect(inDir('prod').map((c) => c.args[0])).toEqual(['init', 'plan', 'init', 'apply']);
+    expect(calls).toHaveLength(8);
+    expect(inDir('staging')[3]?.args).toEqual(['apply', '-json', '-input=false', '-auto-approve']);
+    // Staging's before its release, prod's before its promotion.
+    expect(calls.slice(0, 4)).toEqual(inDir('staging'));
     // In the commit's checkout, not the working tree.
-    for (const c of calls) {
-      expect(c.cwd.endsWith(path.join('infra', 'envs', 'staging'))).toBe(true);
-      expect(c.cwd.startsWith(fixture.project.root)).toBe(false);
+    for (const c of calls) expect(c.cwd.startsWith(fixture.project.root)).toBe(false);
+    for (const env of ['staging', 'prod']) {
+      const applied = (await events(env)).filter((e) => e.type === 'release.infra_applied');
+      expect(applied).toHaveLength(1);
+      expect(applied[0]?.actor).toMatch(/^operator/);
     }
-    const applied = (await events('staging')).filter((e) => e.type === 'release.infra_applied');
-    expect(applied).toHaveLength(1);
-    expect(applied[0]?.actor).toMatch(/^operator/);
   });
 
   it('a merge whose infrastructure step fails stops its data release: staging and prod stay, and say why', async () => {
