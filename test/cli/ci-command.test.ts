@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDuckDbWarehouse } from '../../src/warehouse/duckdb/duckdb-warehouse.js';
 import { json, runCli } from '../helpers/run-cli.js';
 
 interface CiJson {
@@ -51,13 +52,20 @@ async function editModel(file: string, edit: (body: string) => string): Promise<
   await writeFile(full, `${text.slice(0, end)}\n${edit(text.slice(end).trim())}\n`);
 }
 
+/**
+ * Reads the warehouse file itself, read-only, between commands: the snapshot reads DuckDB's
+ * catalog (views' SQL, other schemas), which `slipway query`'s read sandbox rightly refuses.
+ */
 async function query(sql: string): Promise<readonly Record<string, unknown>[]> {
-  const result = await runCli(['query', '--env', 'prod', sql, '--json', '--limit', '10000'], {
-    cwd: project,
-    env,
+  const warehouse = createDuckDbWarehouse({
+    path: path.join(project, '.slipway', 'warehouse.duckdb'),
+    readOnly: true,
   });
-  expect(result.code, result.stderr).toBe(0);
-  return json<{ rows: Record<string, unknown>[] }>(result).rows;
+  try {
+    return (await warehouse.query(sql)).rows;
+  } finally {
+    await warehouse.close();
+  }
 }
 
 interface WarehouseView {
@@ -75,9 +83,9 @@ async function snapshot(): Promise<WarehouseView> {
   const [row] = await query(
     `select
        (select list(view_name || ': ' || sql order by view_name) from duckdb_views() where schema_name = 'prod') as views,
-       (select md5(string_agg(m::varchar, '|' order by merchant_id)) from dim_merchants m) as merchants,
-       (select md5(string_agg(a::varchar, '|' order by alert_id)) from fraud_alerts a) as alerts,
-       (select count(*) from fct_transactions) as transactions,
+       (select md5(string_agg(m::varchar, '|' order by merchant_id)) from prod.dim_merchants m) as merchants,
+       (select md5(string_agg(a::varchar, '|' order by alert_id)) from prod.fraud_alerts a) as alerts,
+       (select count(*) from prod.fct_transactions) as transactions,
        (select coalesce(list(schema_name), []) from information_schema.schemata where schema_name like 'ci%') as ci_schemas,
        (select list(table_name order by table_name) from information_schema.tables where table_schema = 'slipway_physical') as physical`,
   );
