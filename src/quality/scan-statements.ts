@@ -170,11 +170,14 @@ export function scanStatement(warehouse: Warehouse, scan: ScanNode): ScanStateme
         : rowCount()
       : column
         ? perValue(column, filter)
-        : dialect.skipsBlocks
-          ? sql`(SELECT count(*) FROM ${relation} WHERE ${filter})`
-          : nonNull !== undefined
-            ? // All rows less the NULLs, a count a not_null check on the column shares.
-              sql`(${rowCount()} - ${aggregateOf(dialect.countIf(and(undefined, sql`${q(nonNull)} IS NULL`)), 'sum')})`
+        : nonNull !== undefined
+          ? // All rows less the NULLs: a count DuckDB answers from its blocks' NULL statistics
+            // (nothing read on a clean column), and one a not_null check's aggregate shares.
+            dialect.skipsBlocks
+            ? sql`(${allRows()} - (SELECT count(*) FROM ${relation} WHERE ${q(nonNull)} IS NULL))`
+            : sql`(${rowCount()} - ${aggregateOf(dialect.countIf(and(undefined, sql`${q(nonNull)} IS NULL`)), 'sum')})`
+          : dialect.skipsBlocks
+            ? sql`(SELECT count(*) FROM ${relation} WHERE ${filter})`
             : aggregateOf(dialect.countIf(filter), 'sum');
     outer.push(sql`${value} AS ${raw(alias)}`);
     return alias;
