@@ -6,6 +6,8 @@
  * attempt, or when the channel's queue is full, or the channel cannot be built (its secret's
  * variable unset), the notification is dropped and counted by channel and reason.
  */
+
+import { withDeadline } from '../core/deadline.js';
 import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Delivery } from './alert-evaluator.js';
@@ -179,26 +181,12 @@ export class NotificationDispatcher {
   }
 
   async #attempt(notifier: Notifier, { notification }: Delivery): Promise<void> {
-    const controller = new AbortController();
-    const onShutdown = (): void => controller.abort(this.#abort.signal.reason);
-    this.#abort.signal.addEventListener('abort', onShutdown, { once: true });
-    const timer = setTimeout(
-      () => controller.abort(new Error(`no answer within ${this.#o.timeoutMs} ms`)),
+    // A notifier that ignores the signal (SMTP) is still cut off at the deadline or on shutdown.
+    await withDeadline(
+      (signal) => notifier.send(notification, { signal }),
       this.#o.timeoutMs,
+      this.#abort.signal,
     );
-    timer.unref();
-    try {
-      // A notifier that ignores the signal (SMTP) is still cut off here.
-      await Promise.race([
-        notifier.send(notification, { signal: controller.signal }),
-        new Promise<never>((_, reject) =>
-          controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true }),
-        ),
-      ]);
-    } finally {
-      clearTimeout(timer);
-      this.#abort.signal.removeEventListener('abort', onShutdown);
-    }
   }
 
   /** Resolves true after `ms`, false at once when shutting down. */

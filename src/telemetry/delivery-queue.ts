@@ -6,6 +6,8 @@
  * memory, never its time; `drain` ships what is left on a clean shutdown, within a deadline.
  */
 
+import { withDeadline } from '../core/deadline.js';
+
 export interface DeliveryStats {
   /** Items handed to the receiver and acknowledged. */
   readonly delivered: number;
@@ -106,25 +108,12 @@ export class DeliveryQueue<T> {
   }
 
   async #ship(batch: readonly T[]): Promise<void> {
-    const controller = new AbortController();
-    const timer = setTimeout(
-      () => controller.abort(new Error(`no answer within ${this.#o.timeoutMs} ms`)),
-      this.#o.timeoutMs,
-    );
-    timer.unref();
     try {
-      await Promise.race([
-        this.#o.send(batch, controller.signal),
-        new Promise<never>((_, reject) =>
-          controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true }),
-        ),
-      ]);
+      await withDeadline((signal) => this.#o.send(batch, signal), this.#o.timeoutMs);
       this.#delivered += batch.length;
     } catch (error) {
       this.#dropped += batch.length;
       this.#o.onError?.(error, batch.length);
-    } finally {
-      clearTimeout(timer);
     }
   }
 }
