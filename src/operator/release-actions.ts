@@ -77,6 +77,8 @@ interface RollbackRequest {
 }
 
 export class ReleaseActions {
+  /** Per environment, the pair of commits (shown, promoted) found to need no infrastructure step. */
+  readonly #noInfraChange = new Map<string, string>();
   readonly #o: ReleaseActionsOptions;
   readonly #announced = new Set<string>();
 
@@ -257,7 +259,14 @@ export class ReleaseActions {
     const same = pointer !== undefined && sameModels(pointer.models, source.models);
     const shownSha = pointer ? (await state.getRelease(pointer.releaseId))?.commit?.sha : undefined;
     // A promotion asks under its locks; the same models are promoted only for the infrastructure.
-    const infraPending = !same || (shownSha !== promotedSha && (await infraStep()) !== undefined);
+    // Asked once per pair of commits: an answer of "nothing to apply" holds until either moves, so
+    // a pass every few seconds does not check out a commit and run `terraform plan` again.
+    const asked = `${shownSha ?? ''}\u0000${promotedSha ?? ''}`;
+    let infraPending = !same;
+    if (same && shownSha !== promotedSha && this.#noInfraChange.get(env.name) !== asked) {
+      infraPending = (await infraStep()) !== undefined;
+      if (!infraPending) this.#noInfraChange.set(env.name, asked);
+    }
     if (same && !infraPending) {
       if ((await store.lastAttempt(env.name))?.commit !== desired) {
         await store.setLastAttempt(
