@@ -164,21 +164,19 @@ export function scanStatement(warehouse: Warehouse, scan: ScanNode): ScanStateme
     totals.set(key, alias);
     const column = filter ? valueColumnOf(scan, filterColumn) : undefined;
     const nonNull = probe.kind === 'row_condition' && !probe.filter ? probe.nonNullColumn : undefined;
-    const value = !filter
-      ? dialect.skipsBlocks
-        ? allRows()
-        : rowCount()
-      : column
-        ? perValue(column, filter)
-        : nonNull !== undefined
-          ? // All rows less the NULLs: a count DuckDB answers from its blocks' NULL statistics
-            // (nothing read on a clean column), and one a not_null check's aggregate shares.
-            dialect.skipsBlocks
-            ? sql`(${allRows()} - (SELECT count(*) FROM ${relation} WHERE ${q(nonNull)} IS NULL))`
-            : sql`(${rowCount()} - ${aggregateOf(dialect.countIf(and(undefined, sql`${q(nonNull)} IS NULL`)), 'sum')})`
-          : dialect.skipsBlocks
-            ? sql`(SELECT count(*) FROM ${relation} WHERE ${filter})`
-            : aggregateOf(dialect.countIf(filter), 'sum');
+    /** Rows where `where` holds: counted by a filtered read (skipping engines) or the shared scan. */
+    const counted = (where: SqlFragment): SqlFragment =>
+      dialect.skipsBlocks
+        ? sql`(SELECT count(*) FROM ${relation} WHERE ${where})`
+        : aggregateOf(dialect.countIf(and(undefined, where)), 'sum');
+    let value: SqlFragment;
+    if (!filter) value = dialect.skipsBlocks ? allRows() : rowCount();
+    else if (column) value = perValue(column, filter);
+    else if (nonNull !== undefined)
+      // All rows less the NULLs: a count DuckDB answers from its blocks' NULL statistics (nothing
+      // read on a clean column), and one a not_null check's aggregate shares.
+      value = sql`(${dialect.skipsBlocks ? allRows() : rowCount()} - ${counted(sql`${q(nonNull)} IS NULL`)})`;
+    else value = dialect.skipsBlocks ? counted(filter) : aggregateOf(dialect.countIf(filter), 'sum');
     outer.push(sql`${value} AS ${raw(alias)}`);
     return alias;
   };
