@@ -162,7 +162,13 @@ const connectionSchema = z.discriminatedUnion('type', [
 ]);
 
 /** `50%`, `12.5%`: a bound on a relative change. */
-export const percentage = z.string().regex(/^\d+(\.\d+)?%$/, 'a percentage such as 50% or 12.5%');
+export const percentage = z
+  .string({
+    // `max_row_change: 50` reads as a number: say what to write instead of "expected string".
+    error: (issue) =>
+      typeof issue.input === 'number' ? `a percentage needs its % sign: write ${issue.input}%` : undefined,
+  })
+  .regex(/^\d+(\.\d+)?%$/, 'a percentage such as 50% or 12.5%');
 
 /** Post-deploy verification: what is checked on an environment right after a switch (operator or CLI). */
 const verifySchema = z

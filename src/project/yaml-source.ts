@@ -151,6 +151,20 @@ function issueDiagnostics(
       }
       continue;
     }
+    if (
+      path.length === 0 &&
+      issue.code === 'invalid_type' &&
+      (issue.input === null || issue.input === undefined)
+    ) {
+      // An empty file parses as null: say so, and what it must hold, rather than "expected object".
+      const required = schema ? requiredKeys(schema) : [];
+      diagnostics.push({
+        position: source.positionOf([]),
+        message: `${source.file} is empty`,
+        hint: required.length > 0 ? `it needs ${required.map((k) => `'${k}:'`).join(', ')}` : undefined,
+      });
+      continue;
+    }
     const missing = issue.code === 'invalid_type' && issue.input === undefined;
     diagnostics.push({
       position: missing ? source.positionOf(path.slice(0, -1)) : source.positionOf(path),
@@ -172,6 +186,15 @@ function describePath(path: readonly PropertyKey[]): string {
 function allowedKeys(schema: ZodType, path: readonly PropertyKey[]): string[] {
   const candidates = objectsAt(schema, path);
   return [...new Set(candidates.flatMap((o) => Object.keys(o.shape)))];
+}
+
+/** The keys a top-level object schema requires (not optional), for an empty file's hint. */
+function requiredKeys(schema: ZodType): string[] {
+  return objectsAt(schema, []).flatMap((o) =>
+    Object.entries(o.shape as Record<string, ZodType>)
+      .filter(([, child]) => !child.safeParse(undefined).success)
+      .map(([key]) => key),
+  );
 }
 
 function objectsAt(schema: ZodType, path: readonly PropertyKey[]): z.ZodObject[] {

@@ -83,6 +83,26 @@ group by 1
     ]);
   });
 
+  it('reports an empty slipway.yaml as empty, with the keys it needs', async () => {
+    expect(await problems({ 'slipway.yaml': '' })).toEqual([
+      "slipway.yaml:1:1: error: slipway.yaml is empty\n  hint: it needs 'name:', 'warehouse:', 'environments:'",
+    ]);
+  });
+
+  it('says a bare number given as a percentage needs its % sign', async () => {
+    const found = await problems({
+      'slipway.yaml': MINIMAL_CONFIG.replace(
+        '  prod: { strategy: blue-green, promote_from: staging }',
+        '  prod:\n    promote_from: staging\n    verify: { max_row_change: 50 }',
+      ),
+    });
+    expect(found).toEqual([
+      expect.stringMatching(
+        /^slipway\.yaml:11:31: error: environments\.prod\.verify\.max_row_change: a percentage needs its % sign: write 50%/,
+      ),
+    ]);
+  });
+
   it('reports malformed YAML at its position', async () => {
     const found = await problems({ 'slipway.yaml': 'name: x\nwarehouse: [unclosed\n' });
     expect(found[0]).toMatch(/^slipway\.yaml:\d+:\d+: error: YAML: /);
