@@ -99,6 +99,7 @@ export class OperatorEnvironmentReader implements EnvironmentReader {
         schema: request.environment,
         // Sources (file sources are views there) are readable by name, as `slipway query` resolves them.
         alsoReadable: [...(request.alsoReadable ?? []), SOURCES_SCHEMA],
+        environments: known,
         ...(request.params ? { params: request.params } : {}),
         maxRows: Math.min(maxRows, this.#limits.maxRows),
         timeoutMs,

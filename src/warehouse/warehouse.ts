@@ -247,6 +247,8 @@ export interface ReadRequest {
   readonly schema: string;
   /** Schemas a qualified name may read besides `schema` (other environments, sources). */
   readonly alsoReadable?: readonly string[];
+  /** The project's environments: a missing relation's hint names those that hold it. */
+  readonly environments?: readonly string[];
   /** Rows returned at most; the result says when more were there. */
   readonly maxRows: number;
   /** The statement is interrupted after this long (a `ReadTimeoutError`). */

@@ -65,6 +65,22 @@ describe.each(ENGINES)('reads contract: $name', (engine) => {
     await cleanup?.();
   });
 
+  it('names the near relations and the environments that hold a missing one', async () => {
+    await warehouse.createSchema('staging');
+    await warehouse.execute('create view staging.refunds as select * from slipway_physical.orders__a');
+    const environments = ['prod', 'staging'];
+    const typo = await reads
+      .query({ sql: 'select * from ordrs', schema: 'prod', maxRows: 10, environments })
+      .catch((e: unknown) => e);
+    expect((typo as Error).message).toMatch(/ordrs/);
+    expect((typo as { hint?: string }).hint).toBe('did you mean orders?');
+    const elsewhere = await reads
+      .query({ sql: 'select * from refunds', schema: 'prod', maxRows: 10, environments })
+      .catch((e: unknown) => e);
+    expect((elsewhere as Error).message).toMatch(/refunds/);
+    expect((elsewhere as { hint?: string }).hint).toBe('staging has refunds');
+  });
+
   it('reads the environment by bare names, with bound parameters', async () => {
     const result = await reads.query({
       sql: 'select count(*) as n, sum(amount) as total from orders where id <= $1',

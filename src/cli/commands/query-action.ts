@@ -58,6 +58,7 @@ export async function queryAction(this: Command, sql: string) {
       sql: compiled,
       schema: options.env,
       alsoReadable: sourceSchemas(project),
+      environments: Object.keys(project.config.environments),
       maxRows: limit,
     });
     render(output, result, limit);

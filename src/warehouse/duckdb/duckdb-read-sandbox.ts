@@ -18,6 +18,8 @@
  * adds is refused until it is listed here.
  */
 
+import { missingRelationHint } from '../missing-relation-hint.js';
+
 /** Table functions a reader may call: they compute rows and read nothing. */
 const ALLOWED_TABLE_FUNCTIONS: ReadonlySet<string> = new Set(['range', 'generate_series', 'unnest']);
 
@@ -43,25 +45,37 @@ export interface ReadScope {
   readonly defaultSchema: string;
   /** Whether `schema.name` is a relation in the catalog (checked only for allowed schemas). */
   readonly exists: (schema: string, name: string) => boolean;
+  /** The relations of a schema, for a missing name's "did you mean". */
+  readonly relationsIn?: (schema: string) => readonly string[];
+  /** The readable schemas other than `schema` that hold a relation `name`. */
+  readonly elsewhere?: (schema: string, name: string) => readonly string[];
+}
+
+/** Why a read is refused, with a hint when one would help (a missing relation's near names). */
+export interface ReadProblem {
+  readonly message: string;
+  readonly hint?: string;
 }
 
 /** Why a statement is refused, or undefined when it is a permitted read. */
-export function refusedRead(tree: unknown, scope: ReadScope): string | undefined {
-  if (!isObject(tree)) return 'the statement could not be parsed';
+export function refusedRead(tree: unknown, scope: ReadScope): ReadProblem | undefined {
+  if (!isObject(tree)) return { message: 'the statement could not be parsed' };
   if (tree['error'] === true) {
     const message = String(tree['error_message'] ?? 'the statement could not be parsed');
-    return /Only SELECT/i.test(message)
-      ? 'only SELECT statements are allowed (no writes, DDL, SET or PRAGMA)'
-      : message;
+    return {
+      message: /Only SELECT/i.test(message)
+        ? 'only SELECT statements are allowed (no writes, DDL, SET or PRAGMA)'
+        : message,
+    };
   }
   const statements = tree['statements'];
-  if (!Array.isArray(statements) || statements.length !== 1) return 'one statement at a time';
+  if (!Array.isArray(statements) || statements.length !== 1) return { message: 'one statement at a time' };
   const ctes = new Set<string>();
   collectCteNames(statements[0], ctes);
   return inspect(statements[0], scope, ctes);
 }
 
-function inspect(node: unknown, scope: ReadScope, ctes: ReadonlySet<string>): string | undefined {
+function inspect(node: unknown, scope: ReadScope, ctes: ReadonlySet<string>): ReadProblem | undefined {
   if (Array.isArray(node)) {
     for (const item of node) {
       const problem = inspect(item, scope, ctes);
@@ -75,14 +89,16 @@ function inspect(node: unknown, scope: ReadScope, ctes: ReadonlySet<string>): st
     const name = isObject(fn) ? String(fn['function_name'] ?? '').toLowerCase() : '';
     const schema = isObject(fn) ? String(fn['schema'] ?? '') : '';
     if (schema !== '' || !ALLOWED_TABLE_FUNCTIONS.has(name)) {
-      return `the table function ${schema ? `${schema}.` : ''}${name || '(unknown)'} is not allowed in a read (it could read files, URLs or the catalog)`;
+      return {
+        message: `the table function ${schema ? `${schema}.` : ''}${name || '(unknown)'} is not allowed in a read (it could read files, URLs or the catalog)`,
+      };
     }
   } else if (node['type'] === 'BASE_TABLE') {
     const problem = baseTableProblem(node, scope, ctes);
     if (problem) return problem;
   } else if (node['class'] === 'FUNCTION') {
     const name = String(node['function_name'] ?? '').toLowerCase();
-    if (REFUSED_FUNCTIONS.has(name)) return `the function ${name} is not allowed in a read`;
+    if (REFUSED_FUNCTIONS.has(name)) return { message: `the function ${name} is not allowed in a read` };
   }
   for (const value of Object.values(node)) {
     const problem = inspect(value, scope, ctes);
@@ -95,19 +111,28 @@ function baseTableProblem(
   node: Record<string, unknown>,
   scope: ReadScope,
   ctes: ReadonlySet<string>,
-): string | undefined {
+): ReadProblem | undefined {
   const catalog = String(node['catalog_name'] ?? '');
   const schema = String(node['schema_name'] ?? '');
   const name = String(node['table_name'] ?? '');
   const shown = [catalog, schema, name].filter(Boolean).join('.');
   if (/[/\\:]|\.\w+$/.test(name) && schema === '') {
-    return `reading files or URLs is not allowed: ${JSON.stringify(name)}`;
+    return { message: `reading files or URLs is not allowed: ${JSON.stringify(name)}` };
   }
-  if (catalog !== '') return `other databases are not readable: ${shown}`;
+  if (catalog !== '') return { message: `other databases are not readable: ${shown}` };
   if (schema === '' && ctes.has(name.toLowerCase())) return undefined;
   const target = schema === '' ? scope.defaultSchema : schema;
-  if (!scope.schemas.has(target)) return `the schema ${target} is not readable here (${shown})`;
-  if (!scope.exists(target, name)) return `no relation ${target}.${name}`;
+  if (!scope.schemas.has(target)) return { message: `the schema ${target} is not readable here (${shown})` };
+  if (!scope.exists(target, name))
+    return {
+      message: `no relation ${target}.${name}`,
+      hint: missingRelationHint({
+        schema: target,
+        name,
+        relations: scope.relationsIn?.(target) ?? [],
+        elsewhere: scope.elsewhere?.(target, name) ?? [],
+      }),
+    };
   return undefined;
 }
 

@@ -30,7 +30,7 @@ const CATALOG_SCHEMAS = ['information_schema', 'pg_catalog'];
 /** DuckDB's error classes that mean the reader's SQL is wrong, not the warehouse. */
 const USER_ERROR = /^(Parser|Binder|Catalog|Conversion|Invalid Input|Out of Range) Error/;
 
-type CheckRequest = Pick<ReadRequest, 'sql' | 'schema' | 'alsoReadable'>;
+type CheckRequest = Pick<ReadRequest, 'sql' | 'schema' | 'alsoReadable' | 'environments'>;
 
 export class DuckDbReads implements ReadSessions {
   readonly #pool: () => Promise<DuckDbConnectionPool>;
@@ -109,11 +109,15 @@ async function checkOn(connection: DuckDBConnection, request: CheckRequest): Pro
   }
   const schemas = new Set([request.schema, ...(request.alsoReadable ?? []), ...CATALOG_SCHEMAS]);
   const relations = new Set<string>();
+  const bySchema = new Map<string, string[]>();
   const reader = await connection.runAndReadAll(
     'select table_schema, table_name from information_schema.tables',
   );
   for (const [schema, name] of reader.getRows()) {
     relations.add(`${String(schema).toLowerCase()}.${String(name).toLowerCase()}`);
+    const names = bySchema.get(String(schema).toLowerCase()) ?? [];
+    names.push(String(name));
+    bySchema.set(String(schema).toLowerCase(), names);
   }
   const problem = refusedRead(tree, {
     schemas,
@@ -121,10 +125,17 @@ async function checkOn(connection: DuckDBConnection, request: CheckRequest): Pro
     exists: (schema, name) =>
       CATALOG_SCHEMAS.includes(schema.toLowerCase()) ||
       relations.has(`${schema.toLowerCase()}.${name.toLowerCase()}`),
+    relationsIn: (schema) => bySchema.get(schema.toLowerCase()) ?? [],
+    elsewhere: (schema, name) =>
+      (request.environments ?? []).filter(
+        (other) =>
+          other.toLowerCase() !== schema.toLowerCase() &&
+          relations.has(`${other.toLowerCase()}.${name.toLowerCase()}`),
+      ),
   });
   if (problem) {
-    throw new ReadRefusedError(`refused: ${problem}`, {
-      hint: `a read is one SELECT over the views of ${request.schema} (and the catalogs)`,
+    throw new ReadRefusedError(`refused: ${problem.message}`, {
+      hint: problem.hint ?? `a read is one SELECT over the views of ${request.schema} (and the catalogs)`,
     });
   }
 }

@@ -8,12 +8,13 @@
  * local to that transaction, `search_path` set to the environment, and a row cap.
  */
 import { errorMessage, InvalidArgumentError, ReadRefusedError, ReadTimeoutError } from '../../core/errors.js';
+import { missingRelationHint } from '../missing-relation-hint.js';
 import type { ReadRequest, ReadResult, ReadSessions, Warehouse, WarehouseTransaction } from '../warehouse.js';
 
 /** SQLSTATEs that mean the reader's SQL is wrong (syntax, unknown names, types), not the server. */
 const USER_ERROR_CLASSES = ['42', '22', '0A'];
 
-type CheckRequest = Pick<ReadRequest, 'sql' | 'schema' | 'alsoReadable'>;
+type CheckRequest = Pick<ReadRequest, 'sql' | 'schema' | 'alsoReadable' | 'environments'>;
 
 export class PostgresReads implements ReadSessions {
   readonly #warehouse: Warehouse;
@@ -66,8 +67,40 @@ export class PostgresReads implements ReadSessions {
         return body(tx);
       });
     } catch (error) {
+      if (sqlStateOf(error) === '42P01') throw await this.#missingRelation(error, request);
       throw readError(error, timeoutMs);
     }
+  }
+
+  /** `relation "x" does not exist`, as the server words it, with the near names and where it exists. */
+  async #missingRelation(error: unknown, request: CheckRequest): Promise<InvalidArgumentError> {
+    const message = rootMessage(error);
+    const quoted = /relation "([^"]+)" does not exist/.exec(message)?.[1];
+    const parts = quoted?.split('.') ?? [];
+    const name = parts.at(-1);
+    const schema = parts.length > 1 ? (parts.at(-2) ?? request.schema) : request.schema;
+    let hint: string | undefined;
+    if (name !== undefined) {
+      const schemas = [...new Set([schema, ...(request.environments ?? [])])];
+      const found = await this.#warehouse
+        .query(
+          'select table_schema, table_name from information_schema.tables where table_schema = any($1)',
+          {
+            params: [schemas],
+          },
+        )
+        .then((r) => r.rows)
+        .catch(() => []);
+      const inSchema = (s: string) =>
+        found.filter((r) => r['table_schema'] === s).map((r) => String(r['table_name']));
+      hint = missingRelationHint({
+        schema,
+        name,
+        relations: inSchema(schema),
+        elsewhere: schemas.filter((s) => s !== schema && inSchema(s).includes(name)),
+      });
+    }
+    return new InvalidArgumentError(message, { cause: error, ...(hint ? { hint } : {}) });
   }
 }
 
