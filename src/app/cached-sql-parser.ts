@@ -7,9 +7,9 @@
  * are kept (an error is reported from a fresh parse every time).
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ParseResult, SqlParser } from '../core/sql-parser.js';
+import { readCacheJson, writeCacheJson } from './cache-file.js';
 
 /** Entries kept in the file: those of the last command first, then older ones. */
 const MAX_ENTRIES = 2000;
@@ -74,18 +74,9 @@ export async function createCachedSqlParser({
 }
 
 async function readCache(file: string): Promise<Readonly<Record<string, unknown>>> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    return {}; // no cache yet
-  }
-  try {
-    const parsed = JSON.parse(text) as Partial<CacheFile>;
-    return parsed.trees && typeof parsed.trees === 'object' ? parsed.trees : {};
-  } catch {
-    return {}; // a torn or foreign file: parse again, and the next write replaces it
-  }
+  // No cache yet, or a torn or foreign file: parse again, and the next write replaces it.
+  const parsed = (await readCacheJson(file)) as Partial<CacheFile> | undefined;
+  return parsed?.trees && typeof parsed.trees === 'object' ? parsed.trees : {};
 }
 
 /** Writes the cache atomically (a temporary file renamed over it). */
@@ -102,12 +93,5 @@ async function writeCache(
     trees[k] = tree;
     count++;
   }
-  const temporary = `${file}.${process.pid}.tmp`;
-  try {
-    await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(temporary, JSON.stringify({ trees } satisfies CacheFile));
-    await rename(temporary, file);
-  } catch {
-    // A read-only project folder: the cache is only a speed-up, and every command still parses.
-  }
+  await writeCacheJson(file, { trees } satisfies CacheFile);
 }

@@ -16,7 +16,7 @@ function openDuckDbParser(): Promise<SqlParser> {
 let duckDbVersion: string | undefined;
 
 /** The DuckDB client this package pins (its parser's answers are cached per version). */
-function parserVersion(): string {
+export function parserVersion(): string {
   if (duckDbVersion === undefined) {
     const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
       dependencies?: Record<string, string>;

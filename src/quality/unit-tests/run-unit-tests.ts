@@ -20,6 +20,7 @@ import type {
   SqlValue,
   Warehouse,
 } from '../../warehouse/warehouse.js';
+import { missingColumn } from '../shape-problems.js';
 import { fixtureValue, inferColumnType } from './fixture-types.js';
 import { columnsOf, projectShapes, type Shapes } from './model-shapes.js';
 import { compareRows, type ExpectedRow } from './row-match.js';
@@ -113,13 +114,10 @@ export async function runUnitTest(
       await warehouse.createTableAs(actualRef, compiled);
     } catch (error) {
       const message = errorMessage(error);
-      // DuckDB: `Referenced column "x" not found`; PostgreSQL: `column "x" does not exist`.
-      const missing =
-        /Referenced column "?([^"\s]+)"? not found/i.exec(message) ??
-        /column "?(?:[^"\s.]+\.)?([^"\s.]+)"? does not exist/i.exec(message);
+      const missing = missingColumn(message);
       if (missing) {
         throw new FixtureProblem(
-          `${test.model} reads column '${missing[1]}', which the fixture rows of ${Object.keys(test.inputs).join(' / ')} do not have`,
+          `${test.model} reads column '${missing}', which the fixture rows of ${Object.keys(test.inputs).join(' / ')} do not have`,
         );
       }
       throw error;
