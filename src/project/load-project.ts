@@ -27,7 +27,7 @@ import { type ProjectConfig, projectConfigSchema, sourcesFileSchema, testsFileSc
 import { analyzeSelect } from './sql-references.js';
 import { loadTypeScriptModel } from './typescript-models.js';
 import { type CanaryReference, validateCanaryReferences, validateCanarySettings } from './validate-canary.js';
-import { parseYamlSource, validateWithSchema } from './yaml-source.js';
+import { parsedWithoutUnknownKeys, parseYamlSource, validateWithSchema } from './yaml-source.js';
 
 export const PROJECT_FILE = 'slipway.yaml';
 
@@ -150,8 +150,10 @@ function configFromText(
   const source = parseYamlSource(PROJECT_FILE, text);
   diagnostics.push(...source.diagnostics);
   if (source.diagnostics.length > 0) return undefined;
-  const { data, diagnostics: problems } = validateWithSchema(source, projectConfigSchema, source.value);
-  diagnostics.push(...problems);
+  const validated = validateWithSchema(source, projectConfigSchema, source.value);
+  diagnostics.push(...validated.diagnostics);
+  // A misspelt key does not hide the file's other mistakes (the load fails on the diagnostics anyway).
+  const data = validated.data ?? parsedWithoutUnknownKeys(projectConfigSchema, source.value);
   if (!data) return undefined;
   if (!(data.warehouse.default in data.warehouse.connections)) {
     diagnostics.push({
@@ -247,8 +249,9 @@ async function loadSources(root: string, folder: string, diagnostics: Diagnostic
     const source = parseYamlSource(file, text);
     diagnostics.push(...source.diagnostics);
     if (source.diagnostics.length > 0) continue;
-    const { data, diagnostics: problems } = validateWithSchema(source, sourcesFileSchema, source.value);
-    diagnostics.push(...problems);
+    const validated = validateWithSchema(source, sourcesFileSchema, source.value);
+    diagnostics.push(...validated.diagnostics);
+    const data = validated.data ?? parsedWithoutUnknownKeys(sourcesFileSchema, source.value);
     if (!data) continue;
     data.sources.forEach((s, index) => {
       const at = (...p: PropertyKey[]): SourcePosition => source.positionOf(['sources', index, ...p]);
@@ -471,8 +474,9 @@ async function loadTests(
     const source = parseYamlSource(file, text);
     diagnostics.push(...source.diagnostics);
     if (source.diagnostics.length > 0) continue;
-    const { data, diagnostics: problems } = validateWithSchema(source, testsFileSchema, source.value);
-    diagnostics.push(...problems);
+    const validated = validateWithSchema(source, testsFileSchema, source.value);
+    diagnostics.push(...validated.diagnostics);
+    const data = validated.data ?? parsedWithoutUnknownKeys(testsFileSchema, source.value);
     if (!data) continue;
     for (const [index, t] of data.tests.entries()) {
       const at = (...p: PropertyKey[]): SourcePosition => source.positionOf(['tests', index, ...p]);

@@ -106,6 +106,28 @@ export function validateWithSchema<T>(
   return { data: undefined, diagnostics: zodDiagnostics(source, result.error, basePath, schema) };
 }
 
+/**
+ * What validation can go on with when a file's only schema problems are keys the schema does not
+ * know (a misspelt key): the value parsed again with those keys removed, so the file's other
+ * mistakes (an unknown connection, a model's reference to a source in it) are reported in the
+ * same run instead of after the key is fixed. Undefined when anything else is wrong. The
+ * unknown keys are still reported: callers use this only beside `validateWithSchema`.
+ */
+export function parsedWithoutUnknownKeys<T>(schema: ZodType<T>, value: unknown): T | undefined {
+  const first = schema.safeParse(value);
+  if (first.success) return first.data;
+  if (!first.error.issues.every((issue) => issue.code === 'unrecognized_keys')) return undefined;
+  const copy = structuredClone(value);
+  for (const issue of first.error.issues) {
+    let parent: unknown = copy;
+    for (const key of issue.path) parent = (parent as Record<PropertyKey, unknown> | undefined)?.[key];
+    if (typeof parent !== 'object' || parent === null || issue.code !== 'unrecognized_keys') return undefined;
+    for (const key of issue.keys) delete (parent as Record<string, unknown>)[key];
+  }
+  const again = schema.safeParse(copy);
+  return again.success ? again.data : undefined;
+}
+
 export function zodDiagnostics(
   source: YamlSource,
   error: ZodError,

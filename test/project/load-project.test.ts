@@ -129,6 +129,21 @@ group by 1
     ]);
   });
 
+  it("does not let a misspelt key hide the file's other mistakes", async () => {
+    const found = await problems({
+      'slipway.yaml': `${MINIMAL_CONFIG.replace('  dev: { strategy: direct }', '  dev: { strategy: direct, warehouse: nosuch }')}notifcations: {}\n`,
+      'sources/raw.yml': 'sources:\n  - name: txns\n    files: data/*.parquet\n    descripton: typo\n',
+      'models/a.sql': 'select * from txns',
+    });
+    expect(found).toEqual([
+      expect.stringMatching(/^slipway\.yaml:7:39: error: environment 'dev' uses unknown connection 'nosuch'/),
+      expect.stringMatching(/^slipway\.yaml:10:1: error: unknown key 'notifcations'/),
+      expect.stringMatching(
+        /^sources\/raw\.yml:4:5: error: unknown key 'descripton' in sources\[0\]\n {2}hint: did you mean 'description'\?/,
+      ),
+    ]);
+  });
+
   it('reports wrong types with the path', async () => {
     const found = await problems({
       'slipway.yaml': MINIMAL_CONFIG.replace(
