@@ -348,10 +348,22 @@ export type ProjectConfig = z.infer<typeof projectConfigSchema>;
 
 const columnChecks = z.array(z.unknown()).optional();
 
+/**
+ * A SQL type name as an engine spells it (`BIGINT`, `DECIMAL(12,2)`, `TIMESTAMP WITH TIME ZONE`,
+ * `VARCHAR[]`): type names cannot be bound parameters, so only this shape reaches the SQL.
+ */
+const sqlTypeName = z
+  .string()
+  .min(1)
+  .regex(
+    /^[A-Za-z][A-Za-z0-9_]*( [A-Za-z][A-Za-z0-9_]*)*( ?\(\s*\d+\s*(,\s*\d+\s*)?\))?(\[\])*$/,
+    'a SQL type name such as BIGINT, DECIMAL(12,2) or TIMESTAMP WITH TIME ZONE',
+  );
+
 export const sourceColumnSchema = z
   .object({
     name: identifier,
-    type: z.string().min(1).optional(),
+    type: sqlTypeName.optional(),
     description: z.string().optional(),
     checks: columnChecks,
   })
@@ -386,7 +398,7 @@ export type SourceConfig = z.infer<typeof sourceSchema>;
 const modelColumnSchema = z.union([
   z.string(),
   z
-    .object({ description: z.string().optional(), type: z.string().optional(), checks: columnChecks })
+    .object({ description: z.string().optional(), type: sqlTypeName.optional(), checks: columnChecks })
     .strict(),
 ]);
 

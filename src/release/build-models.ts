@@ -4,7 +4,7 @@
  * is `buildVersions` (the loop) and `buildModelVersion` (one model version).
  */
 
-import { InvalidArgumentError } from '../core/errors.js';
+import { errorMessage, InvalidArgumentError } from '../core/errors.js';
 import { compileSqlModel } from '../project/compile-model.js';
 import type { ModelNode, SourceNode } from '../project/project.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
@@ -28,10 +28,24 @@ export async function createSourceViews(warehouse: Warehouse, sources: readonly 
   }
   for (const source of sources) {
     if (!source.files) continue;
-    await warehouse.createView(
-      sourceRelation(source),
-      warehouse.files.selectFiles(source.files, source.format ?? 'parquet'),
+    const declared = source.columns.flatMap((c) =>
+      c.type === undefined ? [] : [{ name: c.name, type: c.type }],
     );
+    try {
+      await warehouse.createView(
+        sourceRelation(source),
+        warehouse.files.selectFiles(source.files, source.format ?? 'parquet', declared),
+      );
+    } catch (error) {
+      if (declared.length === 0) throw error;
+      throw new InvalidArgumentError(
+        `${positionOf(source)}: source '${source.name}': its files do not have the declared columns: ${errorMessage(error)}`,
+        {
+          hint: `check the columns: of ${source.name} in ${source.position.file} against ${source.files}`,
+          cause: error,
+        },
+      );
+    }
   }
 }
 

@@ -232,9 +232,20 @@ export type FileFormat = 'csv' | 'parquet';
  * Local files read by the engine. An engine that cannot (`capabilities.readsLocalFiles` false)
  * refuses each call with an `InvalidArgumentError` that names the engine and what to do instead.
  */
+/** A column a project declares with its type (`columns: [{ name, type }]` of a source). */
+export interface DeclaredColumn {
+  readonly name: string;
+  /** A SQL type name, validated by the project schema's type-name shape. */
+  readonly type: string;
+}
+
 export interface FileReader {
-  /** A SELECT over the files a glob names (CSV with a header row, or Parquet), by column name. */
-  selectFiles(files: string, format: FileFormat): string;
+  /**
+   * A SELECT over the files a glob names (CSV with a header row, or Parquet), by column name;
+   * `declared` columns are read as their declared types (a CSV field as that type, not as the
+   * sniffer guessed it), and a declared column the files lack fails when the SELECT is bound.
+   */
+  selectFiles(files: string, format: FileFormat, declared?: readonly DeclaredColumn[]): string;
   /** Creates `ref` from a CSV file with a header row: types inferred, or every column as text. */
   createTableFromCsv(ref: RelationRef, file: string, options: { readonly allText: boolean }): Promise<void>;
 }

@@ -144,6 +144,26 @@ group by 1
     ]);
   });
 
+  it('accepts SQL type names and refuses anything else as a declared column type', async () => {
+    const found = await problems({
+      'slipway.yaml': MINIMAL_CONFIG,
+      'sources/raw.yml': `sources:
+  - name: txns
+    files: data/*.parquet
+    columns:
+      - { name: a, type: 'DECIMAL(12, 2)' }
+      - { name: b, type: TIMESTAMP WITH TIME ZONE }
+      - { name: c, type: 'VARCHAR[]' }
+      - { name: d, type: 'INT); drop table x; --' }
+`,
+    });
+    expect(found).toEqual([
+      expect.stringMatching(
+        /^sources\/raw\.yml:8:26: error: sources\[0\]\.columns\[3\]\.type: a SQL type name such as BIGINT, DECIMAL\(12,2\)/,
+      ),
+    ]);
+  });
+
   it('reports wrong types with the path', async () => {
     const found = await problems({
       'slipway.yaml': MINIMAL_CONFIG.replace(

@@ -90,4 +90,61 @@ describe('file sources and the readsLocalFiles capability', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('reads declared columns as their declared types, from CSV and Parquet', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'slipway-file-types-'));
+    const reading = createDuckDbWarehouse({ path: ':memory:', poolSize: 1 });
+    try {
+      await writeFile(path.join(dir, 'zips.csv'), 'zip,amount\n01234,1.5\n99999,2\n');
+      await reading.execute(
+        `copy (select 7::INTEGER as id, 'x' as name) to '${path.join(dir, 'ids.parquet').replaceAll("'", "''")}'`,
+      );
+      await reading.createSchema(SOURCES_SCHEMA);
+      const zips = {
+        ...source('zips', path.join(dir, 'zips.csv'), 3),
+        columns: [
+          { name: 'zip', type: 'VARCHAR', description: undefined },
+          { name: 'amount', type: 'DECIMAL(10,2)', description: undefined },
+        ],
+      };
+      const ids = {
+        ...source('ids', path.join(dir, 'ids.parquet'), 9),
+        format: 'parquet' as const,
+        columns: [{ name: 'id', type: 'BIGINT', description: undefined }],
+      };
+      await createSourceViews(reading, [zips, ids]);
+      const read = await reading.query(`select zip, amount from ${SOURCES_SCHEMA}.zips order by zip`);
+      expect(read.columns.map((c) => c.type)).toEqual(['VARCHAR', 'DECIMAL(10,2)']);
+      expect(read.rows.map((r) => r['zip'])).toEqual(['01234', '99999']);
+      const typed = await reading.query(`select * from ${SOURCES_SCHEMA}.ids`);
+      expect(typed.columns.map((c) => `${c.name} ${c.type}`)).toEqual(['id BIGINT', 'name VARCHAR']);
+    } finally {
+      await reading.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('names the source when its files lack a declared column', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'slipway-file-types-'));
+    const reading = createDuckDbWarehouse({ path: ':memory:', poolSize: 1 });
+    try {
+      await writeFile(path.join(dir, 'zips.csv'), 'zip,amount\n01234,1.5\n');
+      await reading.createSchema(SOURCES_SCHEMA);
+      const zips = {
+        ...source('zips', path.join(dir, 'zips.csv'), 3),
+        columns: [{ name: 'postcode', type: 'VARCHAR', description: undefined }],
+      };
+      const error = await createSourceViews(reading, [zips]).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(InvalidArgumentError);
+      expect((error as Error).message).toMatch(
+        /^sources\/raw\.yml:3:5: source 'zips': its files do not have the declared columns: .*postcode/,
+      );
+    } finally {
+      await reading.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
